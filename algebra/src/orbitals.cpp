@@ -1,0 +1,576 @@
+#include <asen/algebra/orbitals.hpp>
+#include <asen/error.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "random.hpp"
+#include "union_find.hpp"
+
+namespace asen::algebra {
+namespace {
+
+constexpr std::uint32_t kNone = UINT32_MAX;
+
+struct Gen {
+  std::vector<Point> perm;
+  std::vector<Point> inv;
+  std::vector<Point> moved;  // the support
+};
+
+Gen make_gen(const std::vector<Point>& images) {
+  Gen g;
+  g.perm = images;
+  g.inv.resize(images.size());
+  for (std::size_t x = 0; x < images.size(); ++x) {
+    g.inv[images[x]] = static_cast<Point>(x);
+    if (images[x] != x) g.moved.push_back(static_cast<Point>(x));
+  }
+  return g;
+}
+
+std::size_t total_support(const std::vector<Permutation>& gens) {
+  std::size_t s = 0;
+  for (const auto& g : gens) s += g.support_size();
+  return s;
+}
+
+// The generators the algorithms iterate over: duplicates and the identity
+// dropped, and, when the given ones are many and dense, a small generating set
+// that provably generates the same group (every given generator sifts through
+// its chain). Fewer generators means fewer passes over the matrix.
+std::vector<Gen> working_generators(const PermGroup& group) {
+  std::vector<Permutation> gens;
+  std::unordered_set<Permutation> seen;
+  for (const auto& g : group.generators())
+    if (!g.is_identity() && seen.insert(g).second) gens.push_back(g);
+  const std::size_t n = group.degree();
+  if (gens.size() > 3 && total_support(gens) > 4 * n) {
+    const PermGroup small = PermGroup(n, gens, group.known_order()).small_generating_set();
+    if (total_support(small.generators()) < total_support(gens)) gens = small.generators();
+  }
+  std::vector<Gen> out;
+  out.reserve(gens.size());
+  for (const auto& g : gens) out.push_back(make_gen(g.images()));
+  return out;
+}
+
+// Orbits of the group on points: orbit id per point, orbits ordered by their
+// smallest point; members listed in increasing order.
+struct PointOrbits {
+  std::vector<std::uint32_t> of;            // point -> orbit id
+  std::vector<std::vector<Point>> members;  // orbit id -> sorted points
+};
+
+PointOrbits point_orbits(std::size_t n, const std::vector<Gen>& gens) {
+  detail::UnionFind uf(n);
+  for (const Gen& g : gens)
+    for (Point x : g.moved) uf.unite(x, g.perm[x]);
+  PointOrbits out;
+  out.of.assign(n, kNone);
+  std::vector<std::uint32_t> slot(n, kNone);
+  for (std::size_t x = 0; x < n; ++x) {
+    const std::uint32_t r = uf.find(static_cast<std::uint32_t>(x));
+    if (slot[r] == kNone) {
+      slot[r] = static_cast<std::uint32_t>(out.members.size());
+      out.members.emplace_back();
+    }
+    out.of[x] = slot[r];
+    out.members[slot[r]].push_back(static_cast<Point>(x));
+  }
+  return out;
+}
+
+// A spanning tree of the orbit of `root`: points in BFS order, each reached
+// from parent[q] by generator label[q]. parent/label are indexed by point and
+// shared by all orbits (orbits are disjoint); label must be kNone on the orbit.
+void bfs_tree(Point root, const std::vector<Gen>& gens, std::vector<Point>& parent,
+              std::vector<std::uint32_t>& label, std::vector<Point>& order) {
+  order.clear();
+  order.push_back(root);
+  parent[root] = root;
+  label[root] = kNone;
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    const Point p = order[k];
+    for (std::uint32_t gi = 0; gi < gens.size(); ++gi) {
+      const Point q = gens[gi].perm[p];
+      if (label[q] != kNone || q == root) continue;
+      parent[q] = p;
+      label[q] = gi;
+      order.push_back(q);
+    }
+  }
+}
+
+void check_memory(std::size_t n, std::size_t copies, std::size_t limit) {
+  const long double bytes = static_cast<long double>(n) * n * sizeof(std::int32_t) * copies;
+  if (bytes > static_cast<long double>(limit)) {
+    const auto mib = [](long double b) { return std::to_string(static_cast<unsigned long long>(b / (1 << 20))); };
+    throw LimitError("the " + std::to_string(n) + "x" + std::to_string(n) + " colour matrix needs " +
+                     mib(bytes) + " MiB, above the memory limit of " + mib(limit) +
+                     " MiB; raise the limit or colour only the pairs you need (dense = false)");
+  }
+}
+
+// Ids for the classes of a partition of the points, in order of their
+// smallest point: the canonical order of the colours of one point orbit.
+std::vector<std::int32_t> ids_by_smallest_point(detail::UnionFind& uf, std::size_t n,
+                                                std::size_t& count) {
+  std::vector<std::int32_t> id_of_root(n, -1);
+  std::vector<std::int32_t> id(n);
+  count = 0;
+  for (std::size_t x = 0; x < n; ++x) {
+    const std::uint32_t r = uf.find(static_cast<std::uint32_t>(x));
+    if (id_of_root[r] < 0) id_of_root[r] = static_cast<std::int32_t>(count++);
+    id[x] = id_of_root[r];
+  }
+  return id;
+}
+
+// Orbitals of one point orbit, from the point classes of G_a (local id per
+// point, ids by smallest point) and the orbit size.
+void append_orbit_info(std::vector<OrbitalInfo>& info, Point a, std::size_t orbit_size,
+                       const std::vector<std::int32_t>& local, std::size_t classes,
+                       std::int32_t offset) {
+  const std::size_t first = info.size();
+  info.resize(first + classes);
+  std::vector<std::uint64_t> class_size(classes, 0);
+  std::vector<bool> seen(classes, false);
+  for (std::size_t x = 0; x < local.size(); ++x) {
+    const auto c = static_cast<std::size_t>(local[x]);
+    ++class_size[c];
+    if (!seen[c]) {
+      seen[c] = true;
+      OrbitalInfo& o = info[first + c];
+      o.id = offset + static_cast<std::int32_t>(c);
+      o.rep_i = a;
+      o.rep_j = static_cast<Point>(x);
+    }
+  }
+  for (std::size_t c = 0; c < classes; ++c) {
+    OrbitalInfo& o = info[first + c];
+    o.size = class_size[c] * orbit_size;
+    o.diagonal = o.rep_j == a;
+  }
+}
+
+// Fills `paired` and `self_paired` once every colour is known.
+template <typename ColorOf>
+void finish_info(std::vector<OrbitalInfo>& info, ColorOf color_of) {
+  for (OrbitalInfo& o : info) {
+    o.paired = color_of(o.rep_j, o.rep_i);
+    o.self_paired = o.paired == o.id;
+  }
+}
+
+// Candidate classes of G_a from a cheap stabilizer chain with base [a]: the
+// orbits of its level-1 strong generators. A refinement of the true orbits of
+// G_a in any case (they are elements of G_a), equal to them when `proven`.
+bool chain_classes(const PermGroup& group, Point a, detail::UnionFind& uf, bool& proven) {
+  StabChainOptions options;
+  options.base_prefix = {a};
+  options.known_order = group.known_order();
+  options.consecutive_sifts = 8;
+  options.verification = ChainVerification::never;
+  options.max_base_length = 24;
+  StabChain chain;
+  try {
+    chain = StabChain::build(group.degree(), group.generators(), options);
+  } catch (const LimitError&) {
+    return false;  // a long base: the chain would cost more than it saves
+  }
+  for (const auto& s : chain.stabilizer_generators(1))
+    for (std::size_t x = 0; x < group.degree(); ++x)
+      uf.unite(static_cast<std::uint32_t>(x), s[static_cast<Point>(x)]);
+  proven = chain.is_proven();
+  return true;
+}
+
+// Rows of one point orbit in BFS order: row(i)[j] = row(parent)[g^-1(j)].
+void fill_rows_from_root(std::int32_t* m, std::size_t n, const std::vector<Point>& order,
+                         const std::vector<Point>& parent, const std::vector<std::uint32_t>& label,
+                         const std::vector<Gen>& gens) {
+  for (std::size_t k = 1; k < order.size(); ++k) {
+    const Point i = order[k];
+    const std::int32_t* src = m + static_cast<std::size_t>(parent[i]) * n;
+    std::int32_t* dst = m + static_cast<std::size_t>(i) * n;
+    const Point* ginv = gens[label[i]].inv.data();
+    for (std::size_t j = 0; j < n; ++j) dst[j] = src[ginv[j]];
+  }
+}
+
+// Calls merge(x, y) for every j where row(g(p))[g(j)] and row(p)[j] differ,
+// over every generator edge p -> g(p) of the orbit that is not a tree edge.
+// Where g fixes p only the points g moves can differ.
+template <typename Merge>
+void for_each_mismatch(const std::int32_t* m, std::size_t n, const std::vector<Point>& order,
+                       const std::vector<Point>& parent, const std::vector<std::uint32_t>& label,
+                       const std::vector<Gen>& gens, Merge merge) {
+  for (const Point p : order) {
+    const std::int32_t* rp = m + static_cast<std::size_t>(p) * n;
+    for (std::uint32_t gi = 0; gi < gens.size(); ++gi) {
+      const Gen& g = gens[gi];
+      const Point i = g.perm[p];
+      if (label[i] == gi && parent[i] == p && i != p) continue;  // tree edge
+      const std::int32_t* ri = m + static_cast<std::size_t>(i) * n;
+      if (i == p) {
+        for (Point j : g.moved)
+          if (ri[g.perm[j]] != rp[j]) merge(rp[j], ri[g.perm[j]]);
+      } else {
+        const Point* gp = g.perm.data();
+        for (std::size_t j = 0; j < n; ++j)
+          if (ri[gp[j]] != rp[j]) merge(rp[j], ri[gp[j]]);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// The implicit colouring: per point orbit a shallow spanning tree and the
+// classes of G_a; colour(i, j) = offset(orbit) + class(t_i^-1(j)).
+struct Orbitals::Implicit {
+  std::vector<Gen> tree_gens;             // generators, inverses and random elements
+  std::vector<std::uint32_t> orbit_of;    // point -> orbit id
+  std::vector<Point> parent;              // tree parent (root: itself)
+  std::vector<std::uint32_t> label;       // tree_gens index that reached the point
+  std::vector<std::int32_t> offset;       // orbit id -> first colour
+  std::vector<std::vector<std::int32_t>> local;  // orbit id -> class id per point (singleton orbits share)
+  std::vector<std::uint32_t> local_slot;  // orbit id -> index into `local`
+
+  std::int32_t color(Point i, Point j) const {
+    const std::uint32_t o = orbit_of[i];
+    // t_i = s_1 ... s_d along the path from the root, so t_i^-1(j) applies
+    // s_d^-1 first: walk from i to the root.
+    while (label[i] != kNone) {
+      j = tree_gens[label[i]].inv[j];
+      i = parent[i];
+    }
+    return offset[o] + local[local_slot[o]][j];
+  }
+};
+
+namespace {
+
+// Exact classes of G_a for every point orbit without the n² matrix: rows
+// t_i^-1 are produced layer by layer of a BFS tree over generators and their
+// inverses (an undirected Schreier graph, so every edge joins layers at most
+// one apart and three layers of rows suffice), and every non-tree edge merges
+// the classes of x and h(x) for its Schreier generator h.
+void exact_classes_streaming(std::size_t n, Point a, const std::vector<Gen>& gens, detail::UnionFind& uf,
+                             std::size_t memory_limit) {
+  std::vector<Gen> sym = gens;
+  for (const Gen& g : gens) {
+    Gen inv;
+    inv.perm = g.inv;
+    inv.inv = g.perm;
+    inv.moved = g.moved;
+    sym.push_back(std::move(inv));
+  }
+  std::vector<std::uint32_t> layer_of(n, kNone);
+  std::vector<Point> parent(n);
+  std::vector<std::uint32_t> label(n, kNone);
+  std::vector<std::vector<Point>> layers{{a}};
+  layer_of[a] = 0;
+  label[a] = kNone;
+  // rows for the points of layers L-1, L, L+1, keyed by point
+  std::unordered_map<Point, std::vector<Point>> rows;
+  rows[a].resize(n);
+  std::iota(rows[a].begin(), rows[a].end(), Point{0});
+  std::size_t window_rows = 1;
+  for (std::size_t L = 0; L < layers.size(); ++L) {
+    // discover layer L+1 and compute its rows
+    std::vector<Point> next;
+    for (Point p : layers[L])
+      for (std::uint32_t gi = 0; gi < sym.size(); ++gi) {
+        const Point q = sym[gi].perm[p];
+        if (layer_of[q] != kNone) continue;
+        layer_of[q] = static_cast<std::uint32_t>(L + 1);
+        parent[q] = p;
+        label[q] = gi;
+        next.push_back(q);
+        std::vector<Point> row(n);
+        const std::vector<Point>& rp = rows.at(p);
+        const Point* ginv = sym[gi].inv.data();
+        for (std::size_t j = 0; j < n; ++j) row[j] = rp[ginv[j]];
+        rows.emplace(q, std::move(row));
+      }
+    window_rows = std::max(window_rows, rows.size());
+    if (static_cast<long double>(window_rows) * n * sizeof(Point) > static_cast<long double>(memory_limit))
+      throw LimitError("checking the point stabilizer's orbits of this group of degree " + std::to_string(n) +
+                       " needs more than the memory limit; give the group's order (a named group, or gap:) "
+                       "or raise the limit");
+    // edges leaving layer L all end in layers L-1, L, L+1: check them now
+    for (Point p : layers[L]) {
+      const std::vector<Point>& rp = rows.at(p);
+      for (std::uint32_t gi = 0; gi < sym.size(); ++gi) {
+        const Gen& g = sym[gi];
+        const Point i = g.perm[p];
+        if (label[i] == gi && parent[i] == p && i != a) continue;  // tree edge
+        const std::vector<Point>& ri = rows.at(i);
+        if (i == p) {
+          for (Point j : g.moved) uf.unite(rp[j], ri[g.perm[j]]);
+        } else {
+          for (std::size_t j = 0; j < n; ++j) uf.unite(rp[j], ri[g.perm[j]]);
+        }
+      }
+    }
+    if (!next.empty()) layers.push_back(std::move(next));
+    if (L >= 1)
+      for (Point p : layers[L - 1]) rows.erase(p);
+  }
+}
+
+}  // namespace
+
+Orbitals Orbitals::compute(const PermGroup& group, const OrbitalOptions& options) {
+  const std::size_t n = group.degree();
+  Orbitals out;
+  out.degree_ = n;
+  if (n == 0) return out;
+  if (n > static_cast<std::size_t>(INT32_MAX)) throw LimitError("degree too large for orbitals");
+
+  if (options.method == OrbitalMethod::union_find) {
+    if (!options.dense) throw InputError("the union-find method builds the n×n matrix: use dense = true");
+    check_memory(n, 2, options.memory_limit_bytes);  // parents and colours
+    if (static_cast<long double>(n) * n >= static_cast<long double>(UINT32_MAX))
+      throw LimitError("degree " + std::to_string(n) + " is too large for union-find over 32-bit pair ids");
+    // parent[] over pair ids i*n+j, path halving; becomes the colour matrix.
+    std::vector<std::uint32_t> parent(n * n);
+    std::iota(parent.begin(), parent.end(), std::uint32_t{0});
+    auto find = [&](std::uint32_t x) {
+      while (parent[x] != x) {
+        parent[x] = parent[parent[x]];
+        x = parent[x];
+      }
+      return x;
+    };
+    std::unordered_set<Permutation> seen;
+    for (const auto& g : group.generators()) {
+      if (g.is_identity() || !seen.insert(g).second) continue;
+      for (std::size_t i = 0; i < n; ++i) {
+        const std::size_t gi = g[static_cast<Point>(i)];
+        for (std::size_t j = 0; j < n; ++j) {
+          std::uint32_t a = find(static_cast<std::uint32_t>(i * n + j));
+          std::uint32_t b = find(static_cast<std::uint32_t>(gi * n + g[static_cast<Point>(j)]));
+          if (a == b) continue;
+          if (a < b) std::swap(a, b);
+          parent[a] = b;  // the smaller id stays the root: the first pair in row-major order
+        }
+      }
+    }
+    // Roots are the first pairs of their classes, so ids by first appearance.
+    std::vector<std::int32_t>& colors = out.colors_;
+    colors.resize(n * n);
+    std::vector<std::uint64_t> size;
+    for (std::size_t x = 0; x < n * n; ++x) {
+      const std::uint32_t r = find(static_cast<std::uint32_t>(x));
+      std::int32_t c;
+      if (r == x) {
+        c = static_cast<std::int32_t>(out.info_.size());
+        OrbitalInfo o;
+        o.id = c;
+        o.rep_i = static_cast<Point>(x / n);
+        o.rep_j = static_cast<Point>(x % n);
+        o.diagonal = o.rep_i == o.rep_j;
+        out.info_.push_back(o);
+        size.push_back(0);
+      } else {
+        c = colors[r];
+      }
+      colors[x] = c;
+      ++size[static_cast<std::size_t>(c)];
+    }
+    for (std::size_t c = 0; c < size.size(); ++c) out.info_[c].size = size[c];
+    finish_info(out.info_, [&](Point i, Point j) { return colors[static_cast<std::size_t>(i) * n + j]; });
+    return out;
+  }
+
+  const std::vector<Gen> gens = working_generators(group);
+  const PointOrbits orbits = point_orbits(n, gens);
+  std::size_t nonsingleton = 0;
+  for (const auto& o : orbits.members) nonsingleton += o.size() > 1 ? 1 : 0;
+
+  // Classes of G_a for a fixed point a: the point orbits of G itself.
+  std::vector<std::int32_t> orbit_ids(n);
+  for (std::size_t x = 0; x < n; ++x) orbit_ids[x] = static_cast<std::int32_t>(orbits.of[x]);
+
+  if (options.dense) {
+    check_memory(n, 1, options.memory_limit_bytes);
+    out.colors_.assign(n * n, 0);
+    std::int32_t* m = out.colors_.data();
+    std::vector<Point> parent(n);
+    std::vector<std::uint32_t> label(n, kNone);
+    std::vector<Point> order;
+    std::int32_t offset = 0;
+    for (const auto& members : orbits.members) {
+      const Point a = members.front();
+      if (members.size() == 1) {
+        std::int32_t* row = m + static_cast<std::size_t>(a) * n;
+        for (std::size_t j = 0; j < n; ++j) row[j] = offset + orbit_ids[j];
+        append_orbit_info(out.info_, a, 1, orbit_ids, orbits.members.size(), offset);
+        offset += static_cast<std::int32_t>(orbits.members.size());
+        continue;
+      }
+      bfs_tree(a, gens, parent, label, order);
+      detail::UnionFind uf(n);
+      bool proven = false;
+      const bool with_chain = nonsingleton <= 4 && chain_classes(group, a, uf, proven);
+      std::size_t classes = 0;
+      std::vector<std::int32_t> local;
+      if (with_chain) {
+        // Row a holds the candidate classes; the other rows follow the tree.
+        local = ids_by_smallest_point(uf, n, classes);
+        std::int32_t* row = m + static_cast<std::size_t>(a) * n;
+        for (std::size_t j = 0; j < n; ++j) row[j] = local[j];
+        fill_rows_from_root(m, n, order, parent, label, gens);
+        if (!proven) {
+          // Schreier's lemma: every non-tree edge must map classes to classes.
+          detail::UnionFind merged(classes);
+          bool any = false;
+          for_each_mismatch(m, n, order, parent, label, gens, [&](std::int32_t x, std::int32_t y) {
+            any = merged.unite(static_cast<std::uint32_t>(x), static_cast<std::uint32_t>(y)) || any;
+          });
+          if (any) {
+            std::size_t merged_count = 0;
+            const std::vector<std::int32_t> remap = ids_by_smallest_point(merged, classes, merged_count);
+            for (Point i : order) {
+              std::int32_t* r = m + static_cast<std::size_t>(i) * n;
+              for (std::size_t j = 0; j < n; ++j) r[j] = remap[static_cast<std::size_t>(r[j])];
+            }
+            for (auto& v : local) v = remap[static_cast<std::size_t>(v)];
+            classes = merged_count;
+          }
+        }
+        if (offset != 0)
+          for (Point i : order) {
+            std::int32_t* r = m + static_cast<std::size_t>(i) * n;
+            for (std::size_t j = 0; j < n; ++j) r[j] += offset;
+          }
+      } else {
+        // Row i holds the raw points t_i^-1(j); merge along non-tree edges.
+        std::int32_t* row = m + static_cast<std::size_t>(a) * n;
+        for (std::size_t j = 0; j < n; ++j) row[j] = static_cast<std::int32_t>(j);
+        fill_rows_from_root(m, n, order, parent, label, gens);
+        detail::UnionFind points(n);
+        for_each_mismatch(m, n, order, parent, label, gens, [&](std::int32_t x, std::int32_t y) {
+          points.unite(static_cast<std::uint32_t>(x), static_cast<std::uint32_t>(y));
+        });
+        local = ids_by_smallest_point(points, n, classes);
+        std::vector<std::int32_t> final_id(n);
+        for (std::size_t x = 0; x < n; ++x) final_id[x] = offset + local[x];
+        for (Point i : order) {
+          std::int32_t* r = m + static_cast<std::size_t>(i) * n;
+          for (std::size_t j = 0; j < n; ++j) r[j] = final_id[static_cast<std::size_t>(r[j])];
+        }
+      }
+      append_orbit_info(out.info_, a, members.size(), local, classes, offset);
+      offset += static_cast<std::int32_t>(classes);
+      for (Point i : order) label[i] = kNone;
+    }
+    finish_info(out.info_, [&](Point i, Point j) { return m[static_cast<std::size_t>(i) * n + j]; });
+    return out;
+  }
+
+  // Implicit: no n² matrix.
+  auto implicit = std::make_shared<Implicit>();
+  Implicit& im = *implicit;
+  im.orbit_of = orbits.of;
+  im.parent.assign(n, 0);
+  im.label.assign(n, kNone);
+  im.offset.resize(orbits.members.size());
+  im.local_slot.resize(orbits.members.size());
+  // Tree generators: the generators, their inverses, and random elements so
+  // the trees stay shallow (a colour lookup walks the tree).
+  im.tree_gens = gens;
+  for (const Gen& g : gens) {
+    Gen inv;
+    inv.perm = g.inv;
+    inv.inv = g.perm;
+    im.tree_gens.push_back(std::move(inv));
+  }
+  if (!gens.empty()) {
+    std::vector<Permutation> perms;
+    for (const Gen& g : gens) perms.push_back(Permutation::from_images_no_checks(g.perm));
+    std::mt19937_64 rng(0x0b17a15ULL);
+    detail::ProductReplacement random(n, perms, rng);
+    const auto extra = static_cast<std::size_t>(2.0 * std::log2(static_cast<double>(n) + 1.0));
+    for (std::size_t k = 0; k < extra; ++k) {
+      Gen r = make_gen(random.next());
+      Gen rinv;
+      rinv.perm = r.inv;
+      rinv.inv = r.perm;
+      im.tree_gens.push_back(std::move(r));
+      im.tree_gens.push_back(std::move(rinv));
+    }
+  }
+  std::vector<Point> order;
+  std::int32_t offset = 0;
+  std::int32_t shared_slot = -1;
+  for (std::size_t o = 0; o < orbits.members.size(); ++o) {
+    const auto& members = orbits.members[o];
+    const Point a = members.front();
+    im.offset[o] = offset;
+    if (members.size() == 1) {
+      if (shared_slot < 0) {
+        shared_slot = static_cast<std::int32_t>(im.local.size());
+        im.local.push_back(orbit_ids);
+      }
+      im.local_slot[o] = static_cast<std::uint32_t>(shared_slot);
+      im.parent[a] = a;
+      append_orbit_info(out.info_, a, 1, orbit_ids, orbits.members.size(), offset);
+      offset += static_cast<std::int32_t>(orbits.members.size());
+      continue;
+    }
+    detail::UnionFind uf(n);
+    bool proven = false;
+    if (!chain_classes(group, a, uf, proven) || !proven) {
+      detail::UnionFind exact(n);
+      exact_classes_streaming(n, a, gens, exact, options.memory_limit_bytes);
+      uf = exact;
+    }
+    std::size_t classes = 0;
+    im.local_slot[o] = static_cast<std::uint32_t>(im.local.size());
+    im.local.push_back(ids_by_smallest_point(uf, n, classes));
+    bfs_tree(a, im.tree_gens, im.parent, im.label, order);
+    append_orbit_info(out.info_, a, members.size(), im.local.back(), classes, offset);
+    offset += static_cast<std::int32_t>(classes);
+  }
+  out.implicit_ = implicit;
+  finish_info(out.info_, [&](Point i, Point j) { return im.color(i, j); });
+  return out;
+}
+
+std::int32_t Orbitals::color_no_checks(Point i, Point j) const {
+  if (!colors_.empty()) return colors_[static_cast<std::size_t>(i) * degree_ + j];
+  return implicit_->color(i, j);
+}
+
+std::int32_t Orbitals::color(Point i, Point j) const {
+  if (i >= degree_ || j >= degree_)
+    throw std::out_of_range("pair (" + std::to_string(i) + ", " + std::to_string(j) +
+                            ") is out of range, expected points in [0, " + std::to_string(degree_) + ")");
+  return color_no_checks(i, j);
+}
+
+std::vector<std::int32_t> Orbitals::colors_of(const std::vector<std::pair<Point, Point>>& pairs) const {
+  std::vector<std::int32_t> out;
+  out.reserve(pairs.size());
+  for (const auto& [i, j] : pairs) out.push_back(color(i, j));
+  return out;
+}
+
+std::vector<std::int32_t> Orbitals::diagonal_colors() const {
+  std::vector<std::int32_t> out(degree_);
+  for (std::size_t i = 0; i < degree_; ++i) out[i] = color_no_checks(static_cast<Point>(i), static_cast<Point>(i));
+  return out;
+}
+
+}  // namespace asen::algebra

@@ -1,0 +1,371 @@
+#include <asen/algebra/gap.hpp>
+#include <asen/algebra/perm_group.hpp>
+#include <asen/error.hpp>
+
+#include <algorithm>
+#include <mutex>
+#include <numeric>
+#include <random>
+#include <set>
+#include <stdexcept>
+
+#include "gap_values.hpp"
+#include "random.hpp"
+#include "union_find.hpp"
+
+namespace asen::algebra {
+
+struct PermGroup::Cache {
+  std::once_flag once;
+  std::unique_ptr<StabChain> chain;
+};
+
+PermGroup::PermGroup(std::size_t degree, std::vector<Permutation> generators,
+                     std::optional<BigInt> known_order)
+    : degree_(degree),
+      generators_(std::move(generators)),
+      known_order_(std::move(known_order)),
+      cache_(std::make_shared<Cache>()) {
+  if (degree_ > static_cast<std::size_t>(INT32_MAX))
+    throw InputError("degree " + std::to_string(degree_) + " is too large");
+  for (std::size_t k = 0; k < generators_.size(); ++k)
+    if (generators_[k].degree() != degree_)
+      throw InputError("generator " + std::to_string(k) + " has degree " +
+                       std::to_string(generators_[k].degree()) + " but the group has degree " +
+                       std::to_string(degree_));
+  if (known_order_ && *known_order_ < 1) throw InputError("a group order must be positive");
+}
+
+PermGroup PermGroup::extended(std::size_t n) const {
+  if (n < degree_)
+    throw InputError("degree " + std::to_string(n) + " is smaller than the group's degree " +
+                     std::to_string(degree_));
+  if (n == degree_) return *this;
+  std::vector<Permutation> gens;
+  gens.reserve(generators_.size());
+  for (const auto& g : generators_) gens.push_back(g.extended(n));
+  return PermGroup(n, std::move(gens), known_order_);
+}
+
+void PermGroup::throw_if_bad_point(Point p) const {
+  if (p >= degree_)
+    throw std::out_of_range("point " + std::to_string(p) + " is out of range, expected a value in [0, " +
+                            std::to_string(degree_) + ")");
+}
+
+StabChainOptions PermGroup::chain_options() const {
+  StabChainOptions options;
+  options.known_order = known_order_;
+  return options;
+}
+
+const StabChain& PermGroup::chain() const {
+  if (!cache_) {
+    // A default-constructed group (degree 0) has no cache yet.
+    static const StabChain empty;
+    return empty;
+  }
+  std::call_once(cache_->once, [&] {
+    cache_->chain = std::make_unique<StabChain>(StabChain::build(degree_, generators_, chain_options()));
+  });
+  return *cache_->chain;
+}
+
+StabChain PermGroup::chain_with_base(const std::vector<Point>& prefix) const {
+  StabChainOptions options = chain_options();
+  options.base_prefix = prefix;
+  return StabChain::build(degree_, generators_, options);
+}
+
+std::string PermGroup::to_gap() const {
+  std::string out = "Group([";
+  for (std::size_t k = 0; k < generators_.size(); ++k) {
+    if (k != 0) out += ',';
+    out += detail::gap_perm(generators_[k]);
+  }
+  return out + "], ())";
+}
+
+std::string PermGroup::to_cycle_string() const {
+  if (generators_.empty()) return "()";
+  std::string out;
+  for (std::size_t k = 0; k < generators_.size(); ++k) {
+    if (k != 0) out += ',';
+    out += generators_[k].to_cycle_string();
+  }
+  return out;
+}
+
+namespace {
+
+// Evaluates `query` with ASEN_G bound to the group.
+std::string ask_gap(const PermGroup& g, const std::string& query) {
+  return gap::evaluate("ASEN_G := " + g.to_gap() + ";; " + query);
+}
+
+PermGroup group_from_gap_generators(std::size_t n, const std::string& text,
+                                    std::optional<BigInt> order = std::nullopt) {
+  return PermGroup(n, detail::gap_permutations(text, n), std::move(order));
+}
+
+std::vector<Point> checked_point_set(const std::vector<Point>& points, std::size_t n) {
+  std::vector<Point> out;
+  std::vector<bool> seen(n, false);
+  for (Point p : points) {
+    if (p >= n)
+      throw std::out_of_range("point " + std::to_string(p) + " is out of range, expected a value in [0, " +
+                              std::to_string(n) + ")");
+    if (!seen[p]) out.push_back(p);
+    seen[p] = true;
+  }
+  return out;
+}
+
+}  // namespace
+
+BigInt PermGroup::order(Backend backend) const {
+  if (backend == Backend::gap) return detail::gap_integer(ask_gap(*this, "String(Size(ASEN_G))"));
+  return chain().order();
+}
+
+bool PermGroup::contains(const Permutation& p, Backend backend) const {
+  if (p.degree() != degree_)
+    throw InputError("the permutation has degree " + std::to_string(p.degree()) +
+                     " but the group has degree " + std::to_string(degree_));
+  if (backend == Backend::gap)
+    return detail::gap_bool(ask_gap(*this, "String(" + detail::gap_perm(p) + " in ASEN_G)"));
+  return chain().contains(p);
+}
+
+std::vector<std::vector<Point>> PermGroup::orbits(Backend backend) const {
+  std::vector<std::vector<Point>> out;
+  if (backend == Backend::gap) {
+    if (degree_ == 0) return out;
+    const auto lists = detail::gap_int_lists(
+        ask_gap(*this, "String(Orbits(ASEN_G, [1.." + std::to_string(degree_) + "]))"));
+    for (const auto& list : lists) {
+      std::vector<Point> orbit;
+      for (long long v : list) orbit.push_back(static_cast<Point>(v - 1));
+      std::sort(orbit.begin(), orbit.end());
+      out.push_back(std::move(orbit));
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+  detail::UnionFind uf(degree_);
+  for (const auto& g : generators_)
+    for (std::size_t x = 0; x < degree_; ++x) uf.unite(static_cast<std::uint32_t>(x), g[static_cast<Point>(x)]);
+  std::vector<std::int64_t> slot(degree_, -1);
+  for (std::size_t x = 0; x < degree_; ++x) {
+    const std::uint32_t r = uf.find(static_cast<std::uint32_t>(x));
+    if (slot[r] < 0) {
+      slot[r] = static_cast<std::int64_t>(out.size());
+      out.emplace_back();
+    }
+    out[static_cast<std::size_t>(slot[r])].push_back(static_cast<Point>(x));
+  }
+  return out;  // points visited in increasing order: sorted, ordered by smallest
+}
+
+std::vector<Point> PermGroup::orbit(Point p) const {
+  throw_if_bad_point(p);
+  std::vector<bool> seen(degree_, false);
+  std::vector<Point> out{p};
+  seen[p] = true;
+  for (std::size_t k = 0; k < out.size(); ++k)
+    for (const auto& g : generators_) {
+      const Point q = g[out[k]];
+      if (!seen[q]) {
+        seen[q] = true;
+        out.push_back(q);
+      }
+    }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+bool PermGroup::is_transitive(Backend backend) const {
+  if (backend == Backend::gap) {
+    if (degree_ == 0) return true;
+    return detail::gap_bool(
+        ask_gap(*this, "String(IsTransitive(ASEN_G, [1.." + std::to_string(degree_) + "]))"));
+  }
+  return degree_ == 0 || orbit(0).size() == degree_;
+}
+
+bool PermGroup::is_primitive(Backend backend) const {
+  if (backend == Backend::gap) {
+    if (degree_ == 0) return true;
+    return detail::gap_bool(
+        ask_gap(*this, "String(IsPrimitive(ASEN_G, [1.." + std::to_string(degree_) + "]))"));
+  }
+  if (!is_transitive()) return false;
+  if (degree_ <= 2) return true;
+  // Atkinson: the smallest block containing {0, b} is found by merging classes
+  // until every generator maps each merged pair into one class. G is primitive
+  // iff that block is the whole domain for every b.
+  for (std::size_t b = 1; b < degree_; ++b) {
+    detail::UnionFind uf(degree_);
+    std::vector<std::pair<Point, Point>> queue{{0, static_cast<Point>(b)}};
+    uf.unite(0, static_cast<std::uint32_t>(b));
+    std::size_t merged = 1;
+    for (std::size_t k = 0; k < queue.size() && merged < degree_ - 1; ++k) {
+      const auto [x, y] = queue[k];
+      for (const auto& g : generators_) {
+        const Point gx = g[x];
+        const Point gy = g[y];
+        if (uf.unite(gx, gy)) {
+          ++merged;
+          queue.emplace_back(gx, gy);
+        }
+      }
+    }
+    if (merged < degree_ - 1) return false;
+  }
+  return true;
+}
+
+PermGroup PermGroup::stabilizer(Point p, Backend backend) const {
+  throw_if_bad_point(p);
+  if (backend == Backend::gap)
+    return group_from_gap_generators(
+        degree_, ask_gap(*this, "String(List(GeneratorsOfGroup(Stabilizer(ASEN_G, " + std::to_string(p + 1) +
+                                    ")), g -> ListPerm(g, " + std::to_string(degree_) + ")))"));
+  return pointwise_stabilizer({p});
+}
+
+PermGroup PermGroup::pointwise_stabilizer(const std::vector<Point>& points, Backend backend) const {
+  const std::vector<Point> set = checked_point_set(points, degree_);
+  if (backend == Backend::gap)
+    return group_from_gap_generators(
+        degree_, ask_gap(*this, "String(List(GeneratorsOfGroup(Stabilizer(ASEN_G, " +
+                                    detail::gap_points(set) + ", OnTuples)), g -> ListPerm(g, " +
+                                    std::to_string(degree_) + ")))"));
+  const StabChain c = chain_with_base(set);
+  std::optional<BigInt> order;
+  if (c.is_proven()) {
+    BigInt o = 1;
+    for (std::size_t level = set.size(); level < c.length(); ++level) o *= c.basic_orbit(level).size();
+    order = o;
+  }
+  return PermGroup(degree_, c.stabilizer_generators(set.size()), order);
+}
+
+PermGroup PermGroup::setwise_stabilizer(const std::vector<Point>& points, Backend backend) const {
+  const std::vector<Point> set = checked_point_set(points, degree_);
+  if (backend == Backend::native)
+    throw InputError("the setwise stabilizer needs a backtrack search that asen leaves to GAP; "
+                     "use the GAP backend");
+  return group_from_gap_generators(
+      degree_, ask_gap(*this, "String(List(GeneratorsOfGroup(Stabilizer(ASEN_G, Set(" +
+                                  detail::gap_points(set) + "), OnSets)), g -> ListPerm(g, " +
+                                  std::to_string(degree_) + ")))"));
+}
+
+PermGroup PermGroup::small_generating_set(Backend backend) const {
+  if (backend == Backend::gap)
+    return group_from_gap_generators(
+        degree_, ask_gap(*this, "String(List(SmallGeneratingSet(ASEN_G), g -> ListPerm(g, " +
+                                    std::to_string(degree_) + ")))"),
+        known_order_);
+  std::vector<Permutation> nontrivial;
+  for (const auto& g : generators_)
+    if (!g.is_identity()) nontrivial.push_back(g);
+  if (nontrivial.size() <= 2) return PermGroup(degree_, nontrivial, known_order_);
+  // Random elements until every original generator sifts to the identity
+  // through their chain: that proves they generate the whole group.
+  std::mt19937_64 rng(0x5ca1ab1eULL);
+  const StabChain& full = chain();
+  std::vector<Permutation> candidate;
+  for (int attempt = 0; attempt < 64 && candidate.size() < nontrivial.size(); ++attempt) {
+    candidate.push_back(full.random_element(rng));
+    if (candidate.size() < 2) continue;
+    StabChainOptions options;
+    options.verification = ChainVerification::never;
+    options.consecutive_sifts = 16;
+    if (full.is_proven()) options.known_order = full.order();
+    StabChain c;
+    try {
+      c = StabChain::build(degree_, candidate, options);
+    } catch (const Error&) {
+      continue;  // the candidates generate a proper subgroup
+    }
+    bool generates = true;
+    for (const auto& g : nontrivial)
+      if (!c.contains(g)) {
+        generates = false;
+        break;
+      }
+    if (generates) return PermGroup(degree_, candidate, known_order_);
+  }
+  return PermGroup(degree_, nontrivial, known_order_);
+}
+
+std::vector<Permutation> PermGroup::random_elements(std::size_t count, std::uint64_t seed,
+                                                    Backend backend) const {
+  if (backend == Backend::gap) {
+    if (count == 0) return {};
+    return detail::gap_permutations(
+        ask_gap(*this, "ASEN_RS := RandomSource(IsMersenneTwister, " + std::to_string(seed) +
+                           ");; String(List([1.." + std::to_string(count) +
+                           "], i -> ListPerm(Random(ASEN_RS, ASEN_G), " + std::to_string(degree_) +
+                           ")))"),
+        degree_);
+  }
+  std::mt19937_64 rng(seed);
+  std::vector<Permutation> out;
+  out.reserve(count);
+  const StabChain& c = chain();
+  for (std::size_t k = 0; k < count; ++k) out.push_back(c.random_element(rng));
+  return out;
+}
+
+std::vector<Permutation> PermGroup::elements(std::size_t limit, Backend backend) const {
+  if (backend == Backend::gap) {
+    const std::string answer =
+        ask_gap(*this, "if Size(ASEN_G) > " + std::to_string(limit) +
+                           " then ASEN_ELTS := String(Size(ASEN_G)); else ASEN_ELTS := "
+                           "String(List(Elements(ASEN_G), g -> ListPerm(g, " +
+                           std::to_string(degree_) + "))); fi;; ASEN_ELTS");
+    if (!answer.empty() && answer[0] != '[')
+      throw LimitError("the group has " + answer + " elements, more than the limit of " +
+                       std::to_string(limit));
+    auto out = degree_ == 0 ? std::vector<Permutation>{Permutation()}
+                            : detail::gap_permutations(answer, degree_);
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+  std::vector<Permutation> out;
+  chain().for_each_element([&](const Permutation& p) { out.push_back(p); }, BigInt(limit));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+PermGroup PermGroup::from_gap(std::string_view expression, std::optional<std::size_t> degree) {
+  std::string expr(expression);
+  if (expr.find_first_not_of(" \t\r\n") == std::string::npos)
+    throw InputError("the GAP expression after 'gap:' is empty");
+  // The expression is evaluated on its own first, so a syntax error is
+  // reported as GAP's and not as one in asen's wrapper code.
+  (void)gap::evaluate("ASEN_G := " + expr + ";; \"\"");
+  const std::string n_text = gap::evaluate(
+      "if not IsPermGroup(ASEN_G) then Error(\"the expression does not evaluate to a permutation "
+      "group\"); fi;; String(LargestMovedPoint(ASEN_G))");
+  const BigInt lmp = detail::gap_integer(n_text);
+  std::size_t n = static_cast<std::size_t>(lmp);
+  if (degree) {
+    if (*degree < n)
+      throw InputError("degree " + std::to_string(*degree) + " is smaller than the largest point " +
+                       std::to_string(n) + " moved by the GAP group");
+    n = *degree;
+  }
+  const std::string gens = gap::evaluate("String(List(GeneratorsOfGroup(ASEN_G), g -> ListPerm(g, " +
+                                         std::to_string(n) + ")))");
+  const std::string size = gap::evaluate("if HasSize(ASEN_G) then ASEN_S := String(Size(ASEN_G)); "
+                                         "else ASEN_S := \"unknown\"; fi;; ASEN_S");
+  std::optional<BigInt> order;
+  if (size != "unknown") order = detail::gap_integer(size);
+  return PermGroup(n, n == 0 ? std::vector<Permutation>{} : detail::gap_permutations(gens, n), order);
+}
+
+}  // namespace asen::algebra

@@ -1,0 +1,433 @@
+#include <asen/algebra/stab_chain.hpp>
+#include <asen/error.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+#include <unordered_set>
+
+#include "random.hpp"
+
+namespace asen::algebra {
+
+const char* to_string(ChainProof proof) {
+  switch (proof) {
+    case ChainProof::known_order:
+      return "known-order";
+    case ChainProof::deterministic:
+      return "deterministic";
+    case ChainProof::monte_carlo:
+      return "monte-carlo";
+  }
+  return "unknown";
+}
+
+namespace {
+
+constexpr std::uint32_t kNone = UINT32_MAX;
+
+bool is_identity(const std::vector<Point>& w) {
+  for (std::size_t x = 0; x < w.size(); ++x)
+    if (w[x] != x) return false;
+  return true;
+}
+
+}  // namespace
+
+// The builder owns the mutable state of the construction; StabChain itself is
+// immutable once built, so it can be shared between threads.
+class StabChain::Builder {
+ public:
+  Builder(StabChain& chain, const StabChainOptions& options)
+      : c_(chain), opt_(options), n_(chain.degree_) {}
+
+  // Adds a non-identity residue `w` that fixes the base points of levels
+  // [0, level). A residue that fixes every base point opens a new level.
+  void add_strong(const std::vector<Point>& w, std::size_t level) {
+    if (level == c_.levels_.size()) {
+      Point moved = 0;
+      while (moved < n_ && w[moved] == moved) ++moved;
+      new_level(moved);
+    }
+    Strong s;
+    s.perm = w;
+    s.inv.resize(n_);
+    for (std::size_t x = 0; x < n_; ++x) s.inv[w[x]] = static_cast<Point>(x);
+    c_.strong_.push_back(std::move(s));
+    const auto id = static_cast<std::uint32_t>(c_.strong_.size() - 1);
+    for (std::size_t i = 0; i <= level; ++i) {
+      c_.levels_[i].gens.push_back(id);
+      extend_orbit(c_.levels_[i], id);
+    }
+  }
+
+  void new_level(Point base) {
+    if (c_.levels_.size() >= opt_.max_base_length)
+      throw LimitError("the base of the stabilizer chain is longer than the limit of " +
+                       std::to_string(opt_.max_base_length));
+    Level lv;
+    lv.base = base;
+    lv.orbit.push_back(base);
+    lv.index.assign(n_, -1);
+    lv.index[base] = 0;
+    lv.explicit_reps = reserve_row();
+    if (lv.explicit_reps) {
+      lv.inverse_reps.resize(n_);
+      std::iota(lv.inverse_reps.begin(), lv.inverse_reps.end(), Point{0});
+    }
+    lv.parent.push_back(kNone);
+    lv.via.push_back(kNone);
+    c_.levels_.push_back(std::move(lv));
+  }
+
+  // Sifts `w` in place from level `from`; returns the level where it stopped.
+  std::size_t sift(std::vector<Point>& w, std::size_t from = 0) const {
+    const std::size_t k = c_.levels_.size();
+    for (std::size_t i = from; i < k; ++i) {
+      const Level& lv = c_.levels_[i];
+      const Point delta = w[lv.base];
+      if (delta == lv.base) continue;
+      const std::int32_t pos = lv.index[delta];
+      if (pos < 0) return i;
+      c_.apply_inverse_rep(lv, static_cast<std::size_t>(pos), w.data());
+    }
+    return k;
+  }
+
+  // Sifts and adds the residue if it is not the identity. True if added.
+  bool sift_and_add(std::vector<Point> w) {
+    const std::size_t level = sift(w);
+    if (level == c_.levels_.size() && is_identity(w)) return false;
+    add_strong(w, level);
+    return true;
+  }
+
+  void run(const std::vector<Permutation>& generators) {
+    for (Point b : opt_.base_prefix) new_level(b);
+    std::vector<Permutation> gens;
+    for (const auto& g : generators)
+      if (!g.is_identity()) gens.push_back(g);
+    if (gens.empty()) {
+      c_.proof_ = ChainProof::deterministic;
+      check_known_order_reached();
+      return;
+    }
+    for (const auto& g : gens) sift_and_add(g.images());
+
+    std::mt19937_64 rng(opt_.seed);
+    detail::ProductReplacement random(n_, gens, rng);
+    // Consecutive trivial sifts needed; with a known order we go on until it
+    // is reached, but give up (the known order must be wrong) after many more.
+    const unsigned target = std::max(1U, opt_.consecutive_sifts);
+    const unsigned give_up = opt_.known_order ? 40U * target + 400U : target;
+    for (;;) {
+      unsigned in_a_row = 0;
+      while (in_a_row < give_up) {
+        if (known_order_reached()) break;
+        if (!opt_.known_order && in_a_row >= target) break;
+        if (sift_and_add(random.next()))
+          in_a_row = 0;
+        else
+          ++in_a_row;
+      }
+      if (known_order_reached()) {
+        c_.proof_ = ChainProof::known_order;
+        return;
+      }
+      // Deterministic check that the chain contains every given generator.
+      bool added = false;
+      for (const auto& g : gens) added = sift_and_add(g.images()) || added;
+      if (!added) break;
+    }
+    check_known_order_reached();
+
+    const bool verify = opt_.verification == ChainVerification::always ||
+                        (opt_.verification == ChainVerification::automatic &&
+                         estimated_verification_cost() <= opt_.verify_budget);
+    if (verify) {
+      verify_deterministically();
+      c_.proof_ = ChainProof::deterministic;
+    } else {
+      c_.proof_ = ChainProof::monte_carlo;
+    }
+  }
+
+ private:
+  // True if one more explicit row fits in the budget (and reserves it).
+  bool reserve_row() {
+    const std::size_t row = n_ * sizeof(Point);
+    if (used_bytes_ + row > opt_.explicit_transversal_bytes) return false;
+    used_bytes_ += row;
+    return true;
+  }
+
+  // A level that runs out of budget drops its rows and keeps only its tree.
+  void drop_rows(Level& lv) {
+    used_bytes_ -= lv.inverse_reps.size() * sizeof(Point);
+    lv.explicit_reps = false;
+    std::vector<Point>().swap(lv.inverse_reps);
+  }
+
+  // Extends the orbit of level `lv` after strong generator `id` was added to
+  // its generators: old points are mapped by the new generator only, new
+  // points by every generator of the level.
+  void extend_orbit(Level& lv, std::uint32_t id) {
+    std::size_t old_size = lv.orbit.size();
+    std::size_t scan = old_size;  // first unprocessed new point
+    for (std::size_t p = 0; p < old_size; ++p) try_image(lv, p, id);
+    while (scan < lv.orbit.size()) {
+      for (std::uint32_t g : lv.gens) try_image(lv, scan, g);
+      ++scan;
+    }
+  }
+
+  void try_image(Level& lv, std::size_t p, std::uint32_t g) {
+    const Strong& s = c_.strong_[g];
+    const Point image = s.perm[lv.orbit[p]];
+    if (lv.index[image] >= 0) return;
+    lv.index[image] = static_cast<std::int32_t>(lv.orbit.size());
+    lv.orbit.push_back(image);
+    lv.parent.push_back(static_cast<std::uint32_t>(p));
+    lv.via.push_back(g);
+    if (lv.explicit_reps && !reserve_row()) drop_rows(lv);
+    if (!lv.explicit_reps) return;
+    // u_image = u_p * s, so u_image^-1 = s^-1 * u_p^-1: x -> u_p^-1(s^-1(x)).
+    const std::size_t base = lv.inverse_reps.size();
+    lv.inverse_reps.resize(base + n_);
+    const Point* up = lv.inverse_reps.data() + p * n_;
+    Point* out = lv.inverse_reps.data() + base;
+    for (std::size_t x = 0; x < n_; ++x) out[x] = up[s.inv[x]];
+  }
+
+  bool known_order_reached() const {
+    if (!opt_.known_order) return false;
+    // Cheap test on the logarithm first; exact comparison only when close.
+    double log_order = 0.0;
+    for (const Level& lv : c_.levels_) log_order += std::log(static_cast<double>(lv.orbit.size()));
+    const double log_known = std::log(static_cast<double>(*opt_.known_order));
+    if (std::isfinite(log_known) && log_order < log_known - 1e-6) return false;
+    return c_.order() >= *opt_.known_order;
+  }
+
+  void check_known_order_reached() const {
+    if (!opt_.known_order) return;
+    const BigInt order = c_.order();
+    if (order != *opt_.known_order)
+      throw Error("the stabilizer chain reached order " + order.str() +
+                  " but the group was declared to have order " + opt_.known_order->str());
+  }
+
+  double estimated_verification_cost() const {
+    double cost = 0.0;
+    const std::size_t k = c_.levels_.size();
+    for (std::size_t i = 0; i < k; ++i) {
+      const Level& lv = c_.levels_[i];
+      cost += static_cast<double>(lv.orbit.size()) * static_cast<double>(lv.gens.size()) *
+              static_cast<double>(n_) * static_cast<double>(k - i + 1);
+    }
+    return cost;
+  }
+
+  // Sims' test, from the deepest level up: every Schreier generator
+  // u_d s u_{d^s}^-1 of a level must sift through the levels below it.
+  // A failure adds the residue and re-verifies from the level it changed.
+  void verify_deterministically() {
+    std::vector<Point> forward(n_);
+    std::vector<Point> row(n_);
+    std::vector<Point> h(n_);
+    std::size_t i = c_.levels_.size();
+    while (i > 0) {
+      --i;
+      bool restarted = false;
+      const std::size_t orbit_size = c_.levels_[i].orbit.size();
+      for (std::size_t p = 0; p < orbit_size && !restarted; ++p) {
+        {
+          const Level& lv = c_.levels_[i];
+          std::iota(row.begin(), row.end(), Point{0});
+          c_.apply_inverse_rep(lv, p, row.data());
+          for (std::size_t x = 0; x < n_; ++x) forward[row[x]] = static_cast<Point>(x);
+        }
+        const std::size_t gen_count = c_.levels_[i].gens.size();
+        for (std::size_t gi = 0; gi < gen_count; ++gi) {
+          const Level& lv = c_.levels_[i];
+          const std::uint32_t g = lv.gens[gi];
+          const Strong& s = c_.strong_[g];
+          const Point image = s.perm[lv.orbit[p]];
+          const auto q = static_cast<std::size_t>(lv.index[image]);
+          if (lv.parent[q] == p && lv.via[q] == g) continue;  // tree edge: trivial
+          for (std::size_t x = 0; x < n_; ++x) h[x] = s.perm[forward[x]];
+          c_.apply_inverse_rep(lv, q, h.data());
+          const std::size_t level = sift(h, i + 1);
+          if (level == c_.levels_.size() && is_identity(h)) continue;
+          add_strong(h, level);
+          i = level + 1;  // re-verify from the changed level upwards
+          restarted = true;
+          break;
+        }
+      }
+    }
+  }
+
+  StabChain& c_;
+  const StabChainOptions& opt_;
+  std::size_t n_;
+  std::size_t used_bytes_ = 0;
+};
+
+StabChain StabChain::build(std::size_t degree, const std::vector<Permutation>& generators,
+                           const StabChainOptions& options) {
+  if (degree > static_cast<std::size_t>(INT32_MAX))
+    throw InputError("degree " + std::to_string(degree) + " is too large");
+  for (std::size_t k = 0; k < generators.size(); ++k)
+    if (generators[k].degree() != degree)
+      throw InputError("generator " + std::to_string(k) + " has degree " +
+                       std::to_string(generators[k].degree()) + " but the group has degree " +
+                       std::to_string(degree));
+  std::vector<bool> seen(degree, false);
+  for (Point b : options.base_prefix) {
+    if (b >= degree)
+      throw InputError("base point " + std::to_string(b) + " is out of range, expected a value in [0, " +
+                       std::to_string(degree) + ")");
+    if (seen[b]) throw InputError("base point " + std::to_string(b) + " is repeated");
+    seen[b] = true;
+  }
+  StabChain chain;
+  chain.degree_ = degree;
+  Builder builder(chain, options);
+  builder.run(generators);
+  return chain;
+}
+
+void StabChain::apply_inverse_rep(const Level& lv, std::size_t pos, Point* w) const {
+  const std::size_t n = degree_;
+  if (lv.explicit_reps) {
+    const Point* u = lv.inverse_reps.data() + pos * n;
+    for (std::size_t x = 0; x < n; ++x) w[x] = u[w[x]];
+    return;
+  }
+  // u_delta = s_1 s_2 ... s_d along the tree path from the base point, so
+  // w * u_delta^-1 = w * s_d^-1 * ... * s_1^-1: walk from delta to the root.
+  while (lv.via[pos] != kNone) {
+    const Point* inv = strong_[lv.via[pos]].inv.data();
+    for (std::size_t x = 0; x < n; ++x) w[x] = inv[w[x]];
+    pos = lv.parent[pos];
+  }
+}
+
+std::vector<Point> StabChain::base() const {
+  std::vector<Point> out;
+  out.reserve(levels_.size());
+  for (const Level& lv : levels_) out.push_back(lv.base);
+  return out;
+}
+
+const std::vector<Point>& StabChain::basic_orbit(std::size_t level) const {
+  if (level >= levels_.size())
+    throw std::out_of_range("level " + std::to_string(level) + " is out of range, the chain has " +
+                            std::to_string(levels_.size()) + " levels");
+  return levels_[level].orbit;
+}
+
+BigInt StabChain::order() const {
+  BigInt order = 1;
+  for (const Level& lv : levels_) order *= lv.orbit.size();
+  return order;
+}
+
+std::pair<Permutation, std::size_t> StabChain::sift(const Permutation& p) const {
+  if (p.degree() != degree_)
+    throw InputError("the permutation has degree " + std::to_string(p.degree()) +
+                     " but the group has degree " + std::to_string(degree_));
+  std::vector<Point> w = p.images();
+  const std::size_t k = levels_.size();
+  for (std::size_t i = 0; i < k; ++i) {
+    const Level& lv = levels_[i];
+    const Point delta = w[lv.base];
+    if (delta == lv.base) continue;
+    const std::int32_t pos = lv.index[delta];
+    if (pos < 0) return {Permutation::from_images_no_checks(std::move(w)), i};
+    apply_inverse_rep(lv, static_cast<std::size_t>(pos), w.data());
+  }
+  return {Permutation::from_images_no_checks(std::move(w)), k};
+}
+
+bool StabChain::contains(const Permutation& p) const {
+  auto [residue, level] = sift(p);
+  return level == levels_.size() && residue.is_identity();
+}
+
+std::vector<Permutation> StabChain::strong_generators() const {
+  std::vector<Permutation> out;
+  out.reserve(strong_.size());
+  for (const Strong& s : strong_) out.push_back(Permutation::from_images_no_checks(s.perm));
+  return out;
+}
+
+std::vector<Permutation> StabChain::stabilizer_generators(std::size_t level) const {
+  if (level > levels_.size())
+    throw std::out_of_range("level " + std::to_string(level) + " is out of range, the chain has " +
+                            std::to_string(levels_.size()) + " levels");
+  if (level == levels_.size()) return {};
+  std::vector<Permutation> out;
+  for (std::uint32_t g : levels_[level].gens)
+    out.push_back(Permutation::from_images_no_checks(strong_[g].perm));
+  return out;
+}
+
+Permutation StabChain::transversal_element(std::size_t level, Point point) const {
+  const std::vector<Point>& orbit = basic_orbit(level);
+  (void)orbit;
+  const Level& lv = levels_[level];
+  if (point >= degree_ || lv.index[point] < 0)
+    throw std::out_of_range("point " + std::to_string(point) + " is not in the basic orbit of level " +
+                            std::to_string(level));
+  std::vector<Point> uinv(degree_);
+  std::iota(uinv.begin(), uinv.end(), Point{0});
+  apply_inverse_rep(lv, static_cast<std::size_t>(lv.index[point]), uinv.data());
+  std::vector<Point> u(degree_);
+  for (std::size_t x = 0; x < degree_; ++x) u[uinv[x]] = static_cast<Point>(x);
+  return Permutation::from_images_no_checks(std::move(u));
+}
+
+Permutation StabChain::random_element(std::mt19937_64& rng) const {
+  // The product of one random inverse transversal element per level is uniform
+  // in a complete chain (and so is its inverse).
+  std::vector<Point> w(degree_);
+  std::iota(w.begin(), w.end(), Point{0});
+  for (const Level& lv : levels_) {
+    const std::size_t pos = detail::uniform_below(rng, lv.orbit.size());
+    apply_inverse_rep(lv, pos, w.data());
+  }
+  return Permutation::from_images_no_checks(std::move(w));
+}
+
+void StabChain::for_each_element(const std::function<void(const Permutation&)>& visit,
+                                 const BigInt& limit) const {
+  const BigInt total = order();
+  if (total > limit)
+    throw LimitError("the group has " + total.str() + " elements, more than the limit of " +
+                     limit.str());
+  const std::size_t k = levels_.size();
+  // Depth-first over one inverse transversal element per level: each element
+  // is u_0^-1 u_1^-1 ... u_{k-1}^-1 for a unique choice, i.e. every element once.
+  std::vector<std::vector<Point>> partial(k + 1, std::vector<Point>(degree_));
+  std::iota(partial[0].begin(), partial[0].end(), Point{0});
+  std::vector<std::size_t> choice(k + 1, 0);
+  std::function<void(std::size_t)> descend = [&](std::size_t i) {
+    if (i == k) {
+      visit(Permutation::from_images_no_checks(partial[k]));
+      return;
+    }
+    const Level& lv = levels_[i];
+    for (std::size_t pos = 0; pos < lv.orbit.size(); ++pos) {
+      partial[i + 1] = partial[i];
+      apply_inverse_rep(lv, pos, partial[i + 1].data());
+      descend(i + 1);
+    }
+  };
+  descend(0);
+}
+
+}  // namespace asen::algebra
