@@ -30,11 +30,28 @@ BigInt gap_integer(const std::string& text) {
 }
 
 std::vector<std::vector<long long>> gap_int_lists(const std::string& text) {
+  // GAP prints ranges compactly: "[ 1 .. 8 ]" and "[ 1, 3 .. 9 ]".
   std::vector<std::vector<long long>> out;
   std::size_t k = 0;
   auto skip = [&] {
     while (k < text.size() && (std::isspace(static_cast<unsigned char>(text[k])) || text[k] == '\\'))
       ++k;
+  };
+  auto integer = [&] {
+    skip();
+    bool negative = false;
+    if (k < text.size() && text[k] == '-') {
+      negative = true;
+      ++k;
+    }
+    if (k >= text.size() || !std::isdigit(static_cast<unsigned char>(text[k]))) unexpected(text, "integers");
+    long long v = 0;
+    while (k < text.size() && std::isdigit(static_cast<unsigned char>(text[k]))) v = v * 10 + (text[k++] - '0');
+    return negative ? -v : v;
+  };
+  auto range_follows = [&] {
+    skip();
+    return k + 1 < text.size() && text[k] == '.' && text[k + 1] == '.';
   };
   skip();
   if (k >= text.size() || text[k] != '[') unexpected(text, "a list of lists");
@@ -51,17 +68,17 @@ std::vector<std::vector<long long>> gap_int_lists(const std::string& text) {
         ++k;
         break;
       }
-      bool negative = false;
-      if (k < text.size() && text[k] == '-') {
-        negative = true;
-        ++k;
+      const long long v = integer();
+      if (range_follows()) {
+        k += 2;
+        const long long last = integer();
+        const long long step = inner.empty() ? 1 : v - inner.back();
+        if (step == 0 || (last - v) % step != 0) unexpected(text, "a range");
+        if (inner.size() > 1) unexpected(text, "a range");
+        for (long long x = v; step > 0 ? x <= last : x >= last; x += step) inner.push_back(x);
+      } else {
+        inner.push_back(v);
       }
-      if (k >= text.size() || !std::isdigit(static_cast<unsigned char>(text[k])))
-        unexpected(text, "integers");
-      long long v = 0;
-      while (k < text.size() && std::isdigit(static_cast<unsigned char>(text[k])))
-        v = v * 10 + (text[k++] - '0');
-      inner.push_back(negative ? -v : v);
       skip();
       if (k < text.size() && text[k] == ',') ++k;
     }

@@ -133,6 +133,7 @@ class StabChain::Builder {
           ++in_a_row;
       }
       if (known_order_reached()) {
+        check_known_order_reached();  // reached, or passed: then it was wrong
         c_.proof_ = ChainProof::known_order;
         return;
       }

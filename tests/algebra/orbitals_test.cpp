@@ -1,0 +1,207 @@
+#include <asen/algebra/orbitals.hpp>
+#include <asen/algebra/perm_group.hpp>
+#include <asen/error.hpp>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <random>
+#include <set>
+
+#include "test_util.hpp"
+
+using asen::algebra::Orbitals;
+using asen::algebra::OrbitalMethod;
+using asen::algebra::OrbitalOptions;
+using asen::algebra::PermGroup;
+using asen::algebra::Point;
+
+namespace {
+
+Orbitals with(const PermGroup& g, OrbitalMethod method, bool dense = true) {
+  OrbitalOptions options;
+  options.method = method;
+  options.dense = dense;
+  return Orbitals::compute(g, options);
+}
+
+// Every property the colouring and its orbital records must have, checked
+// against the brute-force reference.
+void expect_correct(const PermGroup& g) {
+  SCOPED_TRACE(g.to_cycle_string() + " on " + std::to_string(g.degree()) + " points");
+  const std::size_t n = g.degree();
+  const auto reference = asen::test::brute_force_orbitals(g);
+  const Orbitals chain = with(g, OrbitalMethod::stabilizer_chain);
+  const Orbitals uf = with(g, OrbitalMethod::union_find);
+  const Orbitals implicit = with(g, OrbitalMethod::stabilizer_chain, false);
+  ASSERT_EQ(chain.colors(), reference);
+  ASSERT_EQ(uf.colors(), reference);
+  ASSERT_FALSE(implicit.is_dense());
+  for (Point i = 0; i < n; ++i)
+    for (Point j = 0; j < n; ++j) ASSERT_EQ(implicit.color(i, j), reference[i * n + j]) << i << "," << j;
+  for (const Orbitals* o : {&chain, &uf, &implicit}) {
+    ASSERT_EQ(o->rank(), o->orbitals().size());
+    std::uint64_t total = 0;
+    std::size_t diagonal = 0;
+    for (const auto& info : o->orbitals()) {
+      EXPECT_EQ(o->color(info.rep_i, info.rep_j), info.id);
+      EXPECT_EQ(o->color(info.rep_j, info.rep_i), info.paired);
+      EXPECT_EQ(o->orbitals()[static_cast<std::size_t>(info.paired)].paired, info.id);
+      EXPECT_EQ(info.self_paired, info.paired == info.id);
+      EXPECT_EQ(info.diagonal, info.rep_i == info.rep_j);
+      std::uint64_t count = 0;
+      bool first_seen = false;
+      for (std::size_t x = 0; x < n * n; ++x)
+        if (reference[x] == info.id) {
+          if (!first_seen) {
+            EXPECT_EQ(x, info.rep_i * n + info.rep_j) << "representative is the first pair";
+          }
+          first_seen = true;
+          ++count;
+        }
+      EXPECT_EQ(info.size, count);
+      total += info.size;
+      diagonal += info.diagonal ? 1 : 0;
+    }
+    EXPECT_EQ(total, n * n);
+    EXPECT_EQ(diagonal, g.orbits().size());
+  }
+}
+
+}  // namespace
+
+TEST(Orbitals, DihedralGroupOnTenPointsHasSixOrbitals) {
+  const Orbitals o = Orbitals::compute(PermGroup::parse("D(10)"));
+  EXPECT_EQ(o.rank(), 6U);
+  for (const auto& info : o.orbitals()) EXPECT_TRUE(info.self_paired);
+}
+
+TEST(Orbitals, KnownRanks) {
+  EXPECT_EQ(Orbitals::compute(PermGroup::parse("S(7)")).rank(), 2U);
+  EXPECT_EQ(Orbitals::compute(PermGroup::parse("A(7)")).rank(), 2U);
+  EXPECT_EQ(Orbitals::compute(PermGroup::parse("C(8)")).rank(), 8U);
+  EXPECT_EQ(Orbitals::compute(PermGroup::parse("trivial(6)")).rank(), 36U);
+  EXPECT_EQ(Orbitals::compute(PermGroup::parse("mirror(10)")).rank(), 50U);
+  EXPECT_EQ(Orbitals::compute(PermGroup::parse("mirror(9)")).rank(), 41U);
+  EXPECT_EQ(Orbitals::compute(PermGroup::parse("wreath(S(5),S(2))")).rank(), 3U);
+  // C_3 is not self-paired beyond the diagonal: (i, i+1) pairs with (i+1, i).
+  const Orbitals c3 = Orbitals::compute(PermGroup::parse("C(3)"));
+  EXPECT_EQ(c3.rank(), 3U);
+  EXPECT_EQ(c3.orbitals()[1].paired, 2);
+  EXPECT_FALSE(c3.orbitals()[1].self_paired);
+}
+
+TEST(Orbitals, FixedPointsKeepTheirOwnColours) {
+  // <(3,4)> on 4 points: 0 and 1 are fixed, so (0,0), (1,1), (0,1), ... are singletons.
+  const PermGroup g = PermGroup::parse("(3,4)", 4);
+  const Orbitals o = Orbitals::compute(g);
+  // 4 singletons on {0,1}^2; (x,2)~(x,3) and (2,x)~(3,x) for x in {0,1}; (2,2)~(3,3); (2,3)~(3,2)
+  EXPECT_EQ(o.rank(), 10U);
+  EXPECT_NE(o.color(0, 0), o.color(1, 1));
+  EXPECT_EQ(o.color(2, 2), o.color(3, 3));
+  EXPECT_EQ(o.color(0, 2), o.color(0, 3));
+  expect_correct(g);
+}
+
+TEST(Orbitals, ColoursAreCanonical) {
+  // Different generating sets of one group give the identical matrix.
+  const Orbitals a = Orbitals::compute(PermGroup::parse("(1,2,3,4,5,6),(1,6)(2,5)(3,4)"));
+  const Orbitals b = Orbitals::compute(PermGroup::parse("(1,6)(2,5)(3,4),(1,5)(2,4),(1,2,3,4,5,6)"));
+  EXPECT_EQ(a.colors(), b.colors());
+  std::int32_t next = 0;
+  for (std::int32_t c : a.colors()) {
+    ASSERT_LE(c, next);
+    if (c == next) ++next;
+  }
+}
+
+TEST(Orbitals, MethodsAgreeWithBruteForceOnNamedGroups) {
+  for (const char* spec : {"S(5)", "A(5)", "C(8)", "D(10)", "mirror(10)", "wreath(S(5),S(2))", "S(3)*C(4)",
+                           "wreath(C(3),trivial(3))", "trivial(5)", "(1,2)(3,4),(1,3)(2,4)", "D(7)*mirror(4)"})
+    expect_correct(PermGroup::parse(spec));
+}
+
+TEST(Orbitals, MethodsAgreeWithBruteForceOnRandomGroups) {
+  std::mt19937_64 rng(17);
+  for (int trial = 0; trial < 400; ++trial) {
+    const std::size_t n = 1 + rng() % 9;
+    expect_correct(asen::test::random_small_group(n, rng));
+  }
+}
+
+TEST(Orbitals, ManyDenseGeneratorsAreReducedWithoutChangingTheResult) {
+  // The paper's dihedral list: identity, reflection, all rotations.
+  const std::size_t n = 40;
+  std::vector<asen::algebra::Permutation> gens{asen::algebra::Permutation(n)};
+  std::vector<Point> reflection(n);
+  for (std::size_t x = 0; x < n; ++x) reflection[x] = static_cast<Point>(n - 1 - x);
+  gens.emplace_back(reflection);
+  for (std::size_t k = 1; k <= n; ++k) {
+    std::vector<Point> r(n);
+    for (std::size_t x = 0; x < n; ++x) r[x] = static_cast<Point>((x + k) % n);
+    gens.emplace_back(r);
+  }
+  const PermGroup g(n, gens);
+  const Orbitals o = Orbitals::compute(g);
+  EXPECT_EQ(o.rank(), n / 2 + 1);
+  EXPECT_EQ(o.colors(), with(g, OrbitalMethod::union_find).colors());
+  EXPECT_EQ(o.colors(), Orbitals::compute(PermGroup::parse("D(40)")).colors());
+}
+
+TEST(Orbitals, ImplicitColouringOfLargeGroupsWithoutTheMatrix) {
+  // 20000 points: the matrix would need 1.6 GB; the implicit colouring does not.
+  const PermGroup g = PermGroup::parse("D(20000)");
+  OrbitalOptions options;
+  options.dense = false;
+  options.memory_limit_bytes = std::size_t{64} << 20U;
+  const Orbitals o = Orbitals::compute(g, options);
+  EXPECT_EQ(o.rank(), 10001U);
+  // colour(i, j) depends on the cyclic distance only.
+  EXPECT_EQ(o.color(0, 7), o.color(100, 107));
+  EXPECT_EQ(o.color(0, 7), o.color(107, 100));
+  EXPECT_EQ(o.color(5, 19995), o.color(0, 10));
+  EXPECT_NE(o.color(0, 7), o.color(0, 8));
+  EXPECT_EQ(o.colors_of({{0, 0}, {3, 3}}), (std::vector<std::int32_t>{0, 0}));
+}
+
+TEST(Orbitals, ImplicitColouringIsExactForGroupsWithoutKnownOrder) {
+  // Given by cycles, the order is unknown; the per-pair colours must still
+  // match the dense matrix exactly.
+  std::mt19937_64 rng(3);
+  const PermGroup g = PermGroup::parse("(1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,"
+                                       "29,30),(2,30)(3,29)(4,28)(5,27)(6,26)(7,25)(8,24)(9,23)(10,22)(11,21)(12,20)"
+                                       "(13,19)(14,18)(15,17)");
+  ASSERT_FALSE(g.known_order().has_value());
+  OrbitalOptions options;
+  options.dense = false;
+  const Orbitals o = Orbitals::compute(g, options);
+  const Orbitals d = Orbitals::compute(g);
+  for (Point i = 0; i < 30; ++i)
+    for (Point j = 0; j < 30; ++j) ASSERT_EQ(o.color(i, j), d.color(i, j));
+}
+
+TEST(Orbitals, MemoryGuardRefusesBeforeAllocating) {
+  OrbitalOptions options;
+  options.memory_limit_bytes = std::size_t{1} << 20U;
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    (void)Orbitals::compute(PermGroup::parse("S(100000)"), options);
+    FAIL() << "expected a LimitError";
+  } catch (const asen::LimitError& e) {
+    EXPECT_NE(std::string(e.what()).find("100000x100000 colour matrix needs 38146 MiB"), std::string::npos)
+        << e.what();
+  }
+  options.method = OrbitalMethod::union_find;
+  EXPECT_THROW((void)Orbitals::compute(PermGroup::parse("S(1000)"), options), asen::LimitError);
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 5.0);
+}
+
+TEST(Orbitals, BadPairsAndOptions) {
+  const Orbitals o = Orbitals::compute(PermGroup::parse("S(3)"));
+  EXPECT_THROW((void)o.color(3, 0), std::out_of_range);
+  EXPECT_THROW((void)o.colors_of({{0, 5}}), std::out_of_range);
+  OrbitalOptions options;
+  options.method = OrbitalMethod::union_find;
+  options.dense = false;
+  EXPECT_THROW((void)Orbitals::compute(PermGroup::parse("S(3)"), options), asen::InputError);
+  EXPECT_EQ(o.diagonal_colors(), (std::vector<std::int32_t>{0, 0, 0}));
+}

@@ -1,0 +1,310 @@
+#include <asen/algebra/gap.hpp>
+#include <asen/algebra/perm_group.hpp>
+#include <asen/error.hpp>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "test_util.hpp"
+
+using asen::GapError;
+using asen::InputError;
+using asen::LimitError;
+using asen::algebra::Backend;
+using asen::algebra::BigInt;
+using asen::algebra::Permutation;
+using asen::algebra::PermGroup;
+using asen::algebra::Point;
+
+namespace {
+
+template <typename F>
+void expect_input_error(F f, const std::string& fragment) {
+  try {
+    f();
+    FAIL() << "expected an InputError containing '" << fragment << "'";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos)
+        << "message: " << e.what() << "\nexpected to contain: " << fragment;
+  }
+}
+
+// True if the two groups are equal: same degree, each contains the other's generators.
+bool same_group(const PermGroup& a, const PermGroup& b) {
+  if (a.degree() != b.degree()) return false;
+  for (const auto& g : a.generators())
+    if (!b.contains(g)) return false;
+  for (const auto& g : b.generators())
+    if (!a.contains(g)) return false;
+  return true;
+}
+
+}  // namespace
+
+TEST(GroupSpec, NamedGroupsHaveTheirOrders) {
+  EXPECT_EQ(PermGroup::parse("S(5)").order(), 120);
+  EXPECT_EQ(PermGroup::parse("A(5)").order(), 60);
+  EXPECT_EQ(PermGroup::parse("A(6)").order(), 360);
+  EXPECT_EQ(PermGroup::parse("C(8)").order(), 8);
+  EXPECT_EQ(PermGroup::parse("D(10)").order(), 20);
+  EXPECT_EQ(PermGroup::parse("trivial(7)").order(), 1);
+  EXPECT_EQ(PermGroup::parse("mirror(10)").order(), 2);
+  EXPECT_EQ(PermGroup::parse("mirror(1)").order(), 1);
+  EXPECT_EQ(PermGroup::parse("S(1)").order(), 1);
+  EXPECT_EQ(PermGroup::parse("wreath(S(5),S(2))").order(), 28800);
+  EXPECT_EQ(PermGroup::parse("wreath(S(5),S(2))").degree(), 10U);
+  EXPECT_EQ(PermGroup::parse("S(3)*C(4)").order(), 24);
+  EXPECT_EQ(PermGroup::parse("S(3) * C(4) * trivial(2)").degree(), 9U);
+  EXPECT_EQ(PermGroup::parse("wreath(C(3),trivial(3))").order(), 27);  // intransitive top group
+  EXPECT_EQ(PermGroup::parse("wreath(S(2),S(3))*S(2)").order(), 8 * 6 * 2);
+}
+
+TEST(GroupSpec, NamedOrdersAgreeWithAChainBuiltWithoutThem) {
+  // The known orders prove chains; check each against an unassisted chain.
+  for (const char* spec : {"S(7)", "A(7)", "A(8)", "C(9)", "D(9)", "D(12)", "mirror(9)", "wreath(S(3),S(3))",
+                           "wreath(D(4),C(3))", "wreath(C(3),trivial(3))", "S(3)*A(4)"}) {
+    const PermGroup g = PermGroup::parse(spec);
+    ASSERT_TRUE(g.known_order().has_value()) << spec;
+    const PermGroup unassisted(g.degree(), g.generators());
+    EXPECT_EQ(unassisted.order(), *g.known_order()) << spec;
+  }
+}
+
+TEST(GroupSpec, CyclesAndImageLists) {
+  const PermGroup a = PermGroup::parse("(1,2,3),(1,2)");
+  EXPECT_EQ(a.degree(), 3U);
+  EXPECT_EQ(a.generators().size(), 2U);
+  EXPECT_EQ(a.order(), 6);
+  const PermGroup b = PermGroup::parse("[[1,2,0],[1,0,2]]");
+  EXPECT_TRUE(same_group(a, b));
+  EXPECT_EQ(PermGroup::parse("[1,0,2]").order(), 2);
+  EXPECT_EQ(PermGroup::parse("(1,2)(3,4),(1,3)(2,4)").order(), 4);
+  EXPECT_EQ(PermGroup::parse("(1,2)", 5).degree(), 5U);
+  EXPECT_EQ(PermGroup::parse("()", 4).order(), 1);
+}
+
+TEST(GroupSpec, ExplicitDegreeAddsFixedPoints) {
+  const PermGroup g = PermGroup::parse("S(3)", 5);
+  EXPECT_EQ(g.degree(), 5U);
+  EXPECT_EQ(g.order(), 6);
+  EXPECT_EQ(g.orbits().size(), 3U);
+}
+
+TEST(GroupSpec, ErrorsSayWhatAndWhere) {
+  expect_input_error([] { (void)PermGroup::parse(""); }, "empty");
+  expect_input_error([] { (void)PermGroup::parse("Q(3)"); }, "unknown group 'Q' at position 0");
+  expect_input_error([] { (void)PermGroup::parse("S(0)"); }, "at least 1");
+  expect_input_error([] { (void)PermGroup::parse("D(2)"); }, "n >= 3");
+  expect_input_error([] { (void)PermGroup::parse("S(x)"); }, "'x' at position 2 is not a number");
+  expect_input_error([] { (void)PermGroup::parse("S(3)*"); }, "truncated");
+  expect_input_error([] { (void)PermGroup::parse("S(3) C(2)"); }, "unexpected 'C' at position 5");
+  expect_input_error([] { (void)PermGroup::parse("wreath(S(2))"); }, "expected ','");
+  expect_input_error([] { (void)PermGroup::parse("(1,2),(2,2)"); }, "repeated");
+  expect_input_error([] { (void)PermGroup::parse("[[1,0],[0,1,2]]"); }, "has 3 images but the first one has 2");
+  expect_input_error([] { (void)PermGroup::parse("[[0,0]]"); }, "appears twice");
+  expect_input_error([] { (void)PermGroup::parse("S(5)", 3); }, "smaller than the degree 5");
+  expect_input_error([] { (void)PermGroup::parse("foo:bar"); }, "unknown group spec prefix 'foo:'");
+  expect_input_error([] { (void)PermGroup::parse("gap:"); }, "empty");
+  EXPECT_THROW((void)PermGroup(3, {Permutation(4)}), InputError);
+}
+
+TEST(GroupSpec, RegisteredPrefixesResolve) {
+  PermGroup::register_spec_prefix("test", [](std::string_view rest, std::optional<std::size_t> degree) {
+    return PermGroup::parse("S(" + std::string(rest) + ")", degree);
+  });
+  EXPECT_EQ(PermGroup::parse("test:4").order(), 24);
+  EXPECT_EQ(PermGroup::parse("test:4", 6).degree(), 6U);
+}
+
+TEST(PermGroupNative, OrbitsTransitivityPrimitivity) {
+  const PermGroup g = PermGroup::parse("(1,2),(4,5,6)", 7);
+  EXPECT_EQ(g.orbits(), (std::vector<std::vector<Point>>{{0, 1}, {2}, {3, 4, 5}, {6}}));
+  EXPECT_EQ(g.orbit(4), (std::vector<Point>{3, 4, 5}));
+  EXPECT_FALSE(g.is_transitive());
+  EXPECT_FALSE(g.is_primitive());
+  EXPECT_TRUE(PermGroup::parse("S(5)").is_primitive());
+  EXPECT_TRUE(PermGroup::parse("C(7)").is_primitive());   // prime degree
+  EXPECT_FALSE(PermGroup::parse("C(8)").is_primitive());
+  EXPECT_FALSE(PermGroup::parse("wreath(S(5),S(2))").is_primitive());
+  EXPECT_TRUE(PermGroup::parse("wreath(S(5),S(2))").is_transitive());
+  EXPECT_THROW((void)g.orbit(7), std::out_of_range);
+}
+
+TEST(PermGroupNative, StabilizersFixTheirPoints) {
+  const PermGroup g = PermGroup::parse("wreath(S(4),S(2))");
+  const PermGroup s = g.stabilizer(2);
+  EXPECT_EQ(s.order(), g.order() / 8);
+  for (const auto& p : s.generators()) EXPECT_EQ(p[2], 2U);
+  const PermGroup t = g.pointwise_stabilizer({0, 4, 0});
+  EXPECT_EQ(t.order(), 6 * 6);
+  for (const auto& p : t.generators()) {
+    EXPECT_EQ(p[0], 0U);
+    EXPECT_EQ(p[4], 4U);
+  }
+  EXPECT_THROW((void)g.stabilizer(8), std::out_of_range);
+  EXPECT_THROW((void)g.setwise_stabilizer({0, 1}, Backend::native), InputError);
+}
+
+TEST(PermGroupNative, SmallGeneratingSetGeneratesTheSameGroup) {
+  // The paper's dihedral list on 12 points: identity, all rotations, reflection.
+  std::string spec = "[";
+  for (int k = 0; k <= 12; ++k) {
+    spec += k ? ",[" : "[";
+    for (int x = 0; x < 12; ++x) spec += (x ? "," : "") + std::to_string((x + k) % 12);
+    spec += "]";
+  }
+  spec += ",[11,10,9,8,7,6,5,4,3,2,1,0]]";
+  const PermGroup g = PermGroup::parse(spec);
+  ASSERT_EQ(g.generators().size(), 14U);
+  const PermGroup small = g.small_generating_set();
+  EXPECT_LE(small.generators().size(), 3U);
+  EXPECT_TRUE(same_group(g, small));
+  EXPECT_EQ(small.order(), 24);
+}
+
+TEST(PermGroupNative, ElementsAreSortedAndBounded) {
+  const auto elements = PermGroup::parse("S(4)").elements();
+  EXPECT_EQ(elements.size(), 24U);
+  EXPECT_TRUE(std::is_sorted(elements.begin(), elements.end()));
+  EXPECT_THROW((void)PermGroup::parse("S(10)").elements(1000), LimitError);
+}
+
+TEST(PermGroupNative, RandomElementsAreMembersAndReproducible) {
+  const PermGroup g = PermGroup::parse("wreath(S(3),C(3))");
+  const auto a = g.random_elements(50, 11);
+  const auto b = g.random_elements(50, 11);
+  EXPECT_EQ(a, b);
+  std::set<Permutation> distinct(a.begin(), a.end());
+  EXPECT_GT(distinct.size(), 20U);
+  for (const auto& p : a) EXPECT_TRUE(g.contains(p));
+}
+
+// ----- against GAP -----------------------------------------------------------
+
+TEST(PermGroupGap, NativeAnswersMatchGap) {
+  std::mt19937_64 rng(31);
+  for (const char* spec : {"S(6)", "A(6)", "D(9)", "mirror(8)", "wreath(S(3),S(2))", "S(3)*C(4)", "(1,2)(3,4),(1,3)",
+                           "(1,2,3),(4,5)", "(3,4)"}) {
+    const PermGroup g = PermGroup::parse(spec, 8 < PermGroup::parse(spec).degree() ? PermGroup::parse(spec).degree() : 8);
+    SCOPED_TRACE(spec);
+    EXPECT_EQ(g.order(), g.order(Backend::gap));
+    EXPECT_EQ(g.orbits(), g.orbits(Backend::gap));
+    EXPECT_EQ(g.is_transitive(), g.is_transitive(Backend::gap));
+    EXPECT_EQ(g.is_primitive(), g.is_primitive(Backend::gap));
+    for (int k = 0; k < 5; ++k) {
+      const Permutation p = asen::test::random_permutation(g.degree(), rng);
+      EXPECT_EQ(g.contains(p), g.contains(p, Backend::gap));
+    }
+    EXPECT_TRUE(same_group(g.stabilizer(0), g.stabilizer(0, Backend::gap)));
+    EXPECT_TRUE(same_group(g.pointwise_stabilizer({0, 2}), g.pointwise_stabilizer({0, 2}, Backend::gap)));
+    EXPECT_TRUE(same_group(g.small_generating_set(), g.small_generating_set(Backend::gap)));
+    for (const auto& p : g.random_elements(5, 3, Backend::gap)) EXPECT_TRUE(g.contains(p));
+    if (g.order() <= 5000) {
+      EXPECT_EQ(g.elements(), g.elements(1000000, Backend::gap));
+    }
+  }
+}
+
+TEST(PermGroupGap, SetwiseStabilizerFromGap) {
+  const PermGroup g = PermGroup::parse("S(6)");
+  const PermGroup s = g.setwise_stabilizer({0, 1, 2});
+  EXPECT_EQ(s.order(), 36);
+  for (const auto& p : s.generators()) EXPECT_LE(p[0], 2U);
+  EXPECT_THROW((void)g.elements(10, Backend::gap), LimitError);
+}
+
+TEST(PermGroupGap, GapExpressionsBecomeGroups) {
+  const PermGroup g = PermGroup::parse("gap:TransitiveGroup(10, 30)");
+  EXPECT_EQ(g.degree(), 10U);
+  EXPECT_EQ(g.order(), 720);
+  EXPECT_EQ(PermGroup::parse("gap:Group((1,2))", 4).degree(), 4U);
+  // GAP knows the size of its named groups: it becomes the known order.
+  const PermGroup s = PermGroup::parse("gap:SymmetricGroup(5)");
+  ASSERT_TRUE(s.known_order().has_value());
+  EXPECT_EQ(*s.known_order(), 120);
+  EXPECT_EQ(s.chain().proof(), asen::algebra::ChainProof::known_order);
+}
+
+TEST(PermGroupGap, GapErrorsCarryGapsTextAndTheSessionGoesOn) {
+  try {
+    (void)PermGroup::parse("gap:Group((1,2),");
+    FAIL() << "expected a GapError";
+  } catch (const GapError& e) {
+    EXPECT_NE(std::string(e.what()).find("Syntax error"), std::string::npos) << e.what();
+  }
+  try {
+    (void)asen::algebra::gap::evaluate("TwoClosure(Group((1,2),(3,4)))");
+    FAIL() << "expected a GapError";
+  } catch (const GapError& e) {
+    EXPECT_NE(std::string(e.what()).find("must be transitive"), std::string::npos) << e.what();
+  }
+  expect_input_error([] { (void)PermGroup::parse("gap:5"); }, "does not evaluate to a permutation group");
+  expect_input_error([] { (void)PermGroup::parse("gap:Error(\"my message\")"); }, "my message");
+  EXPECT_EQ(asen::algebra::gap::evaluate("String(Size(SymmetricGroup(4)))"), "24");
+  EXPECT_EQ(PermGroup::parse("gap:AlternatingGroup(5)").order(Backend::gap), 60);
+}
+
+TEST(PermGroupGap, CallsFromEightThreadsAreSerialisedAndCorrect) {
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([t, &wrong] {
+      for (int k = 0; k < 10; ++k) {
+        const std::size_t n = 3 + static_cast<std::size_t>((t + k) % 6);
+        const PermGroup g = PermGroup::symmetric(n);
+        if (g.order(Backend::gap) != asen::algebra::factorial(n)) ++wrong;
+        try {
+          (void)asen::algebra::gap::evaluate("Error(\"thread error\")");
+          ++wrong;
+        } catch (const GapError&) {
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(wrong.load(), 0);
+}
+
+TEST(PermGroupGap, StartsOnlyWhenNeeded) {
+  // Runs in its own process (see CMakeLists): native work must not start GAP.
+  if (std::getenv("ASEN_TEST_FRESH_PROCESS") == nullptr) GTEST_SKIP() << "needs a fresh process";
+  const PermGroup g = PermGroup::parse("wreath(S(4),S(3))");
+  (void)g.order();
+  (void)g.orbits();
+  (void)g.is_primitive();
+  (void)g.stabilizer(1);
+  EXPECT_FALSE(asen::algebra::gap::is_running());
+  (void)g.order(Backend::gap);
+  EXPECT_TRUE(asen::algebra::gap::is_running());
+}
+
+TEST(PermGroupGap, MemoryLimitIsASettingAndRecoverable) {
+  // Runs in its own process with ASEN_GAP_MEMORY_MB=256 (see CMakeLists).
+  if (std::getenv("ASEN_GAP_MEMORY_MB") == nullptr) GTEST_SKIP() << "needs ASEN_GAP_MEMORY_MB";
+  try {
+    (void)asen::algebra::gap::evaluate("ASEN_BIG := List([1..10^8], i -> [i]);; \"\"");
+    FAIL() << "expected GAP to refuse";
+  } catch (const GapError& e) {
+    EXPECT_NE(std::string(e.what()).find("memory"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(asen::algebra::gap::evaluate("Unbind(ASEN_BIG);; String(Size(SymmetricGroup(6)))"), "720");
+}
+
+TEST(PermGroupGap, BadGapRootIsAClearError) {
+  // Runs in its own process with ASEN_GAP_ROOT pointing nowhere (see CMakeLists).
+  const char* root = std::getenv("ASEN_GAP_ROOT");
+  if (root == nullptr || std::string(root) != "/nonexistent/gap") GTEST_SKIP() << "needs a bad ASEN_GAP_ROOT";
+  try {
+    (void)asen::algebra::gap::evaluate("\"x\"");
+    FAIL() << "expected an error";
+  } catch (const asen::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/gap/lib/init.g does not exist"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW((void)PermGroup::parse("S(3)").order(Backend::gap), asen::Error);
+  EXPECT_EQ(PermGroup::parse("S(3)").order(), 6);  // native work is unaffected
+}

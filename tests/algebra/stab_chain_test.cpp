@@ -1,0 +1,175 @@
+#include <asen/algebra/perm_group.hpp>
+#include <asen/algebra/stab_chain.hpp>
+#include <asen/error.hpp>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <random>
+
+#include "test_util.hpp"
+
+using asen::algebra::BigInt;
+using asen::algebra::ChainProof;
+using asen::algebra::ChainVerification;
+using asen::algebra::Permutation;
+using asen::algebra::PermGroup;
+using asen::algebra::Point;
+using asen::algebra::StabChain;
+using asen::algebra::StabChainOptions;
+
+namespace {
+
+// Every permutation of degree n, for membership checks against brute force.
+std::vector<Permutation> all_permutations(std::size_t n) {
+  std::vector<Point> images(n);
+  for (std::size_t x = 0; x < n; ++x) images[x] = static_cast<Point>(x);
+  std::vector<Permutation> out;
+  do {
+    out.emplace_back(images);
+  } while (std::next_permutation(images.begin(), images.end()));
+  return out;
+}
+
+}  // namespace
+
+TEST(StabChain, OrdersOfSymmetricAndAlternatingGroups) {
+  for (std::size_t n = 1; n <= 12; ++n) {
+    const PermGroup s = PermGroup::symmetric(n);
+    const PermGroup a = PermGroup::alternating(n);
+    // Without the known order, so the chain is built and verified by Sims' test.
+    EXPECT_EQ(StabChain::build(n, s.generators()).order(), asen::algebra::factorial(n)) << n;
+    EXPECT_EQ(StabChain::build(n, a.generators()).order(),
+              n >= 2 ? BigInt(asen::algebra::factorial(n) / 2) : BigInt(1))
+        << n;
+  }
+}
+
+TEST(StabChain, MatchesBruteForceOnRandomSmallGroups) {
+  std::mt19937_64 rng(2024);
+  std::map<std::size_t, std::vector<Permutation>> everything;
+  for (std::size_t n = 1; n <= 6; ++n) everything[n] = all_permutations(n);
+  for (int trial = 0; trial < 300; ++trial) {
+    const std::size_t n = 1 + rng() % 6;
+    const PermGroup g = asen::test::random_small_group(n, rng);
+    const auto elements = asen::test::closure(n, g.generators());
+    for (const auto verification : {ChainVerification::always, ChainVerification::never}) {
+      StabChainOptions options;
+      options.verification = verification;
+      options.seed = rng();
+      const StabChain chain = StabChain::build(n, g.generators(), options);
+      ASSERT_EQ(chain.order(), elements.size()) << g.to_cycle_string();
+      for (const auto& p : everything[n]) ASSERT_EQ(chain.contains(p), elements.count(p.images()) == 1);
+      std::vector<std::vector<Point>> listed;
+      chain.for_each_element([&](const Permutation& p) { listed.push_back(p.images()); }, BigInt(1000));
+      std::sort(listed.begin(), listed.end());
+      ASSERT_EQ(listed, std::vector<std::vector<Point>>(elements.begin(), elements.end()));
+    }
+  }
+}
+
+TEST(StabChain, SchreierVectorLevelsGiveTheSameAnswers) {
+  // No budget for explicit transversal rows: every level keeps a tree.
+  std::mt19937_64 rng(99);
+  for (int trial = 0; trial < 100; ++trial) {
+    const std::size_t n = 2 + rng() % 7;
+    const PermGroup g = asen::test::random_small_group(n, rng);
+    StabChainOptions tree;
+    tree.explicit_transversal_bytes = 0;
+    const StabChain a = StabChain::build(n, g.generators(), tree);
+    const StabChain b = StabChain::build(n, g.generators());
+    ASSERT_EQ(a.order(), b.order());
+    for (int k = 0; k < 20; ++k) {
+      const Permutation p = asen::test::random_permutation(n, rng);
+      ASSERT_EQ(a.contains(p), b.contains(p));
+    }
+    if (a.length() == 0) continue;
+    for (const Point x : a.basic_orbit(0)) {
+      const Permutation u = a.transversal_element(0, x);
+      EXPECT_EQ(u[a.base()[0]], x);
+      EXPECT_TRUE(b.contains(u));
+    }
+  }
+}
+
+TEST(StabChain, KnownOrderProvesTheChain) {
+  StabChainOptions options;
+  options.known_order = asen::algebra::factorial(30);
+  const StabChain chain = StabChain::build(30, PermGroup::symmetric(30).generators(), options);
+  EXPECT_EQ(chain.proof(), ChainProof::known_order);
+  EXPECT_EQ(chain.order(), asen::algebra::factorial(30));
+}
+
+TEST(StabChain, WrongKnownOrderIsAnError) {
+  StabChainOptions options;
+  options.known_order = BigInt(7);
+  options.consecutive_sifts = 4;
+  EXPECT_THROW((void)StabChain::build(5, PermGroup::symmetric(5).generators(), options), asen::Error);
+}
+
+TEST(StabChain, MonteCarloProofIsReportedWhenVerificationIsSkipped) {
+  StabChainOptions options;
+  options.verification = ChainVerification::never;
+  const StabChain chain = StabChain::build(10, PermGroup::parse("(1,2),(1,2,3,4,5,6,7,8,9,10)").generators(), options);
+  EXPECT_EQ(chain.proof(), ChainProof::monte_carlo);
+  EXPECT_FALSE(chain.is_proven());
+  EXPECT_EQ(chain.order(), asen::algebra::factorial(10));
+  options.verification = ChainVerification::always;
+  EXPECT_EQ(StabChain::build(10, PermGroup::parse("(1,2),(1,2,3,4,5,6,7,8,9,10)").generators(), options).proof(),
+            ChainProof::deterministic);
+}
+
+TEST(StabChain, BasePrefixComesFirstAndGivesStabilizers) {
+  const PermGroup g = PermGroup::parse("D(12)");
+  StabChainOptions options;
+  options.base_prefix = {5, 7};
+  const StabChain chain = StabChain::build(12, g.generators(), options);
+  ASSERT_GE(chain.length(), 2U);
+  EXPECT_EQ(chain.base()[0], 5U);
+  EXPECT_EQ(chain.base()[1], 7U);
+  EXPECT_EQ(chain.basic_orbit(0).size(), 12U);
+  EXPECT_EQ(chain.basic_orbit(1).size(), 2U);  // the reflection fixing 5 moves 7
+  for (const auto& s : chain.stabilizer_generators(1)) EXPECT_EQ(s[5], 5U);
+  for (const auto& s : chain.stabilizer_generators(2)) EXPECT_TRUE(s.is_identity());
+}
+
+TEST(StabChain, RejectsBadInput) {
+  StabChainOptions options;
+  options.base_prefix = {3};
+  EXPECT_THROW((void)StabChain::build(3, {}, options), asen::InputError);
+  options.base_prefix = {1, 1};
+  EXPECT_THROW((void)StabChain::build(3, {}, options), asen::InputError);
+  EXPECT_THROW((void)StabChain::build(3, {Permutation(4)}), asen::InputError);
+  const StabChain chain = StabChain::build(3, {Permutation::parse_cycles("(1,2)", 3)});
+  EXPECT_THROW((void)chain.contains(Permutation(4)), asen::InputError);
+  EXPECT_THROW((void)chain.transversal_element(0, 2), std::out_of_range);
+}
+
+TEST(StabChain, RandomElementsOfACompleteChainAreUniform) {
+  const StabChain chain = StabChain::build(4, PermGroup::symmetric(4).generators());
+  std::mt19937_64 rng(5);
+  std::map<std::vector<Point>, int> counts;
+  const int draws = 24000;
+  for (int k = 0; k < draws; ++k) ++counts[chain.random_element(rng).images()];
+  ASSERT_EQ(counts.size(), 24U);
+  double chi2 = 0;
+  for (const auto& [p, c] : counts) chi2 += (c - 1000.0) * (c - 1000.0) / 1000.0;
+  EXPECT_LT(chi2, 60.0);  // 23 degrees of freedom; p < 1e-4 beyond ~55 (fixed seed: deterministic)
+}
+
+TEST(StabChain, PaperWreathListFromManyGenerators) {
+  // The paper's S_m wr S_2 list: identity, adjacent transpositions in each
+  // half, and the half swap.
+  const std::size_t m = 30;
+  std::string spec = "()";
+  for (std::size_t h = 0; h < 2; ++h)
+    for (std::size_t i = 1; i < m; ++i)
+      spec += ",(" + std::to_string(h * m + i) + "," + std::to_string(h * m + i + 1) + ")";
+  spec += ",";
+  for (std::size_t i = 1; i <= m; ++i) spec += "(" + std::to_string(i) + "," + std::to_string(i + m) + ")";
+  const PermGroup g = PermGroup::parse(spec);
+  const BigInt expected = asen::algebra::factorial(m) * asen::algebra::factorial(m) * 2;
+  EXPECT_EQ(g.order(), expected);
+  EXPECT_TRUE(g.contains(Permutation::parse_cycles("(1,2,3)(31,32)", 60) * g.generators().back()));
+  EXPECT_FALSE(g.contains(Permutation::parse_cycles("(1,31)", 60)));
+}
