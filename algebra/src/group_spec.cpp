@@ -15,6 +15,7 @@
 #include <asen/error.hpp>
 
 #include <cctype>
+#include <cmath>
 #include <map>
 #include <mutex>
 #include <numeric>
@@ -40,6 +41,8 @@ Permutation reversal(std::size_t n) {
   return Permutation::from_images_no_checks(std::move(images));
 }
 
+double log2_factorial(std::size_t n) { return std::lgamma(static_cast<double>(n) + 1.0) / std::log(2.0); }
+
 void require_degree(std::size_t n, std::size_t smallest, const char* name) {
   if (n < smallest)
     throw InputError(std::string(name) + "(" + std::to_string(n) + "): the degree must be at least " +
@@ -64,7 +67,7 @@ PermGroup PermGroup::symmetric(std::size_t n) {
   std::vector<Permutation> gens;
   if (n >= 2) gens.push_back(cycle_of(n, 0, 1));
   if (n >= 3) gens.push_back(cycle_of(n, 0, n - 1));
-  return PermGroup(n, std::move(gens), factorial(n));
+  return PermGroup(n, std::move(gens), KnownOrder([n] { return factorial(n); }, log2_factorial(n)));
 }
 
 PermGroup PermGroup::alternating(std::size_t n) {
@@ -72,7 +75,9 @@ PermGroup PermGroup::alternating(std::size_t n) {
   std::vector<Permutation> gens;
   if (n >= 3) gens.push_back(cycle_of(n, 0, 2));
   if (n >= 4) gens.push_back(n % 2 == 1 ? cycle_of(n, 0, n - 1) : cycle_of(n, 1, n - 1));
-  return PermGroup(n, std::move(gens), n >= 2 ? BigInt(factorial(n) / 2) : BigInt(1));
+  return PermGroup(n, std::move(gens),
+                   KnownOrder([n] { return n >= 2 ? BigInt(factorial(n) / 2) : BigInt(1); },
+                              n >= 2 ? log2_factorial(n) - 1.0 : 0.0));
 }
 
 PermGroup PermGroup::cyclic(std::size_t n) {
@@ -114,8 +119,12 @@ PermGroup PermGroup::direct_product(const PermGroup& x, const PermGroup& y) {
     for (std::size_t p = 0; p < y.degree(); ++p) images[shift + p] = shift + g[static_cast<Point>(p)];
     gens.push_back(Permutation::from_images_no_checks(std::move(images)));
   }
-  std::optional<BigInt> order;
-  if (x.known_order() && y.known_order()) order = *x.known_order() * *y.known_order();
+  std::optional<KnownOrder> order;
+  if (x.known_order_lazy() && y.known_order_lazy()) {
+    const KnownOrder a = *x.known_order_lazy();
+    const KnownOrder b = *y.known_order_lazy();
+    order = KnownOrder([a, b] { return BigInt(a.value() * b.value()); }, a.log2() + b.log2());
+  }
   return PermGroup(n, std::move(gens), order);
 }
 
@@ -143,9 +152,14 @@ PermGroup PermGroup::wreath_product(const PermGroup& x, const PermGroup& y) {
       for (std::size_t p = 0; p < m; ++p) images[c * m + p] = static_cast<Point>(h[static_cast<Point>(c)] * m + p);
     gens.push_back(Permutation::from_images_no_checks(std::move(images)));
   }
-  std::optional<BigInt> order;
-  if (x.known_order() && y.known_order())
-    order = boost::multiprecision::pow(*x.known_order(), static_cast<unsigned>(k)) * *y.known_order();
+  std::optional<KnownOrder> order;
+  if (x.known_order_lazy() && y.known_order_lazy()) {
+    const KnownOrder a = *x.known_order_lazy();
+    const KnownOrder b = *y.known_order_lazy();
+    order = KnownOrder(
+        [a, b, k] { return BigInt(boost::multiprecision::pow(a.value(), static_cast<unsigned>(k)) * b.value()); },
+        static_cast<double>(k) * a.log2() + b.log2());
+  }
   return PermGroup(n, std::move(gens), order);
 }
 

@@ -52,7 +52,7 @@ std::vector<Gen> working_generators(const PermGroup& group) {
     if (!g.is_identity() && seen.insert(g).second) gens.push_back(g);
   const std::size_t n = group.degree();
   if (gens.size() > 3 && total_support(gens) > 4 * n) {
-    const PermGroup small = PermGroup(n, gens, group.known_order()).small_generating_set();
+    const PermGroup small = PermGroup(n, gens, group.known_order_lazy()).small_generating_set();
     if (total_support(small.generators()) < total_support(gens)) gens = small.generators();
   }
   std::vector<Gen> out;
@@ -173,12 +173,17 @@ void finish_info(std::vector<OrbitalInfo>& info, ColorOf color_of) {
 // orbits of its level-1 strong generators. A refinement of the true orbits of
 // G_a in any case (they are elements of G_a), equal to them when `proven`.
 bool chain_classes(const PermGroup& group, Point a, detail::UnionFind& uf, bool& proven) {
+  constexpr std::size_t kMaxBase = 24;
+  // A group of order above n^24 has no base of length 24: do not even try.
+  const auto& known = group.known_order_lazy();
+  if (known && known->log2() > static_cast<double>(kMaxBase) * std::log2(static_cast<double>(group.degree())) + 1.0)
+    return false;
   StabChainOptions options;
   options.base_prefix = {a};
   options.known_order = group.known_order();
   options.consecutive_sifts = 8;
   options.verification = ChainVerification::never;
-  options.max_base_length = 24;
+  options.max_base_length = kMaxBase;
   StabChain chain;
   try {
     chain = StabChain::build(group.degree(), group.generators(), options);

@@ -15,6 +15,32 @@
 
 namespace asen::algebra {
 
+struct KnownOrder::State {
+  std::function<BigInt()> compute;
+  double log2 = 0.0;
+  std::once_flag once;
+  BigInt value;
+};
+
+KnownOrder::KnownOrder(BigInt value) : state_(std::make_shared<State>()) {
+  if (value < 1) throw InputError("a group order must be positive");
+  state_->log2 = static_cast<double>(boost::multiprecision::msb(value));
+  state_->value = std::move(value);
+  std::call_once(state_->once, [] {});
+}
+
+KnownOrder::KnownOrder(std::function<BigInt()> compute, double log2) : state_(std::make_shared<State>()) {
+  state_->compute = std::move(compute);
+  state_->log2 = log2;
+}
+
+const BigInt& KnownOrder::value() const {
+  std::call_once(state_->once, [this] { state_->value = state_->compute(); });
+  return state_->value;
+}
+
+double KnownOrder::log2() const { return state_->log2; }
+
 struct PermGroup::Cache {
   std::once_flag once;
   std::unique_ptr<StabChain> chain;
@@ -22,6 +48,10 @@ struct PermGroup::Cache {
 
 PermGroup::PermGroup(std::size_t degree, std::vector<Permutation> generators,
                      std::optional<BigInt> known_order)
+    : PermGroup(degree, std::move(generators),
+                known_order ? std::optional<KnownOrder>(KnownOrder(std::move(*known_order))) : std::nullopt) {}
+
+PermGroup::PermGroup(std::size_t degree, std::vector<Permutation> generators, std::optional<KnownOrder> known_order)
     : degree_(degree),
       generators_(std::move(generators)),
       known_order_(std::move(known_order)),
@@ -33,7 +63,11 @@ PermGroup::PermGroup(std::size_t degree, std::vector<Permutation> generators,
       throw InputError("generator " + std::to_string(k) + " has degree " +
                        std::to_string(generators_[k].degree()) + " but the group has degree " +
                        std::to_string(degree_));
-  if (known_order_ && *known_order_ < 1) throw InputError("a group order must be positive");
+}
+
+std::optional<BigInt> PermGroup::known_order() const {
+  if (!known_order_) return std::nullopt;
+  return known_order_->value();
 }
 
 PermGroup PermGroup::extended(std::size_t n) const {
@@ -55,7 +89,7 @@ void PermGroup::throw_if_bad_point(Point p) const {
 
 StabChainOptions PermGroup::chain_options() const {
   StabChainOptions options;
-  options.known_order = known_order_;
+  options.known_order = known_order();
   return options;
 }
 
@@ -104,7 +138,7 @@ std::string ask_gap(const PermGroup& g, const std::string& query) {
 }
 
 PermGroup group_from_gap_generators(std::size_t n, const std::string& text,
-                                    std::optional<BigInt> order = std::nullopt) {
+                                    std::optional<KnownOrder> order = std::nullopt) {
   return PermGroup(n, detail::gap_permutations(text, n), std::move(order));
 }
 

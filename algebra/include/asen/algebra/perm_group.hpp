@@ -31,6 +31,22 @@
 
 namespace asen::algebra {
 
+/// A group order known in advance (named groups, GAP, nauty), computed when
+/// first needed: n! for S(n) with large n is expensive and often unused.
+/// Copies share the value. Thread-safe.
+class KnownOrder {
+ public:
+  explicit KnownOrder(BigInt value);
+  /// `log2` is a cheap estimate of log2 of the value.
+  KnownOrder(std::function<BigInt()> compute, double log2);
+  [[nodiscard]] const BigInt& value() const;
+  [[nodiscard]] double log2() const;
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
 /// Who answers a question about a group.
 enum class Backend {
   native,  ///< asen's own algorithms (stabilizer chain, orbit algorithms)
@@ -48,6 +64,8 @@ class PermGroup {
   /// \throws InputError if a generator's degree differs from `degree`.
   PermGroup(std::size_t degree, std::vector<Permutation> generators,
             std::optional<BigInt> known_order = std::nullopt);
+  /// The same with a lazily computed known order.
+  PermGroup(std::size_t degree, std::vector<Permutation> generators, std::optional<KnownOrder> known_order);
 
   /// Parses a group spec (see the file comment). `degree`, when given, must
   /// be at least the spec's own degree; extra points are fixed.
@@ -74,8 +92,11 @@ class PermGroup {
 
   [[nodiscard]] std::size_t degree() const { return degree_; }
   [[nodiscard]] const std::vector<Permutation>& generators() const { return generators_; }
-  /// The order given at construction (named groups, nauty), if any.
-  [[nodiscard]] const std::optional<BigInt>& known_order() const { return known_order_; }
+  /// The order given at construction (named groups, GAP, nauty), if any;
+  /// computed on first use.
+  [[nodiscard]] std::optional<BigInt> known_order() const;
+  /// The lazily computed known order itself, if any (cheap to copy).
+  [[nodiscard]] const std::optional<KnownOrder>& known_order_lazy() const { return known_order_; }
   /// The same group on `n >= degree()` points. \throws InputError if n < degree().
   [[nodiscard]] PermGroup extended(std::size_t n) const;
 
@@ -133,7 +154,7 @@ class PermGroup {
 
   std::size_t degree_ = 0;
   std::vector<Permutation> generators_;
-  std::optional<BigInt> known_order_;
+  std::optional<KnownOrder> known_order_;
   struct Cache;
   std::shared_ptr<Cache> cache_;
 };
