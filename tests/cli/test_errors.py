@@ -1,0 +1,89 @@
+"""The error contract: bad input exits with status 2 and exactly one stderr
+line 'asen: error: ...'; never a stack trace, an abort or a hang."""
+
+import subprocess
+
+import pytest
+
+from conftest import TIMEOUT_S, asen_path, assert_input_error, run, run_ok
+
+BAD_SPECS = [
+    ("(1,2", "truncated"),
+    ("(1,1)", "repeated"),
+    ("(0,1)", "1-based"),
+    ("(a,b)", "not a number"),
+    ("Q(3)", "unknown group 'Q'"),
+    ("[[0,0]]", "bijection"),
+    ("[[1,0],[0,2,1]]", "images"),
+    ("S(0)", "at least 1"),
+    ("D(2)", "S(2)"),
+    ("S(5)*", "truncated"),
+    ("", "empty"),
+    ("(1,2))", "unexpected"),
+    ("nosuchprefix:x", "prefix"),
+]
+
+
+@pytest.mark.parametrize("command", ["group", "orbitals"])
+@pytest.mark.parametrize("spec, fragment", BAD_SPECS)
+def test_malformed_spec_is_an_input_error(command, spec, fragment):
+    assert_input_error(run(command, spec), fragment)
+
+
+@pytest.mark.parametrize("command", ["group", "orbitals"])
+def test_degree_smaller_than_the_spec_is_an_input_error(command):
+    assert_input_error(run(command, "S(5)", "--degree", "3"), "smaller")
+    assert_input_error(run(command, "(1,7)", "--degree", "6"), "smaller")
+
+
+@pytest.mark.parametrize("method", ["auto", "stabilizer-chain", "union-find"])
+def test_memory_limit_exceeded_is_an_input_error(method):
+    result = run("orbitals", "S(3000)", "--memory-limit-mb", "1", "--method", method)
+    assert_input_error(result, "memory limit")
+
+
+def test_gap_syntax_error_is_one_line():
+    # GAP's message spans several lines; it starts GAP (about a second).
+    assert_input_error(run("group", "gap:Group((1,2),"), "Syntax error")
+
+
+@pytest.mark.parametrize("args, fragment", [
+    ([], "subcommand"),
+    (["nosuchcommand"], "nosuchcommand"),
+    (["group"], "SPEC"),
+    (["orbitals"], "SPEC"),
+    (["group", "S(5)", "--degree", "five"], "--degree"),
+    (["group", "S(5)", "--degree", "-1"], "--degree"),
+    (["group", "S(5)", "--backend", "sage"], "sage"),
+    (["orbitals", "S(5)", "--method", "magic"], "magic"),
+    (["orbitals", "S(5)", "--memory-limit-mb", "lots"], "--memory-limit-mb"),
+    (["orbitals", "S(5)", "--no-such-option"], "--no-such-option"),
+    (["report", "extra"], "extra"),
+    (["--gap-memory-mb", "0", "report"], "--gap-memory-mb"),
+    (["group", "S(5)", "S(6)"], "S(6)"),
+])
+def test_bad_arguments_are_input_errors(args, fragment):
+    assert_input_error(run(*args), fragment)
+
+
+@pytest.mark.parametrize("args", [["--help"], ["group", "--help"], ["orbitals", "--help"], ["report", "--help"]])
+def test_help_succeeds(args):
+    assert "Usage" in run_ok(*args)
+
+
+def test_version():
+    out = run_ok("--version")
+    assert out.startswith("asen ") and out.count("\n") == 1
+
+
+def test_global_option_may_follow_the_subcommand():
+    # Configures GAP without starting it: the native group needs no GAP.
+    assert '"order":"120"' in run_ok("group", "S(5)", "--json", "--gap-memory-mb", "512")
+
+
+def test_writing_to_a_full_stdout_is_a_failure():
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([asen_path(), "report"], stdout=full, stderr=subprocess.PIPE, text=True,
+                                timeout=TIMEOUT_S)
+    assert result.returncode == 1
+    assert result.stderr.startswith("asen: error: ") and result.stderr.count("\n") == 1
