@@ -1,0 +1,103 @@
+#pragma once
+// Helpers shared by the binding files of asen._core (one per layer). Private
+// to bindings/python.
+
+#include <asen/algebra/types.hpp>
+#include <asen/error.hpp>
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace asen::python {
+
+namespace py = pybind11;
+
+/// Registers the bindings of each layer on the module, in dependency order.
+void init_algebra(py::module_& m);
+
+/// An exact integer as a Python int (any size).
+inline py::int_ to_python_int(const algebra::BigInt& value) {
+  const std::string digits = value.str();
+  PyObject* object = PyLong_FromString(digits.c_str(), nullptr, 10);
+  if (object == nullptr) throw py::error_already_set();
+  return py::reinterpret_steal<py::int_>(object);
+}
+
+/// A count or size argument that must not be negative.
+/// \throws asen::InputError (ValueError) naming the argument.
+inline std::size_t non_negative(std::int64_t value, const char* name) {
+  if (value < 0)
+    throw InputError(std::string(name) + " must be non-negative, got " + std::to_string(value));
+  return static_cast<std::size_t>(value);
+}
+
+inline std::optional<std::size_t> optional_non_negative(std::optional<std::int64_t> value,
+                                                        const char* name) {
+  if (!value) return std::nullopt;
+  return non_negative(*value, name);
+}
+
+/// A point given from Python: negative values and values beyond the degree are
+/// std::out_of_range (IndexError), with the C++ layer's wording.
+inline algebra::Point checked_point(std::int64_t value, std::size_t degree) {
+  if (value < 0 || static_cast<std::uint64_t>(value) >= degree)
+    throw std::out_of_range("point " + std::to_string(value) + " is out of range, expected a value in [0, " +
+                            std::to_string(degree) + ")");
+  return static_cast<algebra::Point>(value);
+}
+
+/// Serialises every binding-level call that talks to GAP. The GAP session
+/// serialises single evaluations, but some algebra calls (PermGroup::from_gap)
+/// make several evaluations that share GAP globals; this lock keeps those
+/// sequences from interleaving when Python threads run them at once.
+/// Take it only after releasing the GIL (see run_with_gap).
+inline std::mutex& gap_mutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+/// Runs `f` without the GIL (for long native computations).
+template <class F>
+auto run_without_gil(F&& f) {
+  py::gil_scoped_release release;
+  return std::forward<F>(f)();
+}
+
+/// Runs `f` without the GIL and holding gap_mutex() (for calls into GAP).
+template <class F>
+auto run_with_gap(F&& f) {
+  py::gil_scoped_release release;
+  std::lock_guard<std::mutex> lock(gap_mutex());
+  return std::forward<F>(f)();
+}
+
+/// A 1-D numpy array that takes over `values` without copying: the vector
+/// moves to the heap and a capsule (the array's base) deletes it.
+template <class T>
+py::array_t<T> to_numpy(std::vector<T>&& values) {
+  auto owned = std::make_unique<std::vector<T>>(std::move(values));
+  const auto size = static_cast<py::ssize_t>(owned->size());
+  T* data = owned->data();
+  py::capsule owner(owned.get(), [](void* p) { delete static_cast<std::vector<T>*>(p); });
+  owned.release();  // the capsule owns it now
+  return py::array_t<T>({size}, {static_cast<py::ssize_t>(sizeof(T))}, data, owner);
+}
+
+/// Marks a numpy array read-only and returns it.
+template <class Array>
+Array read_only(Array array) {
+  array.attr("setflags")(py::arg("write") = false);
+  return array;
+}
+
+}  // namespace asen::python
