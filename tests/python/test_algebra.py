@@ -259,6 +259,16 @@ class TestGroupConstruction:
         assert g.generators[0].images == [1, 0, 2, 3, 4]
         assert asen.Group([], degree=3).order == 1
 
+    def test_a_known_order_proves_the_chain_and_a_wrong_one_is_runtime_error(self):
+        g = asen.Group(["(1,2,3)", "(1,2)"], known_order=6)
+        assert (g.known_order, g.order, g.order_proof) == (6, 6, "known-order")
+        with pytest.raises(RuntimeError) as e:
+            asen.Group(["(1,2,3)", "(1,2)"], known_order=2).order
+        assert isinstance(e.value, asen.Error) and not isinstance(e.value, ValueError)
+        assert str(e.value) == "the stabilizer chain reached order 6 but the group was declared to have order 2"
+        with pytest.raises(ValueError, match="a group order must be positive"):
+            asen.Group(["(1,2)"], known_order=0)
+
     def test_generator_beyond_the_degree_is_value_error(self):
         with pytest.raises(ValueError) as e:
             asen.Group(["(1,2)", [1, 2, 0, 3]], degree=3)
@@ -328,6 +338,9 @@ class TestGroupConstruction:
         assert h.degree == g.degree
         assert h.generators == g.generators
         assert h.known_order == g.known_order == 72
+        big = pickle.loads(pickle.dumps(asen.Group.symmetric(60)))
+        assert big.known_order == math.factorial(60)
+        assert big.order_proof == "known-order"
 
 
 class TestGroupQuestions:
