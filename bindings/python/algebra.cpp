@@ -34,8 +34,8 @@ namespace {
 
 using algebra::Backend;
 using algebra::Orbitals;
-using algebra::Permutation;
 using algebra::PermGroup;
+using algebra::Permutation;
 using algebra::Point;
 using namespace pybind11::literals;
 
@@ -136,8 +136,9 @@ PermGroup group_from_generators(py::handle generators, std::optional<std::size_t
   for (py::handle item : py::reinterpret_borrow<py::iterable>(generators)) {
     Permutation p = to_permutation(item, std::nullopt);
     if (degree && p.degree() > *degree)
-      throw InputError("generator " + std::to_string(gens.size()) + " has degree " + std::to_string(p.degree()) +
-                       ", more than the given degree " + std::to_string(*degree));
+      throw InputError("generator " + std::to_string(gens.size()) + " has degree " +
+                       std::to_string(p.degree()) + ", more than the given degree " +
+                       std::to_string(*degree));
     n = std::max(n, p.degree());
     gens.push_back(std::move(p));
   }
@@ -224,9 +225,10 @@ std::string permutation_repr(const Permutation& p) {
   }
   const std::string cycles = p.to_cycle_string();
   if (cycles.size() <= kMaxReprChars)
-    return "Permutation.parse(" + python_string_literal(cycles) + ", degree=" + std::to_string(p.degree()) + ")";
-  return "<Permutation of degree " + std::to_string(p.degree()) + " moving " + std::to_string(p.support_size()) +
-         " points>";
+    return "Permutation.parse(" + python_string_literal(cycles) + ", degree=" + std::to_string(p.degree()) +
+           ")";
+  return "<Permutation of degree " + std::to_string(p.degree()) + " moving " +
+         std::to_string(p.support_size()) + " points>";
 }
 
 std::string group_repr(const PermGroup& g) {
@@ -434,8 +436,7 @@ Parses a group spec (see the class documentation).
           "generators", [](const PermGroup& g) { return py::cast(g.generators()); },
           "The generators, a new list of Permutations.")
       .def_property_readonly(
-          "known_order",
-          &known_order_of,
+          "known_order", &known_order_of,
           "The order given at construction (named groups, products of them, GAP groups whose size GAP "
           "knew), or None.")
       .def_property_readonly(
@@ -473,9 +474,8 @@ How the native chain behind :attr:`order` was proven complete:
           },
           "backend"_a = "native", "The orbits on points: a list of sorted lists, ordered by smallest point.")
       .def(
-          "orbit",
-          [](const PermGroup& g, std::int64_t p) { return g.orbit(checked_point(p, g.degree())); }, "p"_a,
-          "The orbit of point p, sorted. Raises IndexError for a point outside [0, degree).")
+          "orbit", [](const PermGroup& g, std::int64_t p) { return g.orbit(checked_point(p, g.degree())); },
+          "p"_a, "The orbit of point p, sorted. Raises IndexError for a point outside [0, degree).")
       .def(
           "stabilizer",
           [](const PermGroup& g, std::int64_t p, const std::string& backend) {
@@ -570,8 +570,9 @@ Every element, sorted (lexicographically by image list).
 :raises ValueError: (asen.LimitError) if the group has more than ``limit``
     elements; checked before listing.
 )doc")
-      .def("extended", [](const PermGroup& g, std::int64_t n) { return g.extended(non_negative(n, "n")); },
-           "n"_a, "The same group on n >= degree points (the new points are fixed).")
+      .def(
+          "extended", [](const PermGroup& g, std::int64_t n) { return g.extended(non_negative(n, "n")); },
+          "n"_a, "The same group on n >= degree points (the new points are fixed).")
       .def("to_gap", &PermGroup::to_gap, "The GAP expression Group([...], ()) for this group (1-based).")
       .def("to_cycle_string", &PermGroup::to_cycle_string,
            "The generators in GAP cycle notation, comma-separated ('()' if there are none).")
@@ -655,18 +656,22 @@ keeps the object alive as long as the array lives.
       .def_property_readonly(
           "sizes",
           [](const Orbitals& o) {
-            return info_column(o, [](const algebra::OrbitalInfo& i) { return static_cast<std::int64_t>(i.size); });
+            return info_column(
+                o, [](const algebra::OrbitalInfo& i) { return static_cast<std::int64_t>(i.size); });
           },
           "The number of pairs in each orbital (int64; they sum to n*n).")
       .def_property_readonly(
           "paired",
           [](const Orbitals& o) {
-            return info_column(o, [](const algebra::OrbitalInfo& i) { return static_cast<std::int64_t>(i.paired); });
+            return info_column(
+                o, [](const algebra::OrbitalInfo& i) { return static_cast<std::int64_t>(i.paired); });
           },
           "The orbital of the reversed pairs (j, i) of each orbital (int64).")
       .def_property_readonly(
           "diagonal",
-          [](const Orbitals& o) { return info_flag(o, [](const algebra::OrbitalInfo& i) { return i.diagonal; }); },
+          [](const Orbitals& o) {
+            return info_flag(o, [](const algebra::OrbitalInfo& i) { return i.diagonal; });
+          },
           "True for the orbitals of pairs (i, i) (bool array).")
       .def_property_readonly(
           "self_paired",
@@ -691,12 +696,15 @@ keeps the object alive as long as the array lives.
             if (array.size() == 0) return to_numpy(std::vector<std::int32_t>{});
             if (array.ndim() != 2 || array.shape(1) != 2) {
               std::string shape;
-              for (py::ssize_t d = 0; d < array.ndim(); ++d) shape += (d ? ", " : "") + std::to_string(array.shape(d));
-              throw InputError("pairs must have shape (k, 2), got shape (" + shape + (array.ndim() == 1 ? ",)" : ")"));
+              for (py::ssize_t d = 0; d < array.ndim(); ++d)
+                shape += (d ? ", " : "") + std::to_string(array.shape(d));
+              throw InputError("pairs must have shape (k, 2), got shape (" + shape +
+                               (array.ndim() == 1 ? ",)" : ")"));
             }
             const char kind = array.dtype().kind();
             if (kind != 'i' && kind != 'u')
-              throw py::type_error("pairs must hold integers, got dtype " + std::string(py::str(array.dtype())));
+              throw py::type_error("pairs must hold integers, got dtype " +
+                                   std::string(py::str(array.dtype())));
             const auto values =
                 py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>::ensure(array);
             if (!values) throw py::error_already_set();
@@ -707,9 +715,10 @@ keeps the object alive as long as the array lives.
               const std::int64_t i = r(k, 0);
               const std::int64_t j = r(k, 1);
               if (i < 0 || j < 0 || i >= n || j >= n)
-                throw std::out_of_range("pair (" + std::to_string(i) + ", " + std::to_string(j) + ") at index " +
-                                        std::to_string(k) + " is out of range, expected points in [0, " +
-                                        std::to_string(n) + ")");
+                throw std::out_of_range("pair (" + std::to_string(i) + ", " + std::to_string(j) +
+                                        ") at index " + std::to_string(k) +
+                                        " is out of range, expected points in [0, " + std::to_string(n) +
+                                        ")");
               list[static_cast<std::size_t>(k)] = {static_cast<Point>(i), static_cast<Point>(j)};
             }
             return to_numpy(run_without_gil([&] { return o.colors_of(list); }));
@@ -728,8 +737,8 @@ without the dense matrix (``dense=False``), computing each colour.
       .def(
           "__repr__",
           [](const Orbitals& o) {
-            return "<Orbitals of degree " + std::to_string(o.degree()) + ", rank " + std::to_string(o.rank()) +
-                   (o.is_dense() ? ", dense>" : ", implicit>");
+            return "<Orbitals of degree " + std::to_string(o.degree()) + ", rank " +
+                   std::to_string(o.rank()) + (o.is_dense() ? ", dense>" : ", implicit>");
           },
           "A short description: degree, rank, dense or implicit.");
 

@@ -36,13 +36,11 @@ inline py::int_ to_python_int(const algebra::BigInt& value) {
 /// A count or size argument that must not be negative.
 /// \throws asen::InputError (ValueError) naming the argument.
 inline std::size_t non_negative(std::int64_t value, const char* name) {
-  if (value < 0)
-    throw InputError(std::string(name) + " must be non-negative, got " + std::to_string(value));
+  if (value < 0) throw InputError(std::string(name) + " must be non-negative, got " + std::to_string(value));
   return static_cast<std::size_t>(value);
 }
 
-inline std::optional<std::size_t> optional_non_negative(std::optional<std::int64_t> value,
-                                                        const char* name) {
+inline std::optional<std::size_t> optional_non_negative(std::optional<std::int64_t> value, const char* name) {
   if (!value) return std::nullopt;
   return non_negative(*value, name);
 }
