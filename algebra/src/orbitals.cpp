@@ -114,7 +114,7 @@ void check_memory(std::size_t n, std::size_t copies, std::size_t limit) {
     const auto mib = [](long double b) { return std::to_string(static_cast<unsigned long long>(b / (1 << 20))); };
     throw LimitError("the " + std::to_string(n) + "x" + std::to_string(n) + " colour matrix needs " +
                      mib(bytes) + " MiB, above the memory limit of " + mib(limit) +
-                     " MiB; raise the limit or colour only the pairs you need (dense = false)");
+                     " MiB; raise the limit, or colour only the pairs you need without the matrix (implicit orbitals)");
   }
 }
 
@@ -343,7 +343,7 @@ Orbitals Orbitals::compute(const PermGroup& group, const OrbitalOptions& options
   if (n > static_cast<std::size_t>(INT32_MAX)) throw LimitError("degree too large for orbitals");
 
   if (options.method == OrbitalMethod::union_find) {
-    if (!options.dense) throw InputError("the union-find method builds the n×n matrix: use dense = true");
+    if (!options.dense) throw InputError("the union-find method always builds the n×n matrix; use the stabilizer-chain method for implicit orbitals");
     check_memory(n, 2, options.memory_limit_bytes);  // parents and colours
     if (static_cast<long double>(n) * n >= static_cast<long double>(UINT32_MAX))
       throw LimitError("degree " + std::to_string(n) + " is too large for union-find over 32-bit pair ids");

@@ -379,26 +379,28 @@ PermGroup PermGroup::from_gap(std::string_view expression, std::optional<std::si
   std::string expr(expression);
   if (expr.find_first_not_of(" \t\r\n") == std::string::npos)
     throw InputError("the GAP expression after 'gap:' is empty");
-  // The expression is evaluated on its own first, so a syntax error is
-  // reported as GAP's and not as one in asen's wrapper code.
-  (void)gap::evaluate("ASEN_G := " + expr + ";; \"\"");
-  const std::string n_text = gap::evaluate(
-      "if not IsPermGroup(ASEN_G) then Error(\"the expression does not evaluate to a permutation "
-      "group\"); fi;; String(LargestMovedPoint(ASEN_G))");
-  const BigInt lmp = detail::gap_integer(n_text);
-  std::size_t n = static_cast<std::size_t>(lmp);
-  if (degree) {
-    if (*degree < n)
-      throw InputError("degree " + std::to_string(*degree) + " is smaller than the largest point " +
-                       std::to_string(n) + " moved by the GAP group");
-    n = *degree;
-  }
-  const std::string gens = gap::evaluate("String(List(GeneratorsOfGroup(ASEN_G), g -> ListPerm(g, " +
-                                         std::to_string(n) + ")))");
-  const std::string size = gap::evaluate("if HasSize(ASEN_G) then ASEN_S := String(Size(ASEN_G)); "
-                                         "else ASEN_S := \"unknown\"; fi;; ASEN_S");
+  // One GAP request (requests from other threads may interleave between
+  // requests, never inside one). The expression is evaluated in a statement
+  // of its own first, so a syntax error in it is reported as GAP's.
+  const std::string n_arg = degree ? std::to_string(*degree) : "LargestMovedPoint(ASEN_X)";
+  const std::string answer = gap::evaluate(
+      "ASEN_X := " + expr + ";; "
+      "if not IsPermGroup(ASEN_X) then Error(\"the expression does not evaluate to a permutation group\"); fi;; "
+      "ASEN_XN := " + n_arg + ";; "
+      "if ASEN_XN < LargestMovedPoint(ASEN_X) then Error(\"degree \", ASEN_XN, \" is smaller than the largest "
+      "point \", LargestMovedPoint(ASEN_X), \" moved by the GAP group\"); fi;; "
+      "if HasSize(ASEN_X) then ASEN_XS := String(Size(ASEN_X)); else ASEN_XS := \"0\"; fi;; "
+      "Concatenation(String(ASEN_XN), \";\", ASEN_XS, \";\", "
+      "String(List(GeneratorsOfGroup(ASEN_X), g -> ListPerm(g, ASEN_XN))))");
+  const std::size_t first = answer.find(';');
+  const std::size_t second = answer.find(';', first + 1);
+  if (first == std::string::npos || second == std::string::npos)
+    throw Error("unexpected answer from GAP for a gap: spec: " + answer.substr(0, 200));
+  const auto n = static_cast<std::size_t>(detail::gap_integer(answer.substr(0, first)));
+  const BigInt size = detail::gap_integer(answer.substr(first + 1, second - first - 1));
   std::optional<BigInt> order;
-  if (size != "unknown") order = detail::gap_integer(size);
+  if (size > 0) order = size;
+  const std::string gens = answer.substr(second + 1);
   return PermGroup(n, n == 0 ? std::vector<Permutation>{} : detail::gap_permutations(gens, n), order);
 }
 

@@ -512,7 +512,7 @@ class TestOrbitals:
         with pytest.raises(ValueError) as e:
             asen.orbitals("S(3)", method="magic")
         assert str(e.value) == "method must be 'auto', 'stabilizer-chain' or 'union-find', got 'magic'"
-        with pytest.raises(ValueError, match="union-find method builds the"):
+        with pytest.raises(ValueError, match="union-find method always builds the"):
             asen.orbitals("S(3)", method="union-find", dense=False)
 
     def test_colors_share_memory_and_are_read_only(self):
@@ -581,7 +581,7 @@ class TestOrbitals:
         assert isinstance(e.value, asen.LimitError)
         assert str(e.value) == (
             "the 2000x2000 colour matrix needs 15 MiB, above the memory limit of 1 MiB; "
-            "raise the limit or colour only the pairs you need (dense = false)")
+            "raise the limit, or colour only the pairs you need without the matrix (implicit orbitals)")
 
     def test_thread_pool_of_four_gives_the_same_results(self):
         specs = ["D(300)", "wreath(S(20),S(10))", "S(5)*D(150)", "A(200)", "C(250)", "D(301)"] * 2
