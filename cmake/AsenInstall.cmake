@@ -4,16 +4,16 @@
 include(CMakePackageConfigHelpers)
 
 set(ASEN_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/asen")
-set(ASEN_EXPORTED_TARGETS asen_algebra)
+set(ASEN_EXPORTED_TARGETS asen_algebra asen_graph)
 
 install(TARGETS ${ASEN_EXPORTED_TARGETS} EXPORT asenTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(DIRECTORY algebra/include/asen DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY algebra/include/asen graph/include/asen DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(EXPORT asenTargets NAMESPACE asen:: DESTINATION ${ASEN_INSTALL_CMAKEDIR})
-install(FILES cmake/FindGAP.cmake DESTINATION ${ASEN_INSTALL_CMAKEDIR})
+install(FILES cmake/FindGAP.cmake cmake/FindNauty.cmake DESTINATION ${ASEN_INSTALL_CMAKEDIR})
 
 configure_package_config_file(cmake/asenConfig.cmake.in
   "${CMAKE_CURRENT_BINARY_DIR}/asenConfig.cmake"

@@ -1,0 +1,42 @@
+#pragma once
+/// \file
+/// The breaking input of a group: its orbital colouring as the arrays graph
+/// models consume, shaped as PyTorch Geometric expects (edge_index [2, E],
+/// edge_attr [E]). Every self-loop (i, i) is kept with its diagonal colour
+/// (A^(1)): models must not drop or refill it.
+
+#include <asen/algebra/orbitals.hpp>
+#include <asen/graph/base_graph.hpp>
+#include <asen/graph/colored_digraph.hpp>
+
+#include <cstdint>
+#include <vector>
+
+namespace asen::graph {
+
+struct BreakingInput {
+  std::size_t num_nodes = 0;
+  BreakingMode mode = BreakingMode::dense;
+  /// 2 x E, row-major: edge_index[e] is the source, edge_index[E + e] the
+  /// target of edge e. Edges are sorted by (source, target).
+  std::vector<std::int64_t> edge_index;
+  /// The orbital colour of each edge (ids in [0, num_colors)).
+  std::vector<std::int64_t> edge_attr;
+  /// The colour of (i, i) for each node.
+  std::vector<std::int64_t> node_color;
+  /// The number of orbitals (the size of an embedding table for the colours).
+  std::int64_t num_colors = 0;
+  /// Weak-sparse only: per colour, 1 if it contains an arc of the base graph.
+  std::vector<std::uint8_t> color_in_base;
+
+  [[nodiscard]] std::size_t num_edges() const { return edge_attr.size(); }
+};
+
+/// The breaking input: dense (all n² pairs), sparse (the base graph's arcs
+/// plus the n self-loops) or weak-sparse (all pairs, with color_in_base).
+/// \throws InputError if a sparse mode has no base graph or one of another size.
+[[nodiscard]] BreakingInput make_breaking_input(const algebra::Orbitals& orbitals,
+                                                BreakingMode mode = BreakingMode::dense,
+                                                const BaseGraph* base = nullptr);
+
+}  // namespace asen::graph

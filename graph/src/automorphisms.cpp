@@ -1,0 +1,399 @@
+#include <asen/algebra/stab_chain.hpp>
+#include <asen/error.hpp>
+#include <asen/graph/automorphisms.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <climits>
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <numeric>
+#include <tuple>
+
+#include "nauty_backend.hpp"
+
+namespace asen::graph {
+
+const char* to_string(AutomorphismBackend backend) {
+  switch (backend) {
+    case AutomorphismBackend::automatic:
+      return "automatic";
+    case AutomorphismBackend::nauty:
+      return "nauty";
+    case AutomorphismBackend::traces:
+      return "traces";
+  }
+  return "unknown";
+}
+
+AutomorphismBackend parse_automorphism_backend(const std::string& text) {
+  if (text == "automatic" || text == "auto") return AutomorphismBackend::automatic;
+  if (text == "nauty") return AutomorphismBackend::nauty;
+  if (text == "traces") return AutomorphismBackend::traces;
+  throw InputError("unknown automorphism backend '" + text + "'; expected auto, nauty or traces");
+}
+
+namespace {
+
+using algebra::BigInt;
+using algebra::Permutation;
+using detail::SearchGraph;
+
+int bits_needed(std::uint64_t x) {
+  int bits = 0;
+  while (x != 0) {
+    ++bits;
+    x >>= 1U;
+  }
+  return bits;
+}
+
+// Builds nauty's sparse layout from an edge emitter, called twice: once to
+// count degrees, once to fill. `emit(add)` calls add(u, v) for every arc.
+SearchGraph sparse_from(std::size_t nv, bool directed, const std::function<void(const std::function<void(std::size_t, std::size_t)>&)>& emit) {
+  if (nv > static_cast<std::size_t>(INT_MAX))
+    throw LimitError("the encoded search graph has " + std::to_string(nv) + " vertices, beyond nauty's limit of " +
+                     std::to_string(INT_MAX));
+  SearchGraph g;
+  g.nv = static_cast<int>(nv);
+  g.directed = directed;
+  std::vector<std::size_t> degree(nv, 0);
+  emit([&](std::size_t u, std::size_t) { ++degree[u]; });
+  g.v.resize(nv);
+  g.d.resize(nv);
+  std::size_t total = 0;
+  for (std::size_t x = 0; x < nv; ++x) {
+    if (degree[x] > static_cast<std::size_t>(INT_MAX)) throw LimitError("a vertex degree is beyond nauty's limit");
+    g.v[x] = total;
+    g.d[x] = static_cast<int>(degree[x]);
+    total += degree[x];
+  }
+  g.e.resize(total);
+  std::vector<std::size_t> fill(g.v);
+  emit([&](std::size_t u, std::size_t w) { g.e[fill[u]++] = static_cast<int>(w); });
+  return g;
+}
+
+// The initial partition: `blocks` are consecutive vertex ranges in the order
+// of the cells; within each, vertices are grouped by `color_of`.
+void set_partition(SearchGraph& g, const std::vector<std::pair<std::size_t, std::size_t>>& blocks,
+                   const std::function<std::int64_t(std::size_t)>& color_of) {
+  g.lab.clear();
+  g.ptn.clear();
+  for (const auto& [first, last] : blocks) {
+    std::vector<std::size_t> members(last - first);
+    std::iota(members.begin(), members.end(), first);
+    std::stable_sort(members.begin(), members.end(),
+                     [&](std::size_t a, std::size_t b) { return color_of(a) < color_of(b); });
+    for (std::size_t k = 0; k < members.size(); ++k) {
+      g.lab.push_back(static_cast<int>(members[k]));
+      const bool last_of_cell = k + 1 == members.size() || color_of(members[k + 1]) != color_of(members[k]);
+      g.ptn.push_back(last_of_cell ? 0 : 1);
+    }
+  }
+}
+
+// The layered encoding (see the header). Layer 0 (out-copies when split)
+// holds vertices 0..n-1, so generators restrict to their first n entries.
+SearchGraph layered_encoding(const ColoredDigraph& dg, bool split) {
+  const std::size_t n = dg.num_vertices();
+  const int layers = std::max(1, bits_needed(static_cast<std::uint64_t>(dg.num_arc_colors())));
+  const auto L = static_cast<std::size_t>(layers);
+  const std::vector<Arc> arcs = dg.arcs();
+  const std::vector<std::int32_t> vcolor = dg.vertex_colors();
+  if (!split) {
+    const bool directed = !dg.is_symmetric();
+    SearchGraph g = sparse_from(n * L, directed, [&](const auto& add) {
+      for (const Arc& a : arcs) {
+        const auto code = static_cast<std::uint64_t>(a.color) + 1;
+        for (std::size_t l = 0; l < L; ++l)
+          if ((code >> l) & 1U) add(l * n + a.source, l * n + a.target);
+      }
+      for (std::size_t l = 0; l + 1 < L; ++l)
+        for (std::size_t v = 0; v < n; ++v) {
+          add(l * n + v, (l + 1) * n + v);
+          add((l + 1) * n + v, l * n + v);
+        }
+    });
+    std::vector<std::pair<std::size_t, std::size_t>> blocks;
+    for (std::size_t l = 0; l < L; ++l) blocks.emplace_back(l * n, (l + 1) * n);
+    set_partition(g, blocks, [&](std::size_t x) { return vcolor[x % n]; });
+    return g;
+  }
+  // out(v, l) = 2nl + v, in(v, l) = 2nl + n + v, tie(v) = 2nL + v
+  const auto out = [&](std::size_t v, std::size_t l) { return 2 * n * l + v; };
+  const auto in = [&](std::size_t v, std::size_t l) { return 2 * n * l + n + v; };
+  const auto tie = [&](std::size_t v) { return 2 * n * L + v; };
+  SearchGraph g = sparse_from(2 * n * L + n, false, [&](const auto& add) {
+    auto edge = [&](std::size_t a, std::size_t b) {
+      add(a, b);
+      add(b, a);
+    };
+    for (const Arc& a : arcs) {
+      const auto code = static_cast<std::uint64_t>(a.color) + 1;
+      for (std::size_t l = 0; l < L; ++l)
+        if ((code >> l) & 1U) edge(out(a.source, l), in(a.target, l));
+    }
+    for (std::size_t v = 0; v < n; ++v) {
+      for (std::size_t l = 0; l + 1 < L; ++l) {
+        edge(out(v, l), out(v, l + 1));
+        edge(in(v, l), in(v, l + 1));
+      }
+      edge(tie(v), out(v, 0));
+      edge(tie(v), in(v, 0));
+    }
+  });
+  std::vector<std::pair<std::size_t, std::size_t>> blocks;
+  for (std::size_t l = 0; l < L; ++l) {
+    blocks.emplace_back(out(0, l), out(0, l) + n);
+    blocks.emplace_back(in(0, l), in(0, l) + n);
+  }
+  blocks.emplace_back(tie(0), tie(0) + n);
+  set_partition(g, blocks, [&](std::size_t x) { return vcolor[x % n]; });
+  return g;
+}
+
+double log10_of(const BigInt& x) {
+  const std::size_t bits = boost::multiprecision::msb(x) + 1;
+  if (bits <= 60) return std::log10(static_cast<double>(x));
+  // x = top * 2^shift with top holding the 53 leading bits
+  const std::size_t shift = bits - 53;
+  const BigInt top = x >> shift;
+  return std::log10(static_cast<double>(top)) + static_cast<double>(shift) * std::log10(2.0);
+}
+
+std::vector<std::vector<Point>> orbits_of(std::size_t n, const std::vector<Permutation>& gens) {
+  return algebra::PermGroup(n, gens).orbits();
+}
+
+// The multiple of `divisor` that the estimate X = 10^log10_estimate stands
+// for, if X / divisor is within 1e-6 (relative) of an integer; 0 otherwise.
+BigInt multiple_of(const BigInt& divisor, double log10_estimate) {
+  const double log_ratio = log10_estimate - log10_of(divisor);
+  if (log_ratio < -1e-6 || log_ratio > 9.0) return 0;  // beyond 1e9 the rounding is not trusted
+  const double ratio = std::pow(10.0, log_ratio);
+  const double nearest = std::round(ratio);
+  if (nearest < 1.0 || std::fabs(ratio - nearest) > 1e-6 * nearest) return 0;
+  return divisor * static_cast<unsigned long long>(nearest);
+}
+
+// The exact order from Traces' generators: a chain built from them gives a
+// divisor L of the order (its basic orbit sizes multiply to |G| divided by
+// integer indices), and the search's estimate X equals the order up to a
+// relative error far below 1/2, so X/L rounds to the integer index; index 1
+// proves |G| = L. A larger index means the random phase stopped early: build
+// again with more sifts.
+BigInt exact_order_from_estimate(std::size_t n, const std::vector<Permutation>& gens, double log10_estimate) {
+  for (unsigned attempt = 0; attempt < 6; ++attempt) {
+    algebra::StabChainOptions options;
+    options.verification = algebra::ChainVerification::never;
+    options.consecutive_sifts = 32U << attempt;
+    options.seed = 0xa070ULL + attempt;
+    const algebra::StabChain chain = algebra::StabChain::build(n, gens, options);
+    const BigInt order = chain.order();
+    const double log_ratio = log10_estimate - log10_of(order);
+    if (std::fabs(log_ratio) < std::log10(1.5)) return order;
+    if (log_ratio < 0)
+      throw Error("the automorphism search estimated an order of 10^" + std::to_string(log10_estimate) +
+                  " but its generators generate a group of order " + order.str());
+  }
+  throw Error("could not confirm the automorphism group order estimated by the search (10^" +
+              std::to_string(log10_estimate) + ")");
+}
+
+}  // namespace
+
+algebra::PermGroup AutomorphismGroup::group() const { return algebra::PermGroup(degree, generators, order); }
+
+AutomorphismGroup automorphism_group(const ColoredDigraph& dg, const AutomorphismOptions& options) {
+  const std::size_t n = dg.num_vertices();
+  AutomorphismGroup out;
+  out.degree = n;
+  if (n == 0) {
+    out.backend = "none";
+    return out;
+  }
+  const bool use_nauty = options.backend == AutomorphismBackend::nauty;
+  const bool split = !use_nauty && !dg.is_symmetric();
+  const SearchGraph search = layered_encoding(dg, split);
+  out.search_vertices = static_cast<std::size_t>(search.nv);
+  const auto start = std::chrono::steady_clock::now();
+  detail::SearchResult r = use_nauty ? detail::search_nauty(search, false) : detail::search_traces(search, false);
+  out.search_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  out.backend = use_nauty ? "nauty" : "traces";
+  out.search_nodes = r.nodes;
+  out.size_mantissa = r.grpsize1;
+  out.size_exponent = r.grpsize2;
+  for (const auto& perm : r.generators) {
+    std::vector<Point> images(n);
+    for (std::size_t v = 0; v < n; ++v) {
+      if (perm[v] < 0 || static_cast<std::size_t>(perm[v]) >= n)
+        throw Error("internal error: an automorphism of the encoding does not preserve its first layer");
+      images[v] = static_cast<Point>(perm[v]);
+    }
+    Permutation p = Permutation::from_images_no_checks(std::move(images));
+    if (!p.is_identity()) out.generators.push_back(std::move(p));
+  }
+  out.orbits = orbits_of(n, out.generators);
+  const double log10_estimate = std::log10(r.grpsize1) + r.grpsize2;
+  if (r.exact_order) {
+    out.order = *r.exact_order;
+  } else if (options.order_divisor && *options.order_divisor >= 1 &&
+             (out.order = multiple_of(*options.order_divisor, log10_estimate)) != 0) {
+    // the order is a multiple of the divisor: D * round(X / D)
+  } else {
+    out.order = exact_order_from_estimate(n, out.generators, log10_estimate);
+  }
+  return out;
+}
+
+AutomorphismGroup automorphism_group(const BaseGraph& graph, const AutomorphismOptions& options) {
+  return automorphism_group(ColoredDigraph::from_base_graph(graph), options);
+}
+
+namespace {
+
+// 128-bit hash of a word sequence: two 64-bit multiply-xorshift streams.
+struct Hasher {
+  std::uint64_t a = 0x9e3779b97f4a7c15ULL;
+  std::uint64_t b = 0xc2b2ae3d27d4eb4fULL;
+  void add(std::uint64_t x) {
+    a = (a ^ x) * 0x100000001b3ULL;
+    a ^= a >> 29U;
+    b = (b + x + 0x165667b19e3779f9ULL) * 0xff51afd7ed558ccdULL;
+    b ^= b >> 32U;
+  }
+  [[nodiscard]] std::string hex() const {
+    char buf[33];
+    std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(a),
+                  static_cast<unsigned long long>(b));
+    return buf;
+  }
+};
+
+}  // namespace
+
+std::string canonical_hash(const ColoredDigraph& dg) {
+  // A colour-blind gadget: points P(v); for every colour c a layer of copies
+  // C(v, c) and a layer vertex K(c). Arcs of colour c join copies in layer c;
+  // every point joins its copies; every copy joins its layer vertex; every
+  // point joins the layer vertex of its own (vertex) colour. Renaming colours
+  // permutes layers, so isomorphic colourings give isomorphic gadgets, and the
+  // canonical form of the gadget (nauty) does not depend on colour names.
+  // Layers start in cells by a name-free invariant of their colour (vertex or
+  // arc colour, number of members, whether the colour is its own reverse),
+  // which keeps the search small.
+  const std::size_t n = dg.num_vertices();
+  const std::vector<std::int32_t> vcolor = dg.vertex_colors();
+  const std::vector<Arc> arcs = dg.arcs();
+  struct Layer {
+    std::size_t index = 0;
+    bool vertex_color = false;
+    std::uint64_t members = 0;
+    bool self_paired = true;
+  };
+  std::map<std::int64_t, Layer> layer_of;  // key: vertex colour c, or arc colour c + 2^32
+  const std::int64_t arc_key = std::int64_t{1} << 32U;
+  for (const auto c : vcolor) {
+    Layer& l = layer_of[c];
+    l.vertex_color = true;
+    ++l.members;
+  }
+  for (const Arc& a : arcs) ++layer_of[a.color + arc_key].members;
+  for (const Arc& a : arcs) {
+    // self-paired: the reverse arc has the same colour (arcs are sorted)
+    const auto it = std::lower_bound(arcs.begin(), arcs.end(), a, [](const Arc& x, const Arc& y) {
+      return std::make_pair(x.source, x.target) < std::make_pair(y.target, y.source);
+    });
+    if (it == arcs.end() || it->source != a.target || it->target != a.source || it->color != a.color)
+      layer_of[a.color + arc_key].self_paired = false;
+  }
+  std::size_t next = 0;
+  for (auto& [key, layer] : layer_of) layer.index = next++;
+  const std::size_t layers = next;
+  std::vector<std::int64_t> layer_cell(layers);
+  {
+    std::map<std::tuple<bool, std::uint64_t, bool>, std::int64_t> cell_of;
+    for (const auto& [key, l] : layer_of) cell_of.emplace(std::make_tuple(l.vertex_color, l.members, l.self_paired), 0);
+    std::int64_t c = 0;
+    for (auto& [k, v] : cell_of) v = c++;
+    for (const auto& [key, l] : layer_of)
+      layer_cell[l.index] = cell_of.at(std::make_tuple(l.vertex_color, l.members, l.self_paired));
+  }
+  const auto P = [&](std::size_t v) { return v; };
+  const auto C = [&](std::size_t v, std::size_t l) { return n + l * n + v; };
+  const auto K = [&](std::size_t l) { return n + layers * n + l; };
+  const std::size_t nv = n + layers * n + layers;
+  // Arcs between copies keep their direction; all other gadget edges go both ways.
+  const ColoredDigraph gadget = [&] {
+    std::vector<Arc> g_arcs;
+    g_arcs.reserve(arcs.size() + 4 * n * layers + 2 * n);
+    for (const Arc& a : arcs) {
+      const std::size_t l = layer_of.at(a.color + arc_key).index;
+      g_arcs.push_back({static_cast<Point>(C(a.source, l)), static_cast<Point>(C(a.target, l)), 0});
+    }
+    auto both = [&](std::size_t x, std::size_t y) {
+      g_arcs.push_back({static_cast<Point>(x), static_cast<Point>(y), 0});
+      g_arcs.push_back({static_cast<Point>(y), static_cast<Point>(x), 0});
+    };
+    for (std::size_t v = 0; v < n; ++v) {
+      for (std::size_t l = 0; l < layers; ++l) {
+        both(P(v), C(v, l));
+        both(C(v, l), K(l));
+      }
+      both(P(v), K(layer_of.at(vcolor[v]).index));
+    }
+    // cells: points; copies by the invariant of their layer; layer vertices likewise
+    const auto cells = static_cast<std::int32_t>(layer_cell.size());
+    std::vector<std::int32_t> kinds(nv, 0);
+    for (std::size_t l = 0; l < layers; ++l) {
+      for (std::size_t v = 0; v < n; ++v) kinds[C(v, l)] = 1 + static_cast<std::int32_t>(layer_cell[l]);
+      kinds[K(l)] = 1 + cells + static_cast<std::int32_t>(layer_cell[l]);
+    }
+    return ColoredDigraph(nv, std::move(kinds), std::move(g_arcs));
+  }();
+  // nauty (digraph mode where needed) was faster than Traces on these gadgets.
+  const SearchGraph search = layered_encoding(gadget, false);
+  const detail::SearchResult r = detail::search_nauty(search, true);
+  // Canonical form: relabel by the canonical labelling, sort the edge list.
+  std::vector<int> position(static_cast<std::size_t>(search.nv));
+  for (std::size_t k = 0; k < r.canonical_labelling.size(); ++k)
+    position[static_cast<std::size_t>(r.canonical_labelling[k])] = static_cast<int>(k);
+  std::vector<std::uint64_t> edges;
+  edges.reserve(search.e.size());
+  for (std::size_t x = 0; x < static_cast<std::size_t>(search.nv); ++x)
+    for (int k = 0; k < search.d[x]; ++k) {
+      const auto y = static_cast<std::size_t>(search.e[search.v[x] + static_cast<std::size_t>(k)]);
+      edges.push_back((static_cast<std::uint64_t>(position[x]) << 32U) | static_cast<std::uint64_t>(position[y]));
+    }
+  std::sort(edges.begin(), edges.end());
+  Hasher h;
+  h.add(static_cast<std::uint64_t>(search.nv));
+  // The initial cells (sizes, in order) and their invariants are part of the form.
+  for (const auto p : search.ptn) h.add(static_cast<std::uint64_t>(p));
+  for (const auto e : edges) h.add(e);
+  return h.hex();
+}
+
+void register_graph_specs() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    algebra::PermGroup::register_spec_prefix("graph", [](std::string_view rest, std::optional<std::size_t> degree) {
+      std::string path(rest);
+      while (!path.empty() && std::isspace(static_cast<unsigned char>(path.back()))) path.pop_back();
+      while (!path.empty() && std::isspace(static_cast<unsigned char>(path.front()))) path.erase(path.begin());
+      if (path.empty()) throw InputError("the file name after 'graph:' is empty");
+      const algebra::PermGroup g = automorphism_group(BaseGraph::read(path)).group();
+      if (!degree) return g;
+      if (*degree < g.degree())
+        throw InputError("degree " + std::to_string(*degree) + " is smaller than the " + std::to_string(g.degree()) +
+                         " vertices of the graph '" + path + "'");
+      return g.extended(*degree);
+    });
+  });
+}
+
+}  // namespace asen::graph

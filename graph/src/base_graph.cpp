@@ -1,0 +1,328 @@
+// Boost's GraphViz reader and edge iterators trigger GCC's maybe-uninitialized
+// false positives where their templates are instantiated (in this file), so
+// the warning is off for the whole file.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+#include <asen/error.hpp>
+#include <asen/graph/base_graph.hpp>
+
+#include <boost/graph/graphviz.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace asen::graph {
+namespace {
+
+// Colour ids by the sorted order of colour names.
+std::vector<std::int32_t> number_colors(const std::vector<std::string>& names) {
+  std::map<std::string, std::int32_t> id;
+  for (const auto& name : names) id.emplace(name, 0);
+  std::int32_t next = 0;
+  for (auto& [name, value] : id) value = next++;
+  std::vector<std::int32_t> out;
+  out.reserve(names.size());
+  for (const auto& name : names) out.push_back(id.at(name));
+  return out;
+}
+
+bool all_equal(const std::vector<std::int32_t>& v) {
+  return std::adjacent_find(v.begin(), v.end(), std::not_equal_to<>()) == v.end();
+}
+
+std::vector<std::string> split_words(const std::string& line) {
+  std::istringstream in(line);
+  std::vector<std::string> words;
+  for (std::string w; in >> w;) words.push_back(w);
+  return words;
+}
+
+bool parse_id(const std::string& word, std::uint64_t& value) {
+  if (word.empty() || word.size() > 10) return false;
+  value = 0;
+  for (char c : word) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+    value = value * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return value <= INT32_MAX;
+}
+
+}  // namespace
+
+BaseGraph::BaseGraph(std::size_t n, const std::vector<std::pair<Point, Point>>& edges, bool directed,
+                     std::vector<std::int32_t> vertex_colors)
+    : storage_(n), directed_(directed) {
+  if (n > static_cast<std::size_t>(INT32_MAX)) throw InputError("a graph with " + std::to_string(n) + " vertices is too large");
+  if (!vertex_colors.empty() && vertex_colors.size() != n)
+    throw InputError("the graph has " + std::to_string(n) + " vertices but " + std::to_string(vertex_colors.size()) +
+                     " vertex colours");
+  std::set<std::pair<Point, Point>> seen;
+  for (const auto& [u, v] : edges) {
+    if (u >= n || v >= n)
+      throw InputError("edge (" + std::to_string(u) + ", " + std::to_string(v) +
+                       ") has a vertex out of range, expected ids in [0, " + std::to_string(n) + ")");
+    const auto key = directed ? std::make_pair(u, v) : std::make_pair(std::min(u, v), std::max(u, v));
+    if (!seen.insert(key).second) continue;
+    edges_.push_back(key);
+    boost::add_edge(key.first, key.second, storage_);
+    if (!directed && key.first != key.second) boost::add_edge(key.second, key.first, storage_);
+  }
+  if (!vertex_colors.empty()) {
+    colored_ = !all_equal(vertex_colors);
+    for (std::size_t v = 0; v < n; ++v) storage_[v].color = vertex_colors[v];
+  }
+}
+
+std::vector<std::pair<Point, Point>> BaseGraph::arcs() const {
+  std::vector<std::pair<Point, Point>> out;
+  for (const auto& [u, v] : edges_) {
+    out.emplace_back(u, v);
+    if (!directed_ && u != v) out.emplace_back(v, u);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<std::int32_t> BaseGraph::vertex_colors() const {
+  std::vector<std::int32_t> out(num_vertices());
+  for (std::size_t v = 0; v < out.size(); ++v) out[v] = storage_[v].color;
+  return out;
+}
+
+BaseGraph BaseGraph::read(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError("cannot read the graph file '" + path + "': it does not exist or is not readable");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw InputError("cannot read the graph file '" + path + "'");
+  const auto dot = path.rfind('.');
+  const std::string ext = dot == std::string::npos ? "" : path.substr(dot);
+  if (ext == ".dot" || ext == ".gv") return parse_dot(text.str(), path);
+  return parse_edge_list(text.str(), path);
+}
+
+BaseGraph BaseGraph::parse_edge_list(std::string_view text, const std::string& source) {
+  std::vector<std::pair<Point, Point>> edges;
+  std::map<Point, std::string> colors;
+  bool directed = false;
+  bool declared = false;
+  std::uint64_t declared_n = 0;
+  std::uint64_t largest = 0;
+  bool any_vertex = false;
+  std::size_t line_no = 0;
+  std::size_t start = 0;
+  auto fail = [&](const std::string& message) {
+    throw InputError(source + ":" + std::to_string(line_no) + ": " + message);
+  };
+  while (start <= text.size()) {
+    const std::size_t end = std::min(text.find('\n', start), text.size());
+    std::string line(text.substr(start, end - start));
+    start = end + 1;
+    ++line_no;
+    const auto hash = line.find('#');
+    if (hash != std::string::npos) line.resize(hash);
+    const auto words = split_words(line);
+    if (words.empty()) {
+      if (end == text.size()) break;
+      continue;
+    }
+    std::uint64_t a = 0;
+    std::uint64_t b = 0;
+    if (words[0] == "vertices") {
+      if (words.size() != 2 || !parse_id(words[1], declared_n))
+        fail("expected 'vertices N' with a number N, got '" + line + "'");
+      if (declared) fail("'vertices' is given twice");
+      declared = true;
+    } else if (words[0] == "directed") {
+      if (words.size() != 1) fail("expected 'directed' alone on its line");
+      if (!edges.empty()) fail("'directed' must come before the first edge");
+      directed = true;
+    } else if (words[0] == "color") {
+      if (words.size() != 3 || !parse_id(words[1], a)) fail("expected 'color VERTEX NAME', got '" + line + "'");
+      if (colors.count(static_cast<Point>(a)) != 0) fail("vertex " + words[1] + " is given a colour twice");
+      colors[static_cast<Point>(a)] = words[2];
+      largest = std::max(largest, a);
+      any_vertex = true;
+    } else {
+      if (words.size() != 2) fail("expected an edge 'u v' (two vertex ids), got '" + line + "'");
+      if (!parse_id(words[0], a)) fail("'" + words[0] + "' is not a vertex id (a number >= 0)");
+      if (!parse_id(words[1], b)) fail("'" + words[1] + "' is not a vertex id (a number >= 0)");
+      edges.emplace_back(static_cast<Point>(a), static_cast<Point>(b));
+      largest = std::max({largest, a, b});
+      any_vertex = true;
+      if (declared && (a >= declared_n || b >= declared_n))
+        fail("vertex " + std::to_string(std::max(a, b)) + " is out of range for 'vertices " +
+             std::to_string(declared_n) + "'");
+    }
+    if (end == text.size()) break;
+  }
+  const std::size_t n = declared ? declared_n : (any_vertex ? largest + 1 : 0);
+  if (declared && any_vertex && largest >= declared_n)
+    throw InputError(source + ": vertex " + std::to_string(largest) + " is out of range for 'vertices " +
+                     std::to_string(declared_n) + "'");
+  std::vector<std::int32_t> vertex_colors;
+  if (!colors.empty()) {
+    std::vector<std::string> names(n);
+    for (const auto& [v, name] : colors) names[v] = name;
+    vertex_colors = number_colors(names);
+  }
+  return BaseGraph(n, edges, directed, vertex_colors);
+}
+
+namespace {
+
+struct DotResult {
+  std::size_t n = 0;
+  bool directed = false;
+  std::vector<std::pair<Point, Point>> edges;
+  std::vector<std::string> names;
+  std::vector<std::string> colors;
+};
+
+// Boost's reader needs the graph type up front: peek at the header keyword.
+bool dot_is_directed(std::string_view text) {
+  std::size_t k = 0;
+  for (;;) {
+    while (k < text.size() && std::isspace(static_cast<unsigned char>(text[k]))) ++k;
+    if (text.substr(k, 2) == "//" || text.substr(k, 1) == "#") {
+      k = text.find('\n', k);
+      if (k == std::string_view::npos) return false;
+      continue;
+    }
+    if (text.substr(k, 2) == "/*") {
+      k = text.find("*/", k);
+      if (k == std::string_view::npos) return false;
+      k += 2;
+      continue;
+    }
+    break;
+  }
+  std::string word;
+  while (k < text.size() && std::isalpha(static_cast<unsigned char>(text[k])))
+    word += static_cast<char>(std::tolower(static_cast<unsigned char>(text[k++])));
+  if (word == "strict") return dot_is_directed(text.substr(k));
+  return word == "digraph";
+}
+
+template <typename G>
+DotResult read_with_boost(const std::string& text) {
+  G g;
+  boost::dynamic_properties dp(boost::ignore_other_properties);
+  std::map<typename G::vertex_descriptor, std::string> ids;
+  std::map<typename G::vertex_descriptor, std::string> colors;
+  boost::associative_property_map<decltype(ids)> id_map(ids);
+  boost::associative_property_map<decltype(colors)> color_map(colors);
+  dp.property("node_id", id_map);
+  dp.property("color", color_map);
+  boost::read_graphviz(text, g, dp, "node_id");
+  DotResult r;
+  const std::size_t count = boost::num_vertices(g);
+  // Integer names keep their ids; otherwise order of appearance.
+  bool numeric = true;
+  std::uint64_t largest = 0;
+  for (std::size_t v = 0; v < count; ++v) {
+    std::uint64_t value = 0;
+    if (!parse_id(ids[v], value)) numeric = false;
+    largest = std::max(largest, value);
+  }
+  std::vector<Point> index(count);
+  r.n = numeric && count > 0 ? largest + 1 : count;
+  r.names.assign(r.n, "");
+  r.colors.assign(r.n, "");
+  for (std::size_t v = 0; v < count; ++v) {
+    std::uint64_t value = v;
+    if (numeric) parse_id(ids[v], value);
+    index[v] = static_cast<Point>(value);
+    r.names[value] = ids[v];
+    r.colors[value] = colors.count(v) ? colors[v] : "";
+  }
+  typename boost::graph_traits<G>::edge_iterator e, e_end;
+  for (std::tie(e, e_end) = boost::edges(g); e != e_end; ++e)
+    r.edges.emplace_back(index[boost::source(*e, g)], index[boost::target(*e, g)]);
+  return r;
+}
+
+DotResult read_dot(const std::string& text, bool directed) {
+  using Directed = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS>;
+  using Undirected = boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS>;
+  DotResult r = directed ? read_with_boost<Directed>(text) : read_with_boost<Undirected>(text);
+  r.directed = directed;
+  return r;
+}
+
+// Closing braces for the unclosed '{' of `text`, outside strings and comments.
+std::string closers(const std::string& text) {
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t k = 0; k < text.size(); ++k) {
+    const char c = text[k];
+    if (in_string) {
+      if (c == '\\') ++k;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{') {
+      ++depth;
+    } else if (c == '}') {
+      --depth;
+    }
+  }
+  return in_string ? std::string() : std::string(static_cast<std::size_t>(std::max(depth, 0)), '}');
+}
+
+// Boost reports syntax errors without a position: find the line by parsing
+// prefixes of whole lines (closed with the braces they need). The first line
+// whose prefix no longer parses is where the error is (or starts).
+std::size_t error_line(const std::string& text, bool directed) {
+  std::vector<std::size_t> line_end;
+  for (std::size_t k = 0; k < text.size(); ++k)
+    if (text[k] == '\n') line_end.push_back(k);
+  line_end.push_back(text.size());
+  auto parses = [&](std::size_t lines) {
+    const std::string prefix = text.substr(0, line_end[lines - 1]);
+    try {
+      read_dot(prefix + "\n" + closers(prefix), directed);
+      return true;
+    } catch (const std::exception&) {
+      return false;
+    }
+  };
+  std::size_t lo = 1;  // smallest line count that may fail
+  std::size_t hi = line_end.size();
+  while (lo < hi) {
+    const std::size_t mid = (lo + hi) / 2;
+    if (parses(mid))
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+}  // namespace
+
+BaseGraph BaseGraph::parse_dot(std::string_view text_view, const std::string& source) {
+  const std::string text(text_view);
+  const bool directed = dot_is_directed(text);
+  DotResult r;
+  try {
+    r = read_dot(text, directed);
+  } catch (const boost::bad_graphviz_syntax& e) {
+    throw InputError(source + ":" + std::to_string(error_line(text, directed)) + ": GraphViz syntax error: " +
+                     e.what());
+  } catch (const boost::graph_exception& e) {
+    throw InputError(source + ":" + std::to_string(error_line(text, directed)) + ": cannot read the GraphViz graph: " +
+                     e.what());
+  }
+  BaseGraph g(r.n, r.edges, r.directed, number_colors(r.colors));
+  g.names_ = std::move(r.names);
+  return g;
+}
+
+}  // namespace asen::graph

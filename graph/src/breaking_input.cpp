@@ -1,0 +1,47 @@
+#include <asen/error.hpp>
+#include <asen/graph/breaking_input.hpp>
+
+#include <algorithm>
+
+namespace asen::graph {
+
+BreakingInput make_breaking_input(const algebra::Orbitals& orbitals, BreakingMode mode, const BaseGraph* base) {
+  const std::size_t n = orbitals.degree();
+  if (mode != BreakingMode::dense) {
+    if (base == nullptr) throw InputError(std::string("the ") + to_string(mode) + " mode needs a base graph");
+    if (base->num_vertices() != n)
+      throw InputError("the base graph has " + std::to_string(base->num_vertices()) +
+                       " vertices but the group has degree " + std::to_string(n));
+  }
+  BreakingInput out;
+  out.num_nodes = n;
+  out.mode = mode;
+  out.num_colors = static_cast<std::int64_t>(orbitals.rank());
+  for (const auto c : orbitals.diagonal_colors()) out.node_color.push_back(c);
+  std::vector<std::pair<algebra::Point, algebra::Point>> pairs;
+  if (mode == BreakingMode::sparse) {
+    pairs = base->arcs();
+    for (algebra::Point v = 0; v < n; ++v) pairs.emplace_back(v, v);
+    std::sort(pairs.begin(), pairs.end());
+    pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
+  } else {
+    pairs.reserve(n * n);
+    for (algebra::Point i = 0; i < n; ++i)
+      for (algebra::Point j = 0; j < n; ++j) pairs.emplace_back(i, j);
+  }
+  const std::size_t e = pairs.size();
+  out.edge_index.resize(2 * e);
+  out.edge_attr.resize(e);
+  for (std::size_t k = 0; k < e; ++k) {
+    out.edge_index[k] = pairs[k].first;
+    out.edge_index[e + k] = pairs[k].second;
+    out.edge_attr[k] = orbitals.color(pairs[k].first, pairs[k].second);
+  }
+  if (mode == BreakingMode::weak_sparse) {
+    out.color_in_base.assign(orbitals.rank(), 0);
+    for (const auto& [u, v] : base->arcs()) out.color_in_base[static_cast<std::size_t>(orbitals.color(u, v))] = 1;
+  }
+  return out;
+}
+
+}  // namespace asen::graph

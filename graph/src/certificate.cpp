@@ -1,0 +1,184 @@
+#include <asen/algebra/gap.hpp>
+#include <asen/algebra/stab_chain.hpp>
+#include <asen/error.hpp>
+#include <asen/graph/certificate.hpp>
+#include <asen/graph/colored_digraph.hpp>
+
+#include <chrono>
+#include <random>
+#include <set>
+
+namespace asen::graph {
+namespace {
+
+using algebra::BigInt;
+using algebra::ChainProof;
+using algebra::Permutation;
+using algebra::PermGroup;
+using algebra::StabChain;
+
+class Stopwatch {
+ public:
+  explicit Stopwatch(std::vector<std::pair<std::string, double>>& out) : out_(out) {}
+  void lap(const std::string& stage) {
+    const auto now = std::chrono::steady_clock::now();
+    out_.emplace_back(stage, std::chrono::duration<double, std::milli>(now - last_).count());
+    last_ = now;
+  }
+
+ private:
+  std::vector<std::pair<std::string, double>>& out_;
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
+
+bool is_prime(const BigInt& p) {
+  if (p < 2) return false;
+  if (p > BigInt(1) << 40U) return false;  // treated as not known to be prime
+  const auto q = static_cast<unsigned long long>(p);
+  for (unsigned long long d = 2; d * d <= q; ++d)
+    if (q % d == 0) return false;
+  return true;
+}
+
+bool all_even(const std::vector<Permutation>& gens) {
+  for (const auto& g : gens)
+    if (g.sign() < 0) return false;
+  return true;
+}
+
+}  // namespace
+
+bool preserves(const algebra::Orbitals& orbitals, const Permutation& p) {
+  const std::size_t n = orbitals.degree();
+  if (p.degree() != n) return false;
+  if (orbitals.is_dense()) {
+    const std::int32_t* m = orbitals.colors().data();
+    const algebra::Point* img = p.images().data();
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::int32_t* row = m + i * n;
+      const std::int32_t* image_row = m + static_cast<std::size_t>(img[i]) * n;
+      for (std::size_t j = 0; j < n; ++j)
+        if (image_row[img[j]] != row[j]) return false;
+    }
+    return true;
+  }
+  for (algebra::Point i = 0; i < n; ++i)
+    for (algebra::Point j = 0; j < n; ++j)
+      if (orbitals.color(p[i], p[j]) != orbitals.color(i, j)) return false;
+  return true;
+}
+
+Certificate certify(const PermGroup& group, const CertifyOptions& options) {
+  Certificate cert;
+  Stopwatch clock(cert.timings_ms);
+  const std::size_t n = group.degree();
+  cert.degree = n;
+
+  algebra::OrbitalOptions orbital_options = options.orbitals;
+  orbital_options.dense = true;
+  const algebra::Orbitals orbitals = algebra::Orbitals::compute(group, orbital_options);
+  cert.rank = orbitals.rank();
+  clock.lap("orbitals");
+
+  const ColoredDigraph digraph = ColoredDigraph::from_orbitals(orbitals);
+  clock.lap("digraph");
+
+  // A divisor of |G| (hence of |G^(2)|): the known order, or the order of the
+  // group's stabilizer chain (a product of full basic orbit sizes divides |G|
+  // even when the random phase stopped early).
+  const std::optional<BigInt> known = group.known_order();
+  const BigInt divisor = known ? *known : group.chain().order();
+  clock.lap("group_order");
+
+  AutomorphismOptions aut_options;
+  aut_options.backend = options.backend;
+  aut_options.order_divisor = divisor;
+  const AutomorphismGroup aut = automorphism_group(digraph, aut_options);
+  cert.closure_order = aut.order;
+  cert.closure_generators = aut.generators;
+  cert.backend = aut.backend;
+  cert.search_nodes = aut.search_nodes;
+  clock.lap("automorphisms");
+
+  // G <= Aut(A²): every generator of G preserves the colouring; and every
+  // closure generator does too (a check on the search).
+  std::set<Permutation> distinct(group.generators().begin(), group.generators().end());
+  for (const auto& g : distinct) cert.generators_preserve_coloring = cert.generators_preserve_coloring && preserves(orbitals, g);
+  for (const auto& g : cert.closure_generators) cert.closure_preserves_coloring = cert.closure_preserves_coloring && preserves(orbitals, g);
+  if (!cert.generators_preserve_coloring || !cert.closure_preserves_coloring)
+    throw Error("internal error: the orbital colouring is not preserved by a generator");
+  clock.lap("checks");
+
+  if (divisor > cert.closure_order || cert.closure_order % divisor != 0)
+    throw Error("internal error: the group order " + divisor.str() + " does not divide its closure order " +
+                cert.closure_order.str());
+  if (divisor == cert.closure_order) {
+    // D <= |G| <= |G^(2)| = D.
+    cert.order = divisor;
+    cert.order_proof = known ? "known-order" : group.chain().is_proven() ? algebra::to_string(group.chain().proof())
+                                                                           : "closure-order";
+    cert.two_closed = true;
+    cert.proven = true;
+  } else {
+    cert.two_closed = false;
+    const StabChain& chain = group.chain();
+    const BigInt lower = chain.order();
+    // Witnesses: closure generators, then random closure elements, outside G.
+    const PermGroup closure(n, aut.generators, aut.order);
+    const StabChain& closure_chain = closure.chain();
+    const std::size_t wanted = std::max<std::size_t>(1, options.max_witnesses);
+    for (const auto& x : cert.closure_generators) {
+      if (cert.witnesses.size() >= wanted) break;
+      if (!chain.contains(x)) cert.witnesses.push_back(x);
+    }
+    std::mt19937_64 rng(0x3b17ULL);
+    for (int tries = 0; tries < 200 && cert.witnesses.size() < wanted; ++tries) {
+      const Permutation x = closure_chain.random_element(rng);
+      if (!chain.contains(x) && std::find(cert.witnesses.begin(), cert.witnesses.end(), x) == cert.witnesses.end())
+        cert.witnesses.push_back(x);
+    }
+    if (cert.witnesses.empty())
+      throw Error("internal error: no element of the 2-closure outside the group was found although the orders differ");
+    for (const auto& x : cert.witnesses)
+      cert.closure_preserves_coloring = cert.closure_preserves_coloring && preserves(orbitals, x);
+    // A witness is proven outside G by a proven chain, or by parity when G
+    // is even and the witness odd.
+    const bool parity = all_even(group.generators()) && cert.witnesses.front().sign() < 0;
+    const BigInt ratio = cert.closure_order / lower;
+    cert.order = lower;
+    if (chain.is_proven()) {
+      cert.order_proof = algebra::to_string(chain.proof());
+      cert.proven = true;
+    } else if (parity && is_prime(ratio)) {
+      // |G| is a multiple of L dividing p L, and G != G^(2): |G| = L.
+      cert.order_proof = "prime-index";
+      cert.proven = true;
+    } else {
+      cert.order_proof = "monte-carlo";
+      cert.proven = false;
+    }
+    clock.lap("witnesses");
+  }
+  cert.index = cert.closure_order / cert.order;
+
+  if (options.cross_check) {
+    CrossCheck check;
+    if (!group.is_transitive()) {
+      check.reason = "GAP's TwoClosure accepts transitive groups only";
+    } else {
+      check.performed = true;
+      check.gap_two_closure_order =
+          BigInt(algebra::gap::evaluate("String(Size(TwoClosure(" + group.to_gap() + ")))"));
+      check.agrees = check.gap_two_closure_order == cert.closure_order;
+    }
+    cert.cross_check = check;
+    clock.lap("cross_check");
+  }
+  if (options.canonical_hash) {
+    cert.canonical_hash = canonical_hash(digraph);
+    clock.lap("canonical_hash");
+  }
+  return cert;
+}
+
+}  // namespace asen::graph
