@@ -181,6 +181,7 @@ def main():
         print("\nTargets:")
         for text, ok, value in targets:
             print("  [%s] %s (%s)" % ("PASS" if ok else "FAIL", text, value))
+    print("\nfinished; %s" % bg.machine_note())
     for p in problems:
         print("MISMATCH: " + p)
 
