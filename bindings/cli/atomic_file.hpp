@@ -1,0 +1,44 @@
+#pragma once
+// Writing a file atomically: the data goes to a temporary file in the same
+// directory, which is renamed over the target only when everything was
+// written. A failure at any point removes the temporary file and leaves an
+// existing target untouched.
+
+#include <memory>
+#include <ostream>
+#include <string>
+
+namespace asen::cli {
+
+class AtomicFile {
+ public:
+  /// Creates the temporary file next to `path`.
+  /// \throws InputError if it cannot be created (no such directory, no
+  /// permission, `path` is a directory), naming the path and the reason.
+  explicit AtomicFile(std::string path);
+  /// Removes the temporary file unless commit() succeeded.
+  ~AtomicFile();
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+
+  /// The stream to write the contents to. Valid while this object lives.
+  std::ostream& stream() { return stream_; }
+
+  /// Flushes, syncs and closes the temporary file and renames it to the
+  /// target. \throws asen::Error if any write failed (e.g. the disk is full)
+  /// or the rename failed; the temporary file is then removed.
+  void commit();
+
+ private:
+  class Buffer;
+  void discard() noexcept;
+
+  std::string path_;
+  std::string temp_path_;
+  int fd_ = -1;
+  std::unique_ptr<Buffer> buffer_;
+  std::ostream stream_;
+  bool committed_ = false;
+};
+
+}  // namespace asen::cli

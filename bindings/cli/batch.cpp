@@ -1,0 +1,164 @@
+#include "batch.hpp"
+
+#include "commands.hpp"
+
+#include <asen/error.hpp>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <limits>
+#include <optional>
+#include <vector>
+
+namespace asen::cli {
+namespace {
+
+using algebra::PermGroup;
+using algebra::Permutation;
+using algebra::Point;
+
+std::size_t degree_member(const Json& value) {
+  if (!value.is_number_unsigned() || value.get<std::uint64_t>() > kMaxDegree)
+    throw InputError("\"degree\" must be an integer in [0, " + std::to_string(kMaxDegree) + "], got " +
+                     value.dump(-1, ' ', false, Json::error_handler_t::replace));
+  return value.get<std::size_t>();
+}
+
+// One generator of a {"generators": [...]} request, on its own degree.
+Permutation generator_member(const Json& value, std::size_t k) {
+  const std::string where = "generators[" + std::to_string(k) + "]";
+  try {
+    if (value.is_string()) return Permutation::parse(value.get<std::string>());
+    if (!value.is_array())
+      throw InputError("expected a list of 0-based images or a string in cycle notation");
+    std::vector<Point> images;
+    images.reserve(value.size());
+    for (const auto& image : value) {
+      if (!image.is_number_unsigned() || image.get<std::uint64_t>() > std::numeric_limits<Point>::max())
+        throw InputError("image " + std::to_string(images.size()) + " is not a valid point: " +
+                         image.dump(-1, ' ', false, Json::error_handler_t::replace));
+      images.push_back(image.get<Point>());
+    }
+    return Permutation(std::move(images));
+  } catch (const InputError& e) {
+    throw InputError(where + ": " + e.what());
+  }
+}
+
+PermGroup group_from_generators(const Json& list, std::optional<std::size_t> degree) {
+  if (!list.is_array()) throw InputError("\"generators\" must be a list");
+  std::vector<Permutation> gens;
+  std::size_t largest = 0;
+  std::optional<std::size_t> image_list_degree;
+  for (std::size_t k = 0; k < list.size(); ++k) {
+    gens.push_back(generator_member(list[k], k));
+    const std::size_t n = gens.back().degree();
+    // As in specs: image lists must agree on their length; cycles act on
+    // the largest point written.
+    if (list[k].is_array()) {
+      if (image_list_degree && *image_list_degree != n)
+        throw InputError("generators[" + std::to_string(k) + "] has " + std::to_string(n) +
+                         " images but an earlier image list has " + std::to_string(*image_list_degree));
+      image_list_degree = n;
+    }
+    largest = std::max(largest, n);
+  }
+  if (gens.empty() && !degree) throw InputError("\"generators\" is empty: give a \"degree\" as well");
+  if (degree && *degree < largest)
+    throw InputError("degree " + std::to_string(*degree) + " is smaller than the degree " +
+                     std::to_string(largest) + " of the generators");
+  const std::size_t n = degree.value_or(largest);
+  for (auto& g : gens) g = g.extended(n);
+  return PermGroup(n, std::move(gens));
+}
+
+// "[json.exception.parse_error.101] parse error at ..." -> "parse error at ..."
+std::string without_json_prefix(const std::string& what) {
+  if (what.rfind("[json.exception.", 0) == 0) {
+    const auto end = what.find("] ");
+    if (end != std::string::npos) return what.substr(end + 2);
+  }
+  return what;
+}
+
+Json error_object(std::size_t line, const Json* id, const std::string& message) {
+  Json out = Json::object();
+  out["line"] = line;
+  if (id) out["id"] = *id;
+  out["error"] = one_line(message);
+  return out;
+}
+
+// The output for one input line; never throws for a bad line.
+JsonReply process_line(const std::string& text, std::size_t line, const BatchHandler& handler) {
+  if (text.find_first_not_of(" \t\r\n\f\v") == std::string::npos)
+    return {error_object(line, nullptr, "empty line"), std::nullopt};
+  Json request;
+  try {
+    request = Json::parse(text);
+  } catch (const Json::exception& e) {
+    return {error_object(line, nullptr, "invalid JSON: " + without_json_prefix(e.what())), std::nullopt};
+  }
+  if (!request.is_object())
+    return {error_object(line, nullptr, "expected a JSON object such as {\"spec\": \"S(5)\"}"), std::nullopt};
+  const Json* id = request.contains("id") ? &request["id"] : nullptr;
+  try {
+    JsonReply reply = handler(group_from_request(request));
+    JsonReply out{Json::object(), std::move(reply.colors)};
+    out.object["line"] = line;
+    if (id) out.object["id"] = *id;
+    for (auto& [key, value] : reply.object.items()) out.object[key] = std::move(value);
+    return out;
+  } catch (const Json::exception& e) {
+    return {error_object(line, id, without_json_prefix(e.what())), std::nullopt};
+  } catch (const std::exception& e) {
+    return {error_object(line, id, e.what()), std::nullopt};
+  } catch (...) {
+    return {error_object(line, id, "unknown error"), std::nullopt};
+  }
+}
+
+}  // namespace
+
+PermGroup group_from_request(const Json& request) {
+  for (const auto& [key, value] : request.items())
+    if (key != "spec" && key != "generators" && key != "degree" && key != "id")
+      throw InputError("unknown member \"" + key +
+                       "\"; expected \"spec\" or \"generators\", \"degree\", \"id\"");
+  std::optional<std::size_t> degree;
+  if (request.contains("degree")) degree = degree_member(request["degree"]);
+  const bool has_spec = request.contains("spec");
+  const bool has_generators = request.contains("generators");
+  if (has_spec && has_generators) throw InputError("give either \"spec\" or \"generators\", not both");
+  if (has_spec) {
+    if (!request["spec"].is_string()) throw InputError("\"spec\" must be a string");
+    return PermGroup::parse(request["spec"].get<std::string>(), degree);
+  }
+  if (has_generators) return group_from_generators(request["generators"], degree);
+  throw InputError("missing \"spec\" or \"generators\"");
+}
+
+int run_batch(const std::string& path, const BatchHandler& handler, std::ostream& out) {
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  if (path != "-") {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+      throw InputError("cannot read the batch file '" + path + "': it is a directory");
+    file.open(path);
+    if (!file) throw InputError("cannot open the batch file '" + path + "': " + std::strerror(errno));
+    in = &file;
+  }
+  std::string text;
+  for (std::size_t line = 1; std::getline(*in, text); ++line) {
+    write_json(out, process_line(text, line, handler));
+    out << '\n' << std::flush;
+  }
+  if (in->bad()) throw Error("reading the batch file '" + path + "' failed");
+  return kExitOk;
+}
+
+}  // namespace asen::cli

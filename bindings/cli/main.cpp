@@ -1,0 +1,103 @@
+// The `asen` command-line tool: parses the arguments into options structs,
+// runs one subcommand, and maps every failure to one line on stderr and an
+// exit status (STYLE §13):
+//   0  success
+//   1  a failure of the library or the system (asen::Error, std::exception)
+//   2  bad input: arguments, specs, points, limits, GAP errors (InputError)
+
+#include "commands.hpp"
+#include "output.hpp"
+
+#include <asen/algebra/gap.hpp>
+#include <asen/error.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <iostream>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace asen::cli {
+namespace {
+
+struct GlobalOptions {
+  std::optional<std::size_t> gap_memory_mb;
+};
+
+int report_error(const std::string& message, int status) {
+  const std::string text = one_line(message);
+  std::cerr << "asen: error: " << (text.empty() ? "unknown error" : text) << std::endl;
+  return status;
+}
+
+int run(int argc, char** argv) {
+  CLI::App app{
+      "asen: orbitals of permutation groups, exact orders and colour matrices.\n"
+      "Points are 0-based in JSON and image lists; cycle notation is 1-based, as in GAP.",
+      "asen"};
+  app.set_version_flag("--version", std::string("asen ") + ASEN_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();  // global options may also follow the subcommand
+
+  GlobalOptions global;
+  app.add_option("--gap-memory-mb", global.gap_memory_mb, "GAP's workspace limit in MiB (default 4096)")
+      ->type_name("M")
+      ->check(digits_only())
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30U));
+  GroupOptions group_options;
+  OrbitalsOptions orbitals_options;
+  ReportOptions report_options;
+  CLI::App* group = add_group_command(app, group_options);
+  CLI::App* orbitals = add_orbitals_command(app, orbitals_options);
+  CLI::App* report = add_report_command(app, report_options);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    return report_error(std::string(e.what()) + " (see 'asen --help')", kExitBadInput);
+  }
+
+  if (global.gap_memory_mb) {
+    algebra::gap::Settings settings;
+    settings.memory_limit_mb = *global.gap_memory_mb;
+    algebra::gap::configure(settings);
+  }
+  if (*group) return run_group(group_options, std::cout);
+  if (*orbitals) return run_orbitals(orbitals_options, std::cout);
+  if (*report) return run_report(report_options, std::cout);
+  throw Error("internal error: no subcommand ran");
+}
+
+}  // namespace
+}  // namespace asen::cli
+
+int main(int argc, char** argv) {
+  using asen::cli::kExitBadInput;
+  using asen::cli::kExitFailure;
+  using asen::cli::report_error;
+  // A file that grows past RLIMIT_FSIZE then fails a write with EFBIG (and
+  // the output is cleaned up) instead of the process being killed.
+  std::signal(SIGXFSZ, SIG_IGN);
+  std::ios::sync_with_stdio(false);
+  try {
+    const int status = asen::cli::run(argc, argv);
+    std::cout.flush();
+    if (!std::cout) return report_error("writing to standard output failed", kExitFailure);
+    return status;
+  } catch (const asen::InputError& e) {  // also LimitError and GapError
+    return report_error(e.what(), kExitBadInput);
+  } catch (const asen::Error& e) {
+    return report_error(e.what(), kExitFailure);
+  } catch (const std::out_of_range& e) {  // a bad point
+    return report_error(e.what(), kExitBadInput);
+  } catch (const std::invalid_argument& e) {
+    return report_error(e.what(), kExitBadInput);
+  } catch (const std::exception& e) {
+    return report_error(e.what(), kExitFailure);
+  } catch (...) {
+    return report_error("unknown error", kExitFailure);
+  }
+}

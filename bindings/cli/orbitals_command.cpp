@@ -1,0 +1,164 @@
+// `asen orbitals SPEC`: the orbits of a group on ordered pairs (its
+// orbitals), with the canonical n×n colour matrix on request.
+
+#include "batch.hpp"
+#include "commands.hpp"
+#include "matrix_files.hpp"
+#include "output.hpp"
+
+#include <asen/algebra/orbitals.hpp>
+#include <asen/error.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <iomanip>
+#include <limits>
+#include <map>
+#include <ostream>
+
+namespace asen::cli {
+namespace {
+
+using algebra::OrbitalMethod;
+using algebra::Orbitals;
+using algebra::PermGroup;
+
+std::size_t mib_to_bytes(std::size_t mib) {
+  constexpr unsigned kShift = 20;
+  if (mib > (std::numeric_limits<std::size_t>::max() >> kShift))
+    return std::numeric_limits<std::size_t>::max();
+  return mib << kShift;
+}
+
+// The orbitals of `group` as the documented JSON object; with `with_colors`
+// the reply carries the matrix and a "colors" placeholder (see JsonReply).
+JsonReply orbitals_reply(const PermGroup& group, const OrbitalsOptions& options, bool with_colors) {
+  algebra::OrbitalOptions settings;
+  settings.method = options.method;
+  settings.dense = true;
+  if (options.memory_limit_mb) settings.memory_limit_bytes = mib_to_bytes(*options.memory_limit_mb);
+
+  const auto start = std::chrono::steady_clock::now();
+  Orbitals orbitals = Orbitals::compute(group, settings);
+  const double elapsed_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+
+  Json out = Json::object();
+  out["degree"] = orbitals.degree();
+  out["rank"] = orbitals.rank();
+  Json list = Json::array();
+  for (const auto& info : orbitals.orbitals()) {
+    Json item = Json::object();
+    item["id"] = info.id;
+    item["representative"] = {info.rep_i, info.rep_j};
+    item["size"] = info.size;
+    item["paired"] = info.paired;
+    item["diagonal"] = info.diagonal;
+    item["self_paired"] = info.self_paired;
+    list.push_back(std::move(item));
+  }
+  out["orbitals"] = std::move(list);
+  if (with_colors) out["colors"] = nullptr;
+  out["timings_ms"] = Json{{"orbitals", elapsed_ms}};
+  JsonReply reply{std::move(out), std::nullopt};
+  if (with_colors) reply.colors = std::move(orbitals);
+  return reply;
+}
+
+void print_orbitals_text(std::ostream& out, const std::string& spec, const JsonReply& reply, bool colors) {
+  const Json& info = reply.object;
+  out << "orbitals of " << shorten(spec, 100) << ": degree " << info["degree"].get<std::size_t>() << ", rank "
+      << info["rank"].get<std::size_t>() << " (" << std::fixed << std::setprecision(3)
+      << info["timings_ms"]["orbitals"].get<double>() << " ms)\n";
+  out.unsetf(std::ios::floatfield);
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& item : info["orbitals"]) {
+    const auto& rep = item["representative"];
+    rows.push_back({std::to_string(item["id"].get<std::int32_t>()),
+                    "(" + std::to_string(rep[0].get<algebra::Point>()) + ", " +
+                        std::to_string(rep[1].get<algebra::Point>()) + ")",
+                    std::to_string(item["size"].get<std::uint64_t>()),
+                    std::to_string(item["paired"].get<std::int32_t>()), yes_no(item["diagonal"].get<bool>()),
+                    yes_no(item["self_paired"].get<bool>())});
+  }
+  print_table(out, {"id", "representative", "size", "paired", "diagonal", "self-paired"}, rows,
+              {true, false, true, true, false, false}, "  ");
+  if (colors && reply.colors) {
+    out << "colours (row i lists the colours of (i, 0), (i, 1), ...):\n";
+    const std::size_t n = reply.colors->degree();
+    const auto& matrix = reply.colors->colors();
+    for (std::size_t i = 0; i < n; ++i) {
+      out << ' ';
+      for (std::size_t j = 0; j < n; ++j) out << ' ' << matrix[i * n + j];
+      out << '\n';
+    }
+  }
+}
+
+}  // namespace
+
+CLI::App* add_orbitals_command(CLI::App& app, OrbitalsOptions& options) {
+  CLI::App* cmd = app.add_subcommand("orbitals", "Orbits of a group on ordered pairs, and its colour matrix");
+  auto* spec = cmd->add_option("SPEC", options.spec, "group spec (see 'asen group --help')")->type_name("");
+  auto* degree = cmd->add_option("--degree", options.degree, "act on N points (at least the spec's degree)")
+                     ->type_name("N")
+                     ->check(digits_only())
+                     ->check(CLI::Range(std::size_t{0}, kMaxDegree));
+  cmd->add_flag("--json", options.json, "print one JSON object");
+  cmd->add_flag("--colors", options.colors, "include the n x n colour matrix in the output");
+  static const std::map<std::string, OrbitalMethod> methods = {
+      {"auto", OrbitalMethod::automatic},
+      {"stabilizer-chain", OrbitalMethod::stabilizer_chain},
+      {"union-find", OrbitalMethod::union_find}};
+  cmd->add_option_function<std::string>(
+         "--method", [&options](const std::string& name) { options.method = methods.at(name); },
+         "auto (default), stabilizer-chain or union-find")
+      ->check(CLI::IsMember({"auto", "stabilizer-chain", "union-find"}))
+      ->type_name("NAME");
+  auto* out = cmd->add_option("--out", options.out_file,
+                              "write the int32 colour matrix to FILE: .npy, .csv or .json (atomically)")
+                  ->type_name("FILE");
+  cmd->add_option("--memory-limit-mb", options.memory_limit_mb,
+                  "largest memory for the colour matrix, in MiB (default 4096)")
+      ->type_name("M")
+      ->check(digits_only());
+  auto* batch =
+      cmd->add_option("--batch", options.batch_file, "JSON lines, one group per line; '-' for standard input")
+          ->type_name("FILE");
+  spec->excludes(batch);
+  degree->excludes(batch);
+  out->excludes(batch);
+  return cmd;
+}
+
+int run_orbitals(const OrbitalsOptions& options, std::ostream& out) {
+  if (!options.batch_file.empty())
+    return run_batch(
+        options.batch_file,
+        [&](const PermGroup& group) { return orbitals_reply(group, options, options.colors); }, out);
+  if (!options.spec) throw InputError("missing the group SPEC (or --batch FILE)");
+  // Check the output file's extension before any work.
+  std::optional<MatrixFormat> format;
+  if (!options.out_file.empty()) format = matrix_format_for(options.out_file);
+
+  const PermGroup group = PermGroup::parse(*options.spec, options.degree);
+  JsonReply reply = orbitals_reply(group, options, options.colors || format.has_value());
+  if (format) save_colors(options.out_file, *format, reply);
+
+  if (options.json) {
+    if (options.colors) {
+      write_json(out, reply);
+    } else {
+      Json object = reply.object;
+      object.erase("colors");
+      write_json(out, object);
+    }
+    out << '\n';
+  } else {
+    print_orbitals_text(out, *options.spec, reply, options.colors);
+    if (format) out << "wrote the colour matrix to " << options.out_file << '\n';
+  }
+  return kExitOk;
+}
+
+}  // namespace asen::cli

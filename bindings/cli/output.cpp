@@ -1,0 +1,103 @@
+#include "output.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <ostream>
+
+namespace asen::cli {
+namespace {
+
+std::string dump(const Json& value) { return value.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
+}  // namespace
+
+void write_color_rows(std::ostream& out, const algebra::Orbitals& orbitals) {
+  const std::size_t n = orbitals.degree();
+  const auto& colors = orbitals.colors();
+  out << '[';
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i != 0) out << ',';
+    out << '[';
+    for (std::size_t j = 0; j < n; ++j) {
+      if (j != 0) out << ',';
+      out << colors[i * n + j];
+    }
+    out << ']';
+  }
+  out << ']';
+}
+
+void write_json(std::ostream& out, const Json& object) { out << dump(object); }
+
+void write_json(std::ostream& out, const JsonReply& reply) {
+  if (!reply.colors) {
+    write_json(out, reply.object);
+    return;
+  }
+  out << '{';
+  bool first = true;
+  for (const auto& [key, value] : reply.object.items()) {
+    if (!first) out << ',';
+    first = false;
+    out << dump(Json(key)) << ':';
+    if (key == "colors" && value.is_null())
+      write_color_rows(out, *reply.colors);
+    else
+      out << dump(value);
+  }
+  out << '}';
+}
+
+std::string one_line(std::string_view text) {
+  std::string out;
+  bool space = false;
+  for (const char c : text) {
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += c;
+  }
+  return out;
+}
+
+std::string shorten(const std::string& text, std::size_t max_chars) {
+  if (text.size() <= max_chars) return text;
+  return text.substr(0, max_chars > 3 ? max_chars - 3 : 0) + "...";
+}
+
+std::string points_text(const std::vector<algebra::Point>& points, std::size_t max_points) {
+  std::string out = "[";
+  for (std::size_t k = 0; k < points.size() && k < max_points; ++k) {
+    if (k != 0) out += ", ";
+    out += std::to_string(points[k]);
+  }
+  if (points.size() > max_points) out += ", ... (" + std::to_string(points.size()) + " points)";
+  return out + "]";
+}
+
+void print_table(std::ostream& out, const std::vector<std::string>& header,
+                 const std::vector<std::vector<std::string>>& rows, const std::vector<bool>& right_aligned,
+                 const std::string& indent) {
+  std::vector<std::size_t> width(header.size());
+  for (std::size_t c = 0; c < header.size(); ++c) width[c] = header[c].size();
+  for (const auto& row : rows)
+    for (std::size_t c = 0; c < row.size() && c < width.size(); ++c)
+      width[c] = std::max(width[c], row[c].size());
+  const auto print_row = [&](const std::vector<std::string>& row) {
+    std::string line = indent;
+    for (std::size_t c = 0; c < row.size() && c < width.size(); ++c) {
+      if (c != 0) line += "  ";
+      const std::string pad(width[c] - row[c].size(), ' ');
+      const bool right = c < right_aligned.size() && right_aligned[c];
+      line += right ? pad + row[c] : row[c] + (c + 1 < row.size() ? pad : std::string());
+    }
+    out << line << '\n';
+  };
+  print_row(header);
+  for (const auto& row : rows) print_row(row);
+}
+
+}  // namespace asen::cli

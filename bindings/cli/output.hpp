@@ -1,0 +1,59 @@
+#pragma once
+// JSON and text output helpers shared by the subcommands. Points are
+// 0-based in JSON and in text; only cycle notation is 1-based, as in GAP.
+
+#include <asen/algebra/orbitals.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace asen::cli {
+
+/// JSON objects keep their members in insertion order, so the output reads
+/// in the documented order ("line" and "id" first in batch output).
+using Json = nlohmann::ordered_json;
+
+/// A JSON object to print, optionally with a colour matrix. The matrix is
+/// not copied into `object` (an n×n nlohmann array costs ~4x the matrix):
+/// `object` holds a null "colors" member as a placeholder, and the writer
+/// streams the matrix there as an n×n nested list.
+struct JsonReply {
+  Json object = Json::object();
+  std::optional<algebra::Orbitals> colors;
+};
+
+/// Writes `reply` as compact JSON on one line (no trailing newline). Invalid
+/// UTF-8 in strings is replaced, never thrown.
+void write_json(std::ostream& out, const JsonReply& reply);
+void write_json(std::ostream& out, const Json& object);
+
+/// Writes the n×n colour matrix of `orbitals` as a nested JSON list.
+void write_color_rows(std::ostream& out, const algebra::Orbitals& orbitals);
+
+/// `text` on one line: line breaks and tabs become spaces, runs of spaces
+/// collapse, ends are trimmed (GAP's messages span several lines).
+std::string one_line(std::string_view text);
+
+/// `text` cut to at most `max_chars` characters, with "..." when cut.
+std::string shorten(const std::string& text, std::size_t max_chars);
+
+/// A point list for text output: "[0, 1, 2]", or its first points and
+/// "... (N points)" when it is longer than `max_points`.
+std::string points_text(const std::vector<algebra::Point>& points, std::size_t max_points = 16);
+
+/// Prints an aligned table: a header row, then one line per row; columns
+/// are separated by two spaces and left-aligned, or right-aligned where
+/// `right_aligned[column]` is true.
+void print_table(std::ostream& out, const std::vector<std::string>& header,
+                 const std::vector<std::vector<std::string>>& rows, const std::vector<bool>& right_aligned,
+                 const std::string& indent = "");
+
+/// "yes" or "no".
+inline const char* yes_no(bool value) { return value ? "yes" : "no"; }
+
+}  // namespace asen::cli
