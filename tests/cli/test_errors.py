@@ -49,7 +49,7 @@ def test_gap_syntax_error_is_one_line():
 
 @pytest.mark.parametrize("args, fragment", [
     ([], "subcommand"),
-    (["nosuchcommand"], "nosuchcommand"),
+    (["nosuchcommand"], "subcommand"),
     (["group"], "SPEC"),
     (["orbitals"], "SPEC"),
     (["group", "S(5)", "--degree", "five"], "--degree"),
