@@ -194,7 +194,8 @@ class Session {
     GAP_Initialize(10, const_cast<char**>(argv), nullptr, nullptr, 0);
     // Errors go to a string stream that is read after every failed request.
     static const char* const setup[] = {
-        "ASEN_ERRBUF := \"\";; \"\";",
+        "ASEN_ERRBUF := \"\";; ASEN_G := fail;; ASEN_X := fail;; ASEN_XN := 0;; ASEN_XS := \"\";; "
+        "ASEN_RS := fail;; ASEN_ELTS := fail;; ASEN_T := fail;; ASEN_N := 0;; ASEN_S := fail;; \"\";",
         "ASEN_RESET_ERRORS := function() ASEN_ERRBUF := \"\"; MakeReadWriteGlobal(\"ERROR_OUTPUT\"); "
         "ERROR_OUTPUT := OutputTextString(ASEN_ERRBUF, false); "
         "SetPrintFormattingStatus(ERROR_OUTPUT, false); end;; \"\";",
@@ -231,6 +232,10 @@ class Session {
         clean += ch;
       }
     }
+    // GAP goes on with the statements after a failing one: keep the first
+    // error only (later ones follow from it).
+    const std::size_t second = clean.find("Error, ", 1);
+    if (second != std::string::npos) clean.resize(second);
     while (!clean.empty() && clean.back() == ' ') clean.pop_back();
     if (clean.rfind("Error, ", 0) == 0) clean = clean.substr(7);
     return clean.empty() ? "GAP reported an error without a message" : clean;

@@ -136,7 +136,7 @@ BaseGraph BaseGraph::parse_edge_list(std::string_view text, const std::string& s
     std::uint64_t b = 0;
     if (words[0] == "vertices") {
       if (words.size() != 2 || !parse_id(words[1], declared_n))
-        fail("expected 'vertices N' with a number N, got '" + line + "'");
+        fail("expected 'vertices N' with N a number of vertices up to 2147483647, got '" + line + "'");
       if (declared) fail("'vertices' is given twice");
       declared = true;
     } else if (words[0] == "directed") {
@@ -151,8 +151,8 @@ BaseGraph BaseGraph::parse_edge_list(std::string_view text, const std::string& s
       any_vertex = true;
     } else {
       if (words.size() != 2) fail("expected an edge 'u v' (two vertex ids), got '" + line + "'");
-      if (!parse_id(words[0], a)) fail("'" + words[0] + "' is not a vertex id (a number >= 0)");
-      if (!parse_id(words[1], b)) fail("'" + words[1] + "' is not a vertex id (a number >= 0)");
+      if (!parse_id(words[0], a)) fail("'" + words[0] + "' is not a vertex id (a number in [0, 2147483647])");
+      if (!parse_id(words[1], b)) fail("'" + words[1] + "' is not a vertex id (a number in [0, 2147483647])");
       edges.emplace_back(static_cast<Point>(a), static_cast<Point>(b));
       largest = std::max({largest, a, b});
       any_vertex = true;
@@ -223,7 +223,7 @@ DotResult read_with_boost(const std::string& text) {
   boost::read_graphviz(text, g, dp, "node_id");
   DotResult r;
   const std::size_t count = boost::num_vertices(g);
-  // Integer names keep their ids; otherwise order of appearance.
+  // Integer names keep their ids; otherwise Boost's order (sorted names).
   bool numeric = true;
   std::uint64_t largest = 0;
   for (std::size_t v = 0; v < count; ++v) {

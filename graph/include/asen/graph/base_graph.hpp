@@ -10,8 +10,9 @@
 ///   color 3 left       optional: vertex 3 gets colour "left" (any word)
 ///   0 1                an edge (or arc) between vertices 0 and 1
 /// GraphViz: `graph {...}` is undirected, `digraph {...}` directed; nodes
-/// named by integers keep those ids, other names are numbered in order of
-/// appearance; a node attribute `color` gives vertex colours.
+/// named by integers keep those ids, other names are numbered in the sorted
+/// order of the names (as Boost's reader lists them); a node attribute
+/// `color` gives vertex colours.
 /// Vertex colours are numbered by the sorted order of their names, so the
 /// numbering does not depend on the order of the file.
 

@@ -1,0 +1,194 @@
+#include <asen/error.hpp>
+#include <asen/graph/automorphisms.hpp>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <random>
+#include <set>
+
+#include "../algebra/test_util.hpp"
+
+using asen::algebra::BigInt;
+using asen::algebra::Permutation;
+using asen::algebra::PermGroup;
+using asen::graph::Arc;
+using asen::graph::AutomorphismBackend;
+using asen::graph::BaseGraph;
+using asen::graph::ColoredDigraph;
+using asen::graph::Point;
+
+namespace {
+
+// A random arc-coloured digraph on n vertices: each ordered pair is an arc
+// with probability `density`, with one of `colors` colours; symmetric when
+// asked (then (v,u) gets the colour of (u,v)).
+ColoredDigraph random_digraph(std::size_t n, bool symmetric, int colors, int vertex_colors, double density,
+                              std::mt19937_64& rng) {
+  std::vector<Arc> arcs;
+  std::uniform_real_distribution<double> coin(0.0, 1.0);
+  for (Point u = 0; u < n; ++u)
+    for (Point v = symmetric ? u + 1 : 0; v < n; ++v) {
+      if (u == v || coin(rng) >= density) continue;
+      const auto c = static_cast<std::int32_t>(rng() % static_cast<unsigned>(colors));
+      arcs.push_back({u, v, c});
+      if (symmetric) arcs.push_back({v, u, c});
+    }
+  std::vector<std::int32_t> vc(n);
+  for (auto& c : vc) c = static_cast<std::int32_t>(rng() % static_cast<unsigned>(vertex_colors));
+  return ColoredDigraph(n, vc, arcs);
+}
+
+// Every colour-preserving permutation, by brute force over all n!.
+std::set<std::vector<Point>> brute_force_automorphisms(const ColoredDigraph& g) {
+  const std::size_t n = g.num_vertices();
+  std::vector<std::vector<std::int32_t>> color(n, std::vector<std::int32_t>(n, -1));
+  for (const Arc& a : g.arcs()) color[a.source][a.target] = a.color;
+  std::vector<Point> p(n);
+  for (std::size_t x = 0; x < n; ++x) p[x] = static_cast<Point>(x);
+  std::set<std::vector<Point>> out;
+  do {
+    bool ok = true;
+    for (std::size_t u = 0; u < n && ok; ++u) {
+      if (g.vertex_color(static_cast<Point>(u)) != g.vertex_color(p[u])) ok = false;
+      for (std::size_t v = 0; v < n && ok; ++v)
+        if (color[u][v] != color[p[u]][p[v]]) ok = false;
+    }
+    if (ok) out.insert(p);
+  } while (std::next_permutation(p.begin(), p.end()));
+  return out;
+}
+
+ColoredDigraph relabelled(const ColoredDigraph& g, const Permutation& pi, const std::vector<std::int32_t>& rename) {
+  std::vector<Arc> arcs;
+  for (const Arc& a : g.arcs()) arcs.push_back({pi[a.source], pi[a.target], rename[static_cast<std::size_t>(a.color)]});
+  std::vector<std::int32_t> vc(g.num_vertices());
+  for (Point v = 0; v < g.num_vertices(); ++v) vc[pi[v]] = g.vertex_color(v);
+  return ColoredDigraph(g.num_vertices(), vc, arcs);
+}
+
+}  // namespace
+
+TEST(Automorphisms, MatchBruteForceOnRandomColouredDigraphs) {
+  std::mt19937_64 rng(41);
+  int with_symmetry = 0;
+  for (int trial = 0; trial < 160; ++trial) {
+    const std::size_t n = 1 + rng() % 7;
+    const bool symmetric = trial % 2 == 0;
+    const int colors = 1 + static_cast<int>(rng() % 3);
+    const int vertex_colors = 1 + static_cast<int>(rng() % 2);
+    // sparse or dense, so some digraphs have large groups
+    const double density = trial % 4 < 2 ? 0.3 : 0.9;
+    const ColoredDigraph g = random_digraph(n, symmetric, colors, vertex_colors, density, rng);
+    const auto expected = brute_force_automorphisms(g);
+    with_symmetry += expected.size() > 1 ? 1 : 0;
+    for (const auto backend : {AutomorphismBackend::nauty, AutomorphismBackend::traces}) {
+      SCOPED_TRACE(std::string(asen::graph::to_string(backend)) + " n=" + std::to_string(n) +
+                   (symmetric ? " symmetric" : " directed"));
+      const auto aut = asen::graph::automorphism_group(g, {backend, std::nullopt});
+      ASSERT_EQ(aut.order, expected.size());
+      // The generators generate exactly the brute-force group.
+      ASSERT_EQ(asen::test::closure(n, aut.generators), expected);
+      ASSERT_EQ(aut.orbits, PermGroup(n, aut.generators).orbits());
+    }
+  }
+  EXPECT_GT(with_symmetry, 40);  // the sample is not all rigid
+}
+
+TEST(Automorphisms, KnownGraphs) {
+  // The cycle C_9: dihedral, order 18; the Petersen graph: S_5, order 120;
+  // K_6: S_6; K_6 with one vertex coloured: S_5.
+  std::vector<std::pair<Point, Point>> cycle;
+  for (Point v = 0; v < 9; ++v) cycle.emplace_back(v, (v + 1) % 9);
+  EXPECT_EQ(asen::graph::automorphism_group(BaseGraph(9, cycle)).order, 18);
+  std::vector<std::pair<Point, Point>> petersen;
+  for (Point v = 0; v < 5; ++v) {
+    petersen.emplace_back(v, (v + 1) % 5);
+    petersen.emplace_back(v, v + 5);
+    petersen.emplace_back(v + 5, (v + 2) % 5 + 5);
+  }
+  for (const auto backend : {AutomorphismBackend::nauty, AutomorphismBackend::traces})
+    EXPECT_EQ(asen::graph::automorphism_group(BaseGraph(10, petersen), {backend, std::nullopt}).order, 120);
+  std::vector<std::pair<Point, Point>> k6;
+  for (Point u = 0; u < 6; ++u)
+    for (Point v = u + 1; v < 6; ++v) k6.emplace_back(u, v);
+  EXPECT_EQ(asen::graph::automorphism_group(BaseGraph(6, k6)).order, 720);
+  EXPECT_EQ(asen::graph::automorphism_group(BaseGraph(6, k6, false, {0, 0, 1, 0, 0, 0})).order, 120);
+  // a loop distinguishes its vertex
+  k6.emplace_back(3, 3);
+  EXPECT_EQ(asen::graph::automorphism_group(BaseGraph(6, k6)).order, 120);
+}
+
+TEST(Automorphisms, ExactOrdersOfLargeGroupsMatchGap) {
+  // Orbital colourings of wreath products have huge groups: S_m wr S_2.
+  for (std::size_t m : {6, 12, 25}) {
+    const PermGroup g = PermGroup::parse("wreath(S(" + std::to_string(m) + "),S(2))");
+    const ColoredDigraph dg = ColoredDigraph::from_orbitals(asen::algebra::Orbitals::compute(g));
+    const BigInt gap(asen::algebra::gap::evaluate("String(Size(WreathProduct(SymmetricGroup(" + std::to_string(m) +
+                                                  "), SymmetricGroup(2))))"));
+    for (const auto backend : {AutomorphismBackend::nauty, AutomorphismBackend::traces}) {
+      const auto aut = asen::graph::automorphism_group(dg, {backend, std::nullopt});
+      EXPECT_EQ(aut.order, gap) << asen::graph::to_string(backend);
+      EXPECT_EQ(PermGroup(g.degree(), aut.generators).order(asen::algebra::Backend::gap), gap);
+      // with a divisor, Traces needs no chain and gets the same exact order
+      const auto with_divisor = asen::graph::automorphism_group(dg, {backend, g.order()});
+      EXPECT_EQ(with_divisor.order, gap);
+    }
+  }
+}
+
+TEST(Automorphisms, NautyAndTracesAgreeOnLargerDigraphs) {
+  std::mt19937_64 rng(5);
+  for (int trial = 0; trial < 20; ++trial) {
+    const ColoredDigraph g = random_digraph(20 + rng() % 20, trial % 2 == 0, 2, 2, 0.5, rng);
+    const auto a = asen::graph::automorphism_group(g, {AutomorphismBackend::nauty, std::nullopt});
+    const auto b = asen::graph::automorphism_group(g, {AutomorphismBackend::traces, std::nullopt});
+    EXPECT_EQ(a.order, b.order);
+    EXPECT_EQ(a.orbits, b.orbits);
+  }
+}
+
+TEST(CanonicalHash, InvariantUnderRelabellingAndColourRenaming) {
+  std::mt19937_64 rng(9);
+  for (int trial = 0; trial < 40; ++trial) {
+    const std::size_t n = 3 + rng() % 8;
+    const ColoredDigraph g = random_digraph(n, trial % 2 == 0, 3, 2, 0.6, rng);
+    const Permutation pi = asen::test::random_permutation(n, rng);
+    std::vector<std::int32_t> rename(static_cast<std::size_t>(g.num_arc_colors()));
+    for (std::size_t c = 0; c < rename.size(); ++c) rename[c] = static_cast<std::int32_t>(rename.size() - 1 - c) + 7;
+    EXPECT_EQ(asen::graph::canonical_hash(g), asen::graph::canonical_hash(relabelled(g, pi, rename)));
+  }
+}
+
+TEST(CanonicalHash, SameGroupAndConjugatesAgreeOthersDiffer) {
+  auto hash_of = [](const PermGroup& g) {
+    return asen::graph::canonical_hash(ColoredDigraph::from_orbitals(asen::algebra::Orbitals::compute(g)));
+  };
+  const PermGroup d6 = PermGroup::parse("D(6)");
+  const PermGroup d6_other = PermGroup::parse("(1,6)(2,5)(3,4),(1,5)(2,4),(1,2,3,4,5,6)");
+  // a conjugate of D(6) by a random relabelling
+  std::mt19937_64 rng(3);
+  const Permutation pi = asen::test::random_permutation(6, rng);
+  std::vector<Permutation> conj;
+  for (const auto& g : d6.generators()) conj.push_back(pi.inverse() * g * pi);
+  EXPECT_EQ(hash_of(d6), hash_of(d6_other));
+  EXPECT_EQ(hash_of(d6), hash_of(PermGroup(6, conj)));
+  EXPECT_NE(hash_of(d6), hash_of(PermGroup::parse("C(6)")));
+  EXPECT_NE(hash_of(PermGroup::parse("C(5)")), hash_of(PermGroup::parse("D(5)")));
+  EXPECT_NE(hash_of(PermGroup::parse("wreath(S(3),S(2))")), hash_of(PermGroup::parse("wreath(S(2),S(3))")));
+  EXPECT_EQ(hash_of(PermGroup::parse("S(5)")), hash_of(PermGroup::parse("A(5)")));  // the same colouring
+  EXPECT_EQ(asen::graph::canonical_hash(ColoredDigraph::from_orbitals(asen::algebra::Orbitals::compute(d6))).size(),
+            32U);
+}
+
+TEST(GraphSpec, AutomorphismGroupOfAGraphFileIsAGroupSpec) {
+  asen::graph::register_graph_specs();
+  const std::string path = ::testing::TempDir() + "asen_cycle.txt";
+  std::ofstream(path) << "0 1\n1 2\n2 3\n3 4\n4 5\n5 0\n";
+  const PermGroup g = PermGroup::parse("graph:" + path);
+  EXPECT_EQ(g.degree(), 6U);
+  EXPECT_EQ(g.order(), 12);
+  EXPECT_EQ(PermGroup::parse("graph:" + path + " ", 8).degree(), 8U);
+  EXPECT_THROW((void)PermGroup::parse("graph:/nonexistent/g.txt"), asen::InputError);
+  EXPECT_THROW((void)PermGroup::parse("graph:" + path, 4), asen::InputError);
+}

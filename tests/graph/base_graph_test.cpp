@@ -1,0 +1,108 @@
+#include <asen/error.hpp>
+#include <asen/graph/base_graph.hpp>
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+using asen::InputError;
+using asen::graph::BaseGraph;
+using Edges = std::vector<std::pair<asen::graph::Point, asen::graph::Point>>;
+
+namespace {
+
+template <typename F>
+void expect_input_error(F f, const std::string& fragment) {
+  try {
+    f();
+    FAIL() << "expected an InputError containing '" << fragment << "'";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos)
+        << "message: " << e.what() << "\nexpected to contain: " << fragment;
+  }
+}
+
+std::string write_temp(const std::string& name, const std::string& text) {
+  const std::string path = ::testing::TempDir() + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+}  // namespace
+
+TEST(EdgeList, ReadsEdgesCommentsAndDirectives) {
+  const BaseGraph g = BaseGraph::parse_edge_list(
+      "# a path with a pendant colour\nvertices 5\n0 1\n1 2   # middle\n\n2 3\n1 0\ncolor 4 red\n");
+  EXPECT_EQ(g.num_vertices(), 5U);
+  EXPECT_FALSE(g.directed());
+  EXPECT_EQ(g.edges(), (Edges{{0, 1}, {1, 2}, {2, 3}}));  // (1,0) duplicates (0,1)
+  EXPECT_EQ(g.arcs(), (Edges{{0, 1}, {1, 0}, {1, 2}, {2, 1}, {2, 3}, {3, 2}}));
+  EXPECT_TRUE(g.has_vertex_colors());
+  // colours numbered by sorted name: "" < "red"
+  EXPECT_EQ(g.vertex_colors(), (std::vector<std::int32_t>{0, 0, 0, 0, 1}));
+}
+
+TEST(EdgeList, DirectedArcsAndImpliedVertexCount) {
+  const BaseGraph g = BaseGraph::parse_edge_list("directed\n0 1\n1 0\n2 0\n");
+  EXPECT_TRUE(g.directed());
+  EXPECT_EQ(g.num_vertices(), 3U);
+  EXPECT_EQ(g.arcs(), (Edges{{0, 1}, {1, 0}, {2, 0}}));
+  EXPECT_FALSE(g.has_vertex_colors());
+}
+
+TEST(EdgeList, ErrorsNameTheLine) {
+  expect_input_error([] { (void)BaseGraph::parse_edge_list("0 1\n1 x\n", "g.txt"); },
+                     "g.txt:2: 'x' is not a vertex id");
+  expect_input_error([] { (void)BaseGraph::parse_edge_list("0 1\n\n1 2 3\n", "g.txt"); },
+                     "g.txt:3: expected an edge 'u v'");
+  expect_input_error([] { (void)BaseGraph::parse_edge_list("0 -1\n", "g.txt"); }, "g.txt:1: '-1' is not a vertex id");
+  expect_input_error([] { (void)BaseGraph::parse_edge_list("vertices 3\n0 3\n", "g.txt"); },
+                     "g.txt:2: vertex 3 is out of range for 'vertices 3'");
+  expect_input_error([] { (void)BaseGraph::parse_edge_list("0 1\ndirected\n", "g.txt"); },
+                     "g.txt:2: 'directed' must come before the first edge");
+  expect_input_error([] { (void)BaseGraph::parse_edge_list("vertices 2\nvertices 2\n", "g.txt"); },
+                     "g.txt:2: 'vertices' is given twice");
+  expect_input_error([] { (void)BaseGraph::parse_edge_list("color 1\n", "g.txt"); }, "g.txt:1: expected 'color VERTEX NAME'");
+  expect_input_error([] { (void)BaseGraph::parse_edge_list("vertices 3000000000\n", "g.txt"); },
+                     "g.txt:1: expected 'vertices N'");
+}
+
+TEST(Dot, UndirectedWithIntegerNamesKeepsIds) {
+  const BaseGraph g = BaseGraph::parse_dot("graph skeleton {\n  0 -- 1;\n  1 -- 2\n  4 [color=red]\n}\n");
+  EXPECT_EQ(g.num_vertices(), 5U);
+  EXPECT_FALSE(g.directed());
+  EXPECT_EQ(g.edges(), (Edges{{0, 1}, {1, 2}}));
+  EXPECT_EQ(g.vertex_colors(), (std::vector<std::int32_t>{0, 0, 0, 0, 1}));
+}
+
+TEST(Dot, NamedNodesAreNumberedInSortedOrder) {
+  const BaseGraph g = BaseGraph::parse_dot("digraph { head -> neck; neck -> hip; hip -> neck }");
+  EXPECT_TRUE(g.directed());
+  EXPECT_EQ(g.num_vertices(), 3U);
+  EXPECT_EQ(g.vertex_names(), (std::vector<std::string>{"head", "hip", "neck"}));
+  EXPECT_EQ(g.arcs(), (Edges{{0, 2}, {1, 2}, {2, 1}}));
+}
+
+TEST(Dot, SyntaxErrorsNameTheLine) {
+  expect_input_error([] { (void)BaseGraph::parse_dot("graph {\n  0 -- 1;\n  1 -- ;\n  2 -- 3;\n}\n", "s.dot"); },
+                     "s.dot:3: GraphViz syntax error");
+  expect_input_error([] { (void)BaseGraph::parse_dot("digraph {\n  a -> b;\n  b -> \"c;\n}\n", "s.dot"); }, "s.dot:3:");
+  expect_input_error([] { (void)BaseGraph::parse_dot("graph {\n  a -> b;\n}\n", "s.dot"); }, "s.dot:2:");
+}
+
+TEST(BaseGraphFiles, ReadsByExtensionAndReportsMissingFiles) {
+  const BaseGraph a = BaseGraph::read(write_temp("asen_g.dot", "graph { 0 -- 1; 1 -- 2 }"));
+  EXPECT_EQ(a.num_edges(), 2U);
+  const BaseGraph b = BaseGraph::read(write_temp("asen_g.txt", "0 1\n1 2\n2 0\n"));
+  EXPECT_EQ(b.num_edges(), 3U);
+  expect_input_error([] { (void)BaseGraph::read("/nonexistent/graph.txt"); },
+                     "cannot read the graph file '/nonexistent/graph.txt'");
+  const std::string bad = write_temp("asen_bad.txt", "0 1\n\n\n0 1 2\n");
+  expect_input_error([&] { (void)BaseGraph::read(bad); }, bad + ":4:");
+}
+
+TEST(BaseGraph, RejectsVerticesOutOfRange) {
+  expect_input_error([] { (void)BaseGraph(3, Edges{{0, 3}}); }, "edge (0, 3) has a vertex out of range");
+  expect_input_error([] { (void)BaseGraph(3, Edges{}, false, {0, 1}); }, "3 vertices but 2 vertex colours");
+}
