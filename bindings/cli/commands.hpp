@@ -61,6 +61,21 @@ struct ReportOptions {
   bool json = false;
 };
 
+/// An exact group order and how it was established: "known-order",
+/// "deterministic" or "monte-carlo" (see StabChain), or "gap".
+struct ExactOrder {
+  algebra::BigInt value;
+  std::string proof;
+};
+
+/// The exact order of `group`. Native: the order known at construction when
+/// there is one (named groups, products of them, GAP's Size for gap: specs),
+/// else the stabilizer chain's order and proof. Departs from always asking
+/// chain().proof(): for S(n) and A(n) with large n the native chain costs
+/// minutes (S(1000): ~50 s) while the order is known by construction, and the
+/// chain's proof would be "known-order" anyway.
+ExactOrder exact_order(const algebra::PermGroup& group, algebra::Backend backend);
+
 /// Registers `group` on `app`, writing into `options` (which must outlive the parse).
 CLI::App* add_group_command(CLI::App& app, GroupOptions& options);
 /// Runs `group`. \throws whatever the library throws; main maps it to an exit status.

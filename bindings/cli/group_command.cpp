@@ -23,8 +23,9 @@ constexpr std::size_t kMaxTextChars = 100;
 Json group_json(const PermGroup& group, Backend backend) {
   Json out = Json::object();
   out["degree"] = group.degree();
-  out["order"] = algebra::to_decimal(group.order(backend));
-  out["order_proof"] = backend == Backend::gap ? "gap" : algebra::to_string(group.chain().proof());
+  ExactOrder order = exact_order(group, backend);
+  out["order"] = algebra::to_decimal(order.value);
+  out["order_proof"] = std::move(order.proof);
   Json gens = Json::array();
   for (const auto& g : group.generators()) gens.push_back(g.images());
   out["generators"] = std::move(gens);
@@ -58,6 +59,14 @@ void print_group_text(std::ostream& out, const std::string& spec, const Json& in
 }
 
 }  // namespace
+
+ExactOrder exact_order(const PermGroup& group, Backend backend) {
+  if (backend == Backend::gap) return {group.order(Backend::gap), "gap"};
+  if (auto known = group.known_order())
+    return {std::move(*known), algebra::to_string(algebra::ChainProof::known_order)};
+  const algebra::StabChain& chain = group.chain();
+  return {chain.order(), algebra::to_string(chain.proof())};
+}
 
 CLI::App* add_group_command(CLI::App& app, GroupOptions& options) {
   CLI::App* cmd = app.add_subcommand("group", "Order, orbits, transitivity and primitivity of a group");

@@ -46,8 +46,9 @@ GroupReport analyse(const std::string& spec) {
   GroupReport r;
   r.spec = spec;
   r.degree = group.degree();
-  r.order = group.order();
-  r.order_proof = algebra::to_string(group.chain().proof());
+  ExactOrder order = exact_order(group, algebra::Backend::native);
+  r.order = std::move(order.value);
+  r.order_proof = std::move(order.proof);
   r.orbits = group.orbits();
   r.rank = algebra::Orbitals::compute(group).rank();
   r.transitive = group.is_transitive();
