@@ -40,8 +40,8 @@ def test_orders_are_exact_big_integers():
 def test_giant_named_groups_are_answered_quickly_from_their_known_order():
     # The native chain of S(n) costs minutes for n in the thousands; the order
     # of a named group is known by construction.
-    g = run_json("group", "S(2000)")
-    assert g["order"] == str(math.factorial(2000))
+    g = run_json("group", "S(1000)")
+    assert g["order"] == str(math.factorial(1000))  # 2568 digits
     assert g["order_proof"] == "known-order"
     assert g["transitive"] is True and g["primitive"] is True
 
