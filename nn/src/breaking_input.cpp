@@ -1,0 +1,84 @@
+#include <asen/error.hpp>
+#include <asen/nn/breaking_input.hpp>
+
+namespace asen::nn {
+
+BreakingInput::BreakingInput(std::int64_t num_nodes, torch::Tensor edge_index, torch::Tensor edge_color,
+                             std::int64_t num_colors, torch::Tensor node_color)
+    : num_nodes_(num_nodes), num_colors_(num_colors) {
+  if (num_nodes <= 0) throw InputError("a breaking input needs at least one node");
+  if (num_colors <= 0) throw InputError("a breaking input needs at least one colour");
+  if (!edge_index.defined() || edge_index.dim() != 2 || edge_index.size(0) != 2)
+    throw InputError("edge_index must have shape [2, E]");
+  if (!edge_color.defined() || edge_color.dim() != 1 || edge_color.size(0) != edge_index.size(1))
+    throw InputError("edge_color must have shape [E] with E = edge_index.size(1) = " +
+                     std::to_string(edge_index.size(1)));
+  edge_index_ = edge_index.to(torch::kCPU, torch::kLong).contiguous();
+  edge_color_ = edge_color.to(torch::kCPU, torch::kLong).contiguous();
+  const std::int64_t e = edge_color_.size(0);
+  if (e > 0) {
+    if (edge_index_.min().item<std::int64_t>() < 0 || edge_index_.max().item<std::int64_t>() >= num_nodes)
+      throw InputError("edge_index has a node id out of range, expected ids in [0, " + std::to_string(num_nodes) + ")");
+    if (edge_color_.min().item<std::int64_t>() < 0 || edge_color_.max().item<std::int64_t>() >= num_colors)
+      throw InputError("edge_color has a colour out of range, expected colours in [0, " + std::to_string(num_colors) + ")");
+  }
+  if (node_color.defined()) {
+    node_color_ = node_color.to(torch::kCPU, torch::kLong).contiguous();
+    if (node_color_.dim() != 1 || node_color_.size(0) != num_nodes)
+      throw InputError("node_color must have shape [" + std::to_string(num_nodes) + "]");
+  }
+  const torch::Tensor source = edge_index_[0];
+  const torch::Tensor target = edge_index_[1];
+  in_degree_ = torch::bincount(target, {}, num_nodes);
+  if (num_nodes > 0 && in_degree_.min().item<std::int64_t>() == 0) {
+    const auto node = (in_degree_ == 0).nonzero()[0][0].item<std::int64_t>();
+    throw InputError("node " + std::to_string(node) +
+                     " has no incoming edge; a breaking input gives every node at least its self-loop");
+  }
+  // Stable sort by target (a stable argsort: target * E + position).
+  const torch::Tensor key = target * std::max<std::int64_t>(e, 1) + torch::arange(e, torch::kLong);
+  const torch::Tensor order = std::get<1>(key.sort());
+  sorted_order_ = order.contiguous();
+  sorted_source_ = source.index_select(0, order).contiguous();
+  sorted_target_ = target.index_select(0, order).contiguous();
+  sorted_color_ = edge_color_.index_select(0, order).contiguous();
+  // Complete: every ordered pair, row-major.
+  if (e == num_nodes * num_nodes) {
+    const torch::Tensor ids = torch::arange(e, torch::kLong);
+    complete_ = source.equal(ids.div(num_nodes, "floor")) && target.equal(ids.remainder(num_nodes));
+    if (complete_) dense_by_target_ = edge_color_.view({num_nodes, num_nodes}).t().contiguous();
+  }
+}
+
+BreakingInput BreakingInput::from_graph(const graph::BreakingInput& input) {
+  const auto e = static_cast<std::int64_t>(input.num_edges());
+  torch::Tensor edge_index = torch::tensor(input.edge_index, torch::kLong).view({2, e});
+  torch::Tensor edge_color = torch::tensor(input.edge_attr, torch::kLong);
+  torch::Tensor node_color = torch::tensor(input.node_color, torch::kLong);
+  return BreakingInput(static_cast<std::int64_t>(input.num_nodes), edge_index, edge_color, input.num_colors, node_color);
+}
+
+BreakingInput BreakingInput::for_group(const algebra::PermGroup& group, graph::BreakingMode mode,
+                                       const graph::BaseGraph* base) {
+  const algebra::Orbitals orbitals = algebra::Orbitals::compute(group);
+  return from_graph(graph::make_breaking_input(orbitals, mode, base));
+}
+
+BreakingInput BreakingInput::to(const torch::Device& device) const {
+  BreakingInput out = *this;
+  auto move = [&](torch::Tensor& t) {
+    if (t.defined()) t = t.to(device);
+  };
+  move(out.edge_index_);
+  move(out.edge_color_);
+  move(out.node_color_);
+  move(out.dense_by_target_);
+  move(out.sorted_order_);
+  move(out.sorted_source_);
+  move(out.sorted_target_);
+  move(out.sorted_color_);
+  move(out.in_degree_);
+  return out;
+}
+
+}  // namespace asen::nn
