@@ -288,6 +288,8 @@ PermGroup PermGroup::parse(std::string_view spec, std::optional<std::size_t> deg
                        (prefix == "graph" ? std::string(" (graph: specs need the graph layer)") : ""));
     return resolver(rest, degree);
   }
+  if (degree && *degree > static_cast<std::size_t>(INT32_MAX))
+    throw InputError("degree " + std::to_string(*degree) + " is too large, the largest is " + std::to_string(INT32_MAX));
   Scanner in(spec, "cannot parse the group spec");
   PermGroup g = parse_product(in);
   if (!in.at_end()) in.fail("unexpected " + in.describe_here());

@@ -20,9 +20,11 @@ struct KnownOrder::State {
   double log2 = 0.0;
   std::once_flag once;
   BigInt value;
+  bool trusted = true;
 };
 
-KnownOrder::KnownOrder(BigInt value) : state_(std::make_shared<State>()) {
+KnownOrder::KnownOrder(BigInt value, bool trusted) : state_(std::make_shared<State>()) {
+  state_->trusted = trusted;
   if (value < 1) throw InputError("a group order must be positive");
   state_->log2 = static_cast<double>(boost::multiprecision::msb(value));
   state_->value = std::move(value);
@@ -41,6 +43,8 @@ const BigInt& KnownOrder::value() const {
 
 double KnownOrder::log2() const { return state_->log2; }
 
+bool KnownOrder::trusted() const { return state_->trusted; }
+
 struct PermGroup::Cache {
   std::once_flag once;
   std::unique_ptr<StabChain> chain;
@@ -49,7 +53,7 @@ struct PermGroup::Cache {
 PermGroup::PermGroup(std::size_t degree, std::vector<Permutation> generators,
                      std::optional<BigInt> known_order)
     : PermGroup(degree, std::move(generators),
-                known_order ? std::optional<KnownOrder>(KnownOrder(std::move(*known_order))) : std::nullopt) {}
+                known_order ? std::optional<KnownOrder>(KnownOrder(std::move(*known_order), false)) : std::nullopt) {}
 
 PermGroup::PermGroup(std::size_t degree, std::vector<Permutation> generators, std::optional<KnownOrder> known_order)
     : degree_(degree),
@@ -71,6 +75,8 @@ std::optional<BigInt> PermGroup::known_order() const {
 }
 
 PermGroup PermGroup::extended(std::size_t n) const {
+  if (n > static_cast<std::size_t>(INT32_MAX))
+    throw InputError("degree " + std::to_string(n) + " is too large, the largest is " + std::to_string(INT32_MAX));
   if (n < degree_)
     throw InputError("degree " + std::to_string(n) + " is smaller than the group's degree " +
                      std::to_string(degree_));
@@ -159,7 +165,13 @@ std::vector<Point> checked_point_set(const std::vector<Point>& points, std::size
 
 BigInt PermGroup::order(Backend backend) const {
   if (backend == Backend::gap) return detail::gap_integer(ask_gap(*this, "String(Size(ASEN_G))"));
+  // A trusted known order needs no chain (S(3000)'s would take minutes).
+  if (known_order_ && known_order_->trusted()) return known_order_->value();
   return chain().order();
+}
+
+ChainProof PermGroup::order_proof() const {
+  return known_order_ && known_order_->trusted() ? ChainProof::known_order : chain().proof();
 }
 
 bool PermGroup::contains(const Permutation& p, Backend backend) const {
@@ -398,8 +410,8 @@ PermGroup PermGroup::from_gap(std::string_view expression, std::optional<std::si
     throw Error("unexpected answer from GAP for a gap: spec: " + answer.substr(0, 200));
   const auto n = static_cast<std::size_t>(detail::gap_integer(answer.substr(0, first)));
   const BigInt size = detail::gap_integer(answer.substr(first + 1, second - first - 1));
-  std::optional<BigInt> order;
-  if (size > 0) order = size;
+  std::optional<KnownOrder> order;
+  if (size > 0) order = KnownOrder(size);  // GAP's Size: trusted
   const std::string gens = answer.substr(second + 1);
   return PermGroup(n, n == 0 ? std::vector<Permutation>{} : detail::gap_permutations(gens, n), order);
 }

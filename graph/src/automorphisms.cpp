@@ -206,7 +206,9 @@ BigInt exact_order_from_estimate(std::size_t n, const std::vector<Permutation>& 
 
 }  // namespace
 
-algebra::PermGroup AutomorphismGroup::group() const { return algebra::PermGroup(degree, generators, order); }
+algebra::PermGroup AutomorphismGroup::group() const {
+  return algebra::PermGroup(degree, generators, algebra::KnownOrder(order));  // exact from the search: trusted
+}
 
 AutomorphismGroup automorphism_group(const ColoredDigraph& dg, const AutomorphismOptions& options) {
   const std::size_t n = dg.num_vertices();

@@ -86,8 +86,9 @@ Certificate certify(const PermGroup& group, const CertifyOptions& options) {
   // A divisor of |G| (hence of |G^(2)|): the known order, or the order of the
   // group's stabilizer chain (a product of full basic orbit sizes divides |G|
   // even when the random phase stopped early).
-  const std::optional<BigInt> known = group.known_order();
-  const BigInt divisor = known ? *known : group.chain().order();
+  // A user's claimed order is not trusted: the chain checks it.
+  const bool known = group.known_order_lazy() && group.known_order_lazy()->trusted();
+  const BigInt divisor = known ? group.known_order_lazy()->value() : group.chain().order();
   clock.lap("group_order");
 
   AutomorphismOptions aut_options;
@@ -124,7 +125,7 @@ Certificate certify(const PermGroup& group, const CertifyOptions& options) {
     const StabChain& chain = group.chain();
     const BigInt lower = chain.order();
     // Witnesses: closure generators, then random closure elements, outside G.
-    const PermGroup closure(n, aut.generators, aut.order);
+    const PermGroup closure = aut.group();
     const StabChain& closure_chain = closure.chain();
     const std::size_t wanted = std::max<std::size_t>(1, options.max_witnesses);
     for (const auto& x : cert.closure_generators) {
