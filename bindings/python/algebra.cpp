@@ -30,7 +30,6 @@
 #include "common.hpp"
 
 namespace asen::python {
-namespace {
 
 using algebra::Backend;
 using algebra::Orbitals;
@@ -39,21 +38,7 @@ using algebra::Permutation;
 using algebra::Point;
 using namespace pybind11::literals;
 
-// Reprs longer than this fall back to a short description.
-constexpr std::size_t kMaxReprChars = 400;
-
-Backend parse_backend(const std::string& name) {
-  if (name == "native") return Backend::native;
-  if (name == "gap") return Backend::gap;
-  throw InputError("backend must be 'native' or 'gap', got '" + name + "'");
-}
-
-// Runs `f` without the GIL; with the GAP lock as well when GAP answers.
-template <class F>
-auto run_on(Backend backend, F&& f) {
-  if (backend == Backend::gap) return run_with_gap(std::forward<F>(f));
-  return run_without_gil(std::forward<F>(f));
-}
+// Shared with the other binding files (declared in common.hpp).
 
 std::string type_name(py::handle obj) { return py::str(py::type::handle_of(obj).attr("__name__")); }
 
@@ -98,6 +83,8 @@ std::vector<std::int64_t> integer_list(py::handle obj, const std::string& what) 
   return out;
 }
 
+namespace {
+
 // A permutation from 0-based images given as Python integers.
 // \throws InputError with the wording of asen::algebra::check_bijection.
 Permutation permutation_from_images(const std::vector<std::int64_t>& values) {
@@ -113,6 +100,8 @@ Permutation permutation_from_images(const std::vector<std::int64_t>& values) {
   return Permutation(std::move(images));
 }
 
+}  // namespace
+
 // A Permutation, an image list (any integer sequence) or a string in cycle
 // notation / image-list notation (parsed with `degree` when given).
 Permutation to_permutation(py::handle obj, std::optional<std::size_t> degree) {
@@ -122,28 +111,6 @@ Permutation to_permutation(py::handle obj, std::optional<std::size_t> degree) {
     return Permutation::parse(text, degree);
   }
   return permutation_from_images(integer_list(obj, "a permutation's image list"));
-}
-
-PermGroup group_from_generators(py::handle generators, std::optional<std::size_t> degree) {
-  if (py::isinstance<py::str>(generators))
-    throw py::type_error(
-        "Group(generators) takes a list of generators (Permutations, image lists or cycle strings), "
-        "not a string; use Group.parse(spec) for a group spec such as '(1,2,3),(1,2)'");
-  if (!py::isinstance<py::iterable>(generators))
-    throw py::type_error("Group(generators) takes a list of generators, got " + type_name(generators));
-  std::vector<Permutation> gens;
-  std::size_t n = degree.value_or(0);
-  for (py::handle item : py::reinterpret_borrow<py::iterable>(generators)) {
-    Permutation p = to_permutation(item, std::nullopt);
-    if (degree && p.degree() > *degree)
-      throw InputError("generator " + std::to_string(gens.size()) + " has degree " +
-                       std::to_string(p.degree()) + ", more than the given degree " +
-                       std::to_string(*degree));
-    n = std::max(n, p.degree());
-    gens.push_back(std::move(p));
-  }
-  for (auto& g : gens) g = g.extended(n);
-  return PermGroup(n, std::move(gens));
 }
 
 // True if PermGroup::parse hands `spec` to a prefix resolver ("gap:<expr>",
@@ -169,6 +136,46 @@ PermGroup group_argument(py::handle obj) {
   if (py::isinstance<PermGroup>(obj)) return obj.cast<PermGroup>();
   if (py::isinstance<py::str>(obj)) return parse_spec(obj.cast<std::string>(), std::nullopt);
   throw py::type_error("expected a Group or a group spec string, got " + type_name(obj));
+}
+
+namespace {
+
+// Reprs longer than this fall back to a short description.
+constexpr std::size_t kMaxReprChars = 400;
+
+Backend parse_backend(const std::string& name) {
+  if (name == "native") return Backend::native;
+  if (name == "gap") return Backend::gap;
+  throw InputError("backend must be 'native' or 'gap', got '" + name + "'");
+}
+
+// Runs `f` without the GIL; with the GAP lock as well when GAP answers.
+template <class F>
+auto run_on(Backend backend, F&& f) {
+  if (backend == Backend::gap) return run_with_gap(std::forward<F>(f));
+  return run_without_gil(std::forward<F>(f));
+}
+
+PermGroup group_from_generators(py::handle generators, std::optional<std::size_t> degree) {
+  if (py::isinstance<py::str>(generators))
+    throw py::type_error(
+        "Group(generators) takes a list of generators (Permutations, image lists or cycle strings), "
+        "not a string; use Group.parse(spec) for a group spec such as '(1,2,3),(1,2)'");
+  if (!py::isinstance<py::iterable>(generators))
+    throw py::type_error("Group(generators) takes a list of generators, got " + type_name(generators));
+  std::vector<Permutation> gens;
+  std::size_t n = degree.value_or(0);
+  for (py::handle item : py::reinterpret_borrow<py::iterable>(generators)) {
+    Permutation p = to_permutation(item, std::nullopt);
+    if (degree && p.degree() > *degree)
+      throw InputError("generator " + std::to_string(gens.size()) + " has degree " +
+                       std::to_string(p.degree()) + ", more than the given degree " +
+                       std::to_string(*degree));
+    n = std::max(n, p.degree());
+    gens.push_back(std::move(p));
+  }
+  for (auto& g : gens) g = g.extended(n);
+  return PermGroup(n, std::move(gens));
 }
 
 std::vector<Point> point_list(py::handle obj, std::size_t degree) {
@@ -357,7 +364,8 @@ Group specs (:meth:`parse`) use one syntax for the CLI, Python and C++:
 ``'(1,2,3),(1,2)'`` (GAP cycles, 1-based), ``'[[1,0,2],[0,2,1]]'`` (0-based
 image lists), ``'S(n)'``, ``'A(n)'``, ``'C(n)'``, ``'D(n)'`` (dihedral on n
 points, order 2n), ``'trivial(n)'``, ``'mirror(n)'``, ``'X*Y'`` (direct
-product on disjoint points), ``'wreath(X,Y)'``, ``'gap:<expr>'``.
+product on disjoint points), ``'wreath(X,Y)'``, ``'gap:<expr>'``,
+``'graph:<file>'`` (the automorphism group of a graph file, see asen.Graph).
 
 Groups are immutable and can be pickled.
 )doc");

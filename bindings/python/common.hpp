@@ -2,6 +2,8 @@
 // Helpers shared by the binding files of asen._core (one per layer). Private
 // to bindings/python.
 
+#include <asen/algebra/perm_group.hpp>
+#include <asen/algebra/permutation.hpp>
 #include <asen/algebra/types.hpp>
 #include <asen/error.hpp>
 
@@ -24,6 +26,27 @@ namespace py = pybind11;
 
 /// Registers the bindings of each layer on the module, in dependency order.
 void init_algebra(py::module_& m);
+void init_graph(py::module_& m);
+
+// Argument conversions shared by the layers (defined in algebra.cpp).
+
+/// The name of an object's type, for error messages.
+std::string type_name(py::handle obj);
+/// The integers of a Python sequence (list, tuple, 1-D integer numpy array,
+/// any iterable of objects with __index__). \throws TypeError for a string or
+/// a non-integer element; InputError for an array of another dimension.
+std::vector<std::int64_t> integer_list(py::handle obj, const std::string& what);
+/// A Permutation, a 0-based image list, or a string in cycle / image-list
+/// notation (parsed with `degree` when given). \throws InputError if invalid.
+algebra::Permutation to_permutation(py::handle obj, std::optional<std::size_t> degree);
+/// True if PermGroup::parse hands `spec` to a prefix resolver ("gap:", "graph:").
+bool spec_has_prefix(const std::string& spec);
+/// Parses a group spec without the GIL, holding the GAP lock for prefixed
+/// specs (which may reach GAP, or run a long automorphism search).
+algebra::PermGroup parse_spec(const std::string& spec, std::optional<std::size_t> degree);
+/// A Group, or a group spec string (parsed with parse_spec).
+/// \throws TypeError for anything else.
+algebra::PermGroup group_argument(py::handle obj);
 
 /// An exact integer as a Python int (any size).
 inline py::int_ to_python_int(const algebra::BigInt& value) {
@@ -89,6 +112,19 @@ py::array_t<T> to_numpy(std::vector<T>&& values) {
   py::capsule owner(owned.get(), [](void* p) { delete static_cast<std::vector<T>*>(p); });
   owned.release();  // the capsule owns it now
   return py::array_t<T>({size}, {static_cast<py::ssize_t>(sizeof(T))}, data, owner);
+}
+
+/// The same with a C-contiguous shape (the product of `shape` must be
+/// values.size()), e.g. {2, E} for an edge_index.
+template <class T>
+py::array_t<T> to_numpy(std::vector<T>&& values, const std::vector<py::ssize_t>& shape) {
+  auto owned = std::make_unique<std::vector<T>>(std::move(values));
+  std::vector<py::ssize_t> strides(shape.size(), static_cast<py::ssize_t>(sizeof(T)));
+  for (std::size_t d = shape.size(); d > 1; --d) strides[d - 2] = strides[d - 1] * shape[d - 1];
+  T* data = owned->data();
+  py::capsule owner(owned.get(), [](void* p) { delete static_cast<std::vector<T>*>(p); });
+  owned.release();  // the capsule owns it now
+  return py::array_t<T>(shape, strides, data, owner);
 }
 
 /// Marks a numpy array read-only and returns it.
