@@ -2,7 +2,9 @@
 // first, then one init function per layer in dependency order (a layer's
 // bindings may use the types registered by the layers before it):
 //   init_algebra(m);   // Permutation, Group, Orbitals, orbitals(), GAP
-//   (later: init_graph(m); init_nn(m);)
+//   init_graph(m);     // Graph, automorphisms(), certify(), breaking-input
+//                      // arrays, orbital graphs; registers "graph:" specs
+//   (later: init_nn(m);)
 
 #include <asen/error.hpp>
 
@@ -72,4 +74,5 @@ PYBIND11_MODULE(_core, m) {
   m.attr("__version__") = ASEN_VERSION;
   register_errors(m);
   asen::python::init_algebra(m);
+  asen::python::init_graph(m);
 }

@@ -12,39 +12,69 @@ Algebra layer:
     gap_evaluate, configure_gap, gap_is_running, gap_root
                               the process-wide GAP session
 
+Graph layer (group specs 'graph:FILE' give a graph file's automorphism group):
+    Graph                     a user's graph (edge lists, GraphViz files)
+    automorphisms(graph)      its automorphism group (nauty/Traces), exact order
+    certify(G), Certificate   the certified 2-closure: |G|, |G^(2)|, index,
+                              2-closed or not, witnesses; to_dict() for JSON
+    breaking_input(G, ...)    the orbital colouring as PyG-shaped arrays
+                              (numpy or torch): edge_index, edge_attr, ...
+    orbital_graphs, primitive_by_higman, canonical_hash, preserves
+
 Errors: asen.InputError (a ValueError; subclasses LimitError and GapError) for
 wrong input, asen.Error (a RuntimeError) for backend failures; IndexError for
 points out of range.
 """
 
 from ._core import (
+    AutomorphismGroup,
+    Certificate,
     Error,
     GapError,
+    Graph,
     Group,
     InputError,
     LimitError,
     Orbitals,
     Permutation,
     __version__,
+    automorphisms,
+    canonical_hash,
+    certify,
     configure_gap,
     gap_evaluate,
     gap_is_running,
     gap_root,
+    orbital_graphs,
     orbitals,
+    preserves,
+    primitive_by_higman,
 )
+from .breaking import BreakingInput, breaking_input
 
 __all__ = [
+    "AutomorphismGroup",
+    "BreakingInput",
+    "Certificate",
     "Error",
     "GapError",
+    "Graph",
     "Group",
     "InputError",
     "LimitError",
     "Orbitals",
     "Permutation",
     "__version__",
+    "automorphisms",
+    "breaking_input",
+    "canonical_hash",
+    "certify",
     "configure_gap",
     "gap_evaluate",
     "gap_is_running",
     "gap_root",
+    "orbital_graphs",
     "orbitals",
+    "preserves",
+    "primitive_by_higman",
 ]
