@@ -1,0 +1,123 @@
+#pragma once
+/// \file
+/// Training ASEN: one task, several at once (one shared backbone, batches
+/// drawn at random across tasks), or pretrained on some and finetuned on
+/// another. Adam with three parameter groups (backbone, colour embeddings,
+/// token embeddings), cross-entropy per node for equivariant tasks, cross
+/// entropy per sample for invariant classification and L1 for invariant
+/// regression. Every run is reproducible from its seed, and resumable.
+///
+/// Files in the output folder: `metrics.jsonl` (one line per task, epoch and
+/// split: {"task", "epoch", "split", "loss", "node_accuracy", "exact_match",
+/// "seconds"}), `checkpoint.pt` (after every epoch, written to a temporary
+/// name and renamed), and `model.pt` (the final model).
+
+#include <asen/graph/base_graph.hpp>
+#include <asen/nn/model.hpp>
+#include <asen/nn/tasks.hpp>
+
+#include <torch/torch.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace asen::nn {
+
+/// One task's data and the structure it is trained on.
+struct TaskData {
+  std::string name;
+  TaskKind kind = TaskKind::node_classification;
+  std::int64_t vocab = 0;        ///< tokens; 0 for real-valued features
+  std::int64_t in_features = 0;  ///< when vocab is 0
+  std::int64_t out_dim = 2;
+  /// The group spec whose breaking input the structure uses, its generators
+  /// (so a saved model does not depend on files behind `graph:` specs), and
+  /// the breaking-input mode with its base graph.
+  std::string group;
+  graph::BreakingMode mode = graph::BreakingMode::dense;
+  std::optional<graph::BaseGraph> base;
+  Splits data;
+};
+
+/// The synthetic task `name` with `samples` sequences of `length`, split
+/// 70/15/15, on the breaking input of `group` (the task's own group when empty).
+[[nodiscard]] TaskData synthetic_task(const std::string& name, std::int64_t samples, std::int64_t length,
+                                      std::uint64_t seed, const std::string& group = "");
+
+struct TrainConfig {
+  std::int64_t epochs = 15;
+  std::int64_t batch = 64;
+  std::uint64_t seed = 0;
+  double lr_backbone = 0.01;
+  double lr_edges = 0.03;
+  double lr_tokens = 0.1;
+  double weight_decay = 0.0;
+  /// Clip the gradient norm (0: no clipping).
+  double clip_norm = 1.0;
+  /// Fraction of each task's training split that is used (transfer learning
+  /// finetunes on a fraction).
+  double train_fraction = 1.0;
+  BackboneOptions backbone;
+  /// Output folder (metrics, checkpoint, model); empty: write nothing.
+  std::string out_dir;
+  /// Print a progress bar on stderr (only when it is a terminal).
+  bool progress = true;
+  /// Resume from out_dir/checkpoint.pt when it matches this run.
+  bool resume = true;
+  /// "auto" (CUDA when present), "cpu" or "cuda".
+  std::string device = "auto";
+  /// torch's intra-op threads (0: torch's default).
+  std::int64_t threads = 0;
+};
+
+/// Metrics of one task on one split.
+struct Metrics {
+  std::string task;
+  std::int64_t epoch = 0;
+  std::string split;
+  double loss = 0;
+  /// Per-node accuracy (node tasks), accuracy (classification), or the share
+  /// of predictions that round to the target (regression).
+  double node_accuracy = 0;
+  /// Share of samples with every node right (node tasks); as node_accuracy otherwise.
+  double exact_match = 0;
+  double seconds = 0;
+};
+
+struct TrainResult {
+  std::vector<Metrics> history;
+  /// Final test metrics per task (after the last epoch).
+  std::map<std::string, Metrics> test;
+  AsenModel model{nullptr};
+};
+
+/// Trains a new model on the tasks together (one task: single-task training).
+/// \throws InputError for bad settings or a checkpoint that cannot be used.
+[[nodiscard]] TrainResult train(std::vector<TaskData> tasks, const TrainConfig& config);
+
+/// Continues training `model` (which gets a structure for every task it lacks)
+/// on `tasks`, with the backbone learning rate scaled by `backbone_lr_scale`.
+[[nodiscard]] TrainResult finetune(AsenModel model, std::vector<TaskData> tasks, const TrainConfig& config,
+                                   double backbone_lr_scale = 0.1);
+
+/// Loss and metrics of `model` on a dataset of one structure.
+[[nodiscard]] Metrics evaluate(AsenModel& model, const std::string& structure, const Dataset& data,
+                               std::int64_t batch = 256);
+
+/// Saves a model with what is needed to rebuild it (backbone options, each
+/// structure's group, mode, base graph and sizes), atomically.
+void save_model(const AsenModel& model, const std::vector<TaskData>& tasks, const std::string& path);
+
+/// A model loaded from a file written by save_model (or a checkpoint).
+struct LoadedModel {
+  AsenModel model{nullptr};
+  /// Per structure: its group (generators included) and sizes.
+  std::vector<TaskData> tasks;  // data splits are empty
+  std::string meta_json;
+};
+/// \throws InputError naming the file for a missing, corrupt or mismatched file.
+[[nodiscard]] LoadedModel load_model(const std::string& path);
+
+}  // namespace asen::nn

@@ -1,0 +1,524 @@
+#include <asen/error.hpp>
+#include <asen/nn/training.hpp>
+
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <numeric>
+#include <random>
+#include <sstream>
+
+namespace asen::nn {
+namespace {
+
+using json = nlohmann::json;
+namespace fs = std::filesystem;
+
+constexpr const char* kFormat = "asen-model";
+constexpr int kFormatVersion = 1;
+
+std::int64_t uniform_below(std::mt19937_64& rng, std::int64_t bound) {
+  const auto b = static_cast<std::uint64_t>(bound);
+  const std::uint64_t limit = UINT64_MAX - UINT64_MAX % b;
+  for (;;) {
+    const std::uint64_t r = rng();
+    if (r < limit) return static_cast<std::int64_t>(r % b);
+  }
+}
+
+template <typename T>
+void shuffle(std::vector<T>& v, std::mt19937_64& rng) {
+  for (std::size_t k = v.size(); k > 1; --k) std::swap(v[k - 1], v[static_cast<std::size_t>(uniform_below(rng, static_cast<std::int64_t>(k)))]);
+}
+
+torch::Device pick_device(const std::string& name) {
+  if (name == "cpu") return torch::kCPU;
+  if (name == "cuda") {
+    if (!torch::cuda::is_available()) throw InputError("device 'cuda' was asked for but no CUDA device is available");
+    return torch::kCUDA;
+  }
+  if (name != "auto") throw InputError("unknown device '" + name + "'; expected auto, cpu or cuda");
+  return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+}
+
+json backbone_json(const BackboneOptions& o) {
+  return {{"hidden", o.hidden()}, {"layers", o.layers()}, {"heads", o.heads()}, {"dropout", o.dropout()},
+          {"attention_dropout", o.attention_dropout()}};
+}
+
+BackboneOptions backbone_from(const json& j) {
+  BackboneOptions o;
+  o.hidden(j.at("hidden").get<std::int64_t>())
+      .layers(j.at("layers").get<std::int64_t>())
+      .heads(j.at("heads").get<std::int64_t>())
+      .dropout(j.at("dropout").get<double>())
+      .attention_dropout(j.at("attention_dropout").get<double>());
+  return o;
+}
+
+// The group of a task with its generators spelled out.
+algebra::PermGroup task_group(const TaskData& t, std::int64_t nodes) {
+  return algebra::PermGroup::parse(t.group, static_cast<std::size_t>(nodes));
+}
+
+json structure_json(const TaskData& t, std::int64_t nodes) {
+  const algebra::PermGroup g = task_group(t, nodes);
+  json gens = json::array();
+  for (const auto& p : g.generators()) gens.push_back(p.images());
+  json base = nullptr;
+  if (t.base) {
+    json edges = json::array();
+    for (const auto& [u, v] : t.base->edges()) edges.push_back({u, v});
+    base = {{"vertices", t.base->num_vertices()}, {"directed", t.base->directed()}, {"edges", edges}};
+  }
+  return {{"name", t.name},
+          {"kind", to_string(t.kind)},
+          {"vocab", t.vocab},
+          {"in_features", t.in_features},
+          {"out_dim", t.out_dim},
+          {"group", t.group},
+          {"degree", nodes},
+          {"generators", gens},
+          {"mode", graph::to_string(t.mode)},
+          {"base", base}};
+}
+
+TaskData task_from_json(const json& j, algebra::PermGroup& group_out) {
+  TaskData t;
+  t.name = j.at("name").get<std::string>();
+  t.kind = parse_task_kind(j.at("kind").get<std::string>());
+  t.vocab = j.at("vocab").get<std::int64_t>();
+  t.in_features = j.at("in_features").get<std::int64_t>();
+  t.out_dim = j.at("out_dim").get<std::int64_t>();
+  t.group = j.at("group").get<std::string>();
+  t.mode = graph::parse_breaking_mode(j.at("mode").get<std::string>());
+  const auto n = j.at("degree").get<std::size_t>();
+  std::vector<algebra::Permutation> gens;
+  for (const auto& g : j.at("generators")) gens.emplace_back(g.get<std::vector<algebra::Point>>());
+  group_out = algebra::PermGroup(n, gens);
+  if (!j.at("base").is_null()) {
+    const json& b = j.at("base");
+    std::vector<std::pair<algebra::Point, algebra::Point>> edges;
+    for (const auto& e : b.at("edges")) edges.emplace_back(e.at(0).get<algebra::Point>(), e.at(1).get<algebra::Point>());
+    t.base = graph::BaseGraph(b.at("vertices").get<std::size_t>(), edges, b.at("directed").get<bool>());
+  }
+  return t;
+}
+
+std::int64_t nodes_of(const TaskData& t) {
+  if (t.data.train.inputs.defined()) return t.data.train.inputs.size(1);
+  if (t.data.test.inputs.defined()) return t.data.test.inputs.size(1);
+  throw InputError("task '" + t.name + "' has no data");
+}
+
+StructureSpec structure_spec(const TaskData& t, const algebra::PermGroup& group) {
+  StructureSpec s;
+  s.name = t.name;
+  s.kind = t.kind;
+  s.vocab = t.vocab;
+  s.in_features = t.in_features;
+  s.out_dim = t.out_dim;
+  s.input = BreakingInput::for_group(group, t.mode, t.base ? &*t.base : nullptr);
+  return s;
+}
+
+torch::Tensor loss_of(TaskKind kind, const torch::Tensor& out, const torch::Tensor& target) {
+  switch (kind) {
+    case TaskKind::node_classification:
+      return torch::nn::functional::cross_entropy(out.reshape({-1, out.size(-1)}), target.reshape({-1}));
+    case TaskKind::graph_classification:
+      return torch::nn::functional::cross_entropy(out, target);
+    case TaskKind::graph_regression:
+      return torch::nn::functional::l1_loss(out, target);
+  }
+  return {};
+}
+
+// The model's predictions compared with the targets: per-node and per-sample counts.
+void count_correct(TaskKind kind, const torch::Tensor& out, const torch::Tensor& target, double& nodes_right,
+                   double& nodes_total, double& samples_right, double& samples_total) {
+  if (kind == TaskKind::node_classification) {
+    const torch::Tensor right = out.argmax(-1).eq(target);
+    nodes_right += right.sum().item<double>();
+    nodes_total += static_cast<double>(right.numel());
+    samples_right += right.all(1).sum().item<double>();
+    samples_total += static_cast<double>(right.size(0));
+    return;
+  }
+  const torch::Tensor right =
+      kind == TaskKind::graph_classification ? out.argmax(-1).eq(target) : out.round().eq(target).all(1);
+  nodes_right += right.sum().item<double>();
+  nodes_total += static_cast<double>(right.numel());
+  samples_right += right.sum().item<double>();
+  samples_total += static_cast<double>(right.numel());
+}
+
+void write_atomically(const std::string& path, const std::function<void(const std::string&)>& write) {
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  try {
+    write(tmp);
+    fs::rename(tmp, path);
+  } catch (...) {
+    std::error_code ec;
+    fs::remove(tmp, ec);
+    throw;
+  }
+}
+
+json metrics_json(const Metrics& m) {
+  return {{"task", m.task},       {"epoch", m.epoch},       {"split", m.split},     {"loss", m.loss},
+          {"node_accuracy", m.node_accuracy}, {"exact_match", m.exact_match}, {"seconds", m.seconds}};
+}
+
+// One training run over a set of tasks on a model.
+class Run {
+ public:
+  Run(AsenModel model, std::vector<TaskData> tasks, const TrainConfig& config, double backbone_scale)
+      : model_(std::move(model)), tasks_(std::move(tasks)), config_(config), backbone_scale_(backbone_scale) {}
+
+  TrainResult execute() {
+    validate();
+    if (config_.threads > 0) torch::set_num_threads(static_cast<int>(config_.threads));
+    device_ = pick_device(config_.device);
+    model_->to_device(device_);
+    for (auto& t : tasks_) {
+      if (!model_->has_structure(t.name)) {
+        const std::int64_t n = nodes_of(t);
+        model_->add_structure(structure_spec(t, task_group(t, n)));
+      }
+      if (config_.train_fraction < 1.0) {
+        const auto keep = static_cast<std::int64_t>(std::llround(config_.train_fraction * static_cast<double>(t.data.train.size())));
+        t.data.train = t.data.train.slice(0, std::max<std::int64_t>(1, keep));
+      }
+    }
+    build_optimizer();
+    std::int64_t start = 0;
+    std::vector<json> earlier_metrics;
+    if (!config_.out_dir.empty()) {
+      fs::create_directories(config_.out_dir);
+      start = maybe_resume(earlier_metrics);
+    }
+    TrainResult result;
+    for (const json& m : earlier_metrics) {
+      Metrics x{m.at("task"), m.at("epoch"), m.at("split"), m.at("loss"), m.at("node_accuracy"), m.at("exact_match"), m.at("seconds")};
+      result.history.push_back(x);
+    }
+    const auto clock_start = std::chrono::steady_clock::now();
+    const double seconds_before = result.history.empty() ? 0.0 : result.history.back().seconds;
+    for (std::int64_t epoch = start; epoch < config_.epochs; ++epoch) {
+      train_epoch(epoch);
+      const double seconds =
+          seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - clock_start).count();
+      std::vector<Metrics> lines;
+      for (const auto& t : tasks_) {
+        for (const auto& [split, data] : {std::pair<std::string, const Dataset*>{"train", &t.data.train},
+                                          {"val", &t.data.val}, {"test", &t.data.test}}) {
+          if (data->size() == 0) continue;
+          Metrics m = evaluate(model_, t.name, *data);
+          m.epoch = epoch + 1;
+          m.split = split;
+          m.seconds = seconds;
+          lines.push_back(m);
+        }
+      }
+      append_metrics(lines);
+      for (auto& m : lines) result.history.push_back(m);
+      save_checkpoint(epoch + 1);
+    }
+    for (const auto& t : tasks_) {
+      if (t.data.test.size() == 0) continue;
+      Metrics m = evaluate(model_, t.name, t.data.test);
+      m.epoch = config_.epochs;
+      m.split = "test";
+      result.test[t.name] = m;
+    }
+    if (!config_.out_dir.empty()) save_model(model_, tasks_, (fs::path(config_.out_dir) / "model.pt").string());
+    result.model = model_;
+    return result;
+  }
+
+ private:
+  void validate() const {
+    if (tasks_.empty()) throw InputError("training needs at least one task");
+    if (config_.epochs < 0) throw InputError("the number of epochs must not be negative");
+    if (config_.batch <= 0) throw InputError("the batch size must be positive");
+    if (!(config_.train_fraction > 0.0 && config_.train_fraction <= 1.0))
+      throw InputError("the training fraction must be in (0, 1]");
+    for (std::size_t a = 0; a < tasks_.size(); ++a)
+      for (std::size_t b = a + 1; b < tasks_.size(); ++b)
+        if (tasks_[a].name == tasks_[b].name) throw InputError("task '" + tasks_[a].name + "' is given twice");
+  }
+
+  void build_optimizer() {
+    using torch::optim::AdamOptions;
+    std::vector<torch::optim::OptimizerParamGroup> groups;
+    groups.emplace_back(model_->backbone_parameters(),
+                        std::make_unique<AdamOptions>(AdamOptions(config_.lr_backbone * backbone_scale_).weight_decay(config_.weight_decay)));
+    groups.emplace_back(model_->edge_parameters(), std::make_unique<AdamOptions>(AdamOptions(config_.lr_edges)));
+    groups.emplace_back(model_->token_parameters(), std::make_unique<AdamOptions>(AdamOptions(config_.lr_tokens)));
+    optimizer_ = std::make_unique<torch::optim::Adam>(groups, AdamOptions(config_.lr_backbone));
+  }
+
+  json run_json() const {
+    json tasks = json::array();
+    for (const auto& t : tasks_) tasks.push_back({{"name", t.name}, {"group", t.group}, {"train", t.data.train.size()}});
+    return {{"batch", config_.batch}, {"seed", config_.seed}, {"lr_backbone", config_.lr_backbone * backbone_scale_},
+            {"lr_edges", config_.lr_edges}, {"lr_tokens", config_.lr_tokens}, {"weight_decay", config_.weight_decay},
+            {"clip_norm", config_.clip_norm}, {"backbone", backbone_json(config_.backbone)}, {"tasks", tasks}};
+  }
+
+  std::string checkpoint_path() const { return (fs::path(config_.out_dir) / "checkpoint.pt").string(); }
+  std::string metrics_path() const { return (fs::path(config_.out_dir) / "metrics.jsonl").string(); }
+
+  void save_checkpoint(std::int64_t epochs_done) {
+    if (config_.out_dir.empty()) return;
+    write_atomically(checkpoint_path(), [&](const std::string& tmp) {
+      torch::serialize::OutputArchive archive;
+      model_->save(archive);
+      torch::serialize::OutputArchive opt;
+      optimizer_->save(opt);
+      archive.write("optimizer", opt);
+      json meta = model_meta();
+      meta["run"] = run_json();
+      meta["epochs_done"] = epochs_done;
+      archive.write("asen_meta", c10::IValue(meta.dump()));
+      archive.write("rng_state", at::detail::getDefaultCPUGenerator().get_state());
+      archive.save_to(tmp);
+    });
+  }
+
+  json model_meta() const {
+    json structures = json::array();
+    for (const auto& t : tasks_) structures.push_back(structure_json(t, nodes_of(t)));
+    return {{"format", kFormat}, {"version", kFormatVersion}, {"backbone", backbone_json(model_->options)},
+            {"structures", structures}};
+  }
+
+  // Returns the number of epochs already done (0 without a usable checkpoint).
+  std::int64_t maybe_resume(std::vector<json>& earlier_metrics) {
+    const std::string path = checkpoint_path();
+    if (!config_.resume || !fs::exists(path)) {
+      std::ofstream(metrics_path(), std::ios::trunc);
+      return 0;
+    }
+    torch::serialize::InputArchive archive;
+    json meta;
+    try {
+      archive.load_from(path);
+      c10::IValue value;
+      archive.read("asen_meta", value);
+      meta = json::parse(value.toStringRef());
+    } catch (const std::exception& e) {
+      throw InputError("the checkpoint " + path + " is corrupt or not an asen checkpoint (" +
+                       std::string(e.what()).substr(0, 200) + "); remove it or use another output folder");
+    }
+    if (!meta.contains("run") || meta.at("run") != run_json())
+      throw InputError("the checkpoint " + path +
+                       " was written by a run with other settings (tasks, groups, batch, seed, learning rates or "
+                       "backbone); remove it or use another output folder");
+    try {
+      model_->load(archive);
+      torch::serialize::InputArchive opt;
+      archive.read("optimizer", opt);
+      optimizer_->load(opt);
+      torch::Tensor rng;
+      archive.read("rng_state", rng);
+      at::Generator generator = at::detail::getDefaultCPUGenerator();  // a handle on the default generator
+      std::lock_guard<std::mutex> lock(generator.mutex());
+      generator.set_state(rng);
+    } catch (const c10::Error& e) {
+      throw InputError("the checkpoint " + path + " does not match this model (" +
+                       std::string(e.what_without_backtrace()).substr(0, 200) + ")");
+    }
+    model_->to_device(device_);
+    const auto done = meta.at("epochs_done").get<std::int64_t>();
+    // Keep the metrics of the epochs the checkpoint covers.
+    std::ifstream in(metrics_path());
+    for (std::string line; std::getline(in, line);) {
+      if (line.empty()) continue;
+      json m = json::parse(line, nullptr, false);
+      if (!m.is_discarded() && m.contains("epoch") && m.at("epoch").get<std::int64_t>() <= done) earlier_metrics.push_back(m);
+    }
+    in.close();
+    write_atomically(metrics_path(), [&](const std::string& tmp) {
+      std::ofstream out(tmp, std::ios::trunc);
+      for (const json& m : earlier_metrics) out << m.dump() << '\n';
+      if (!out) throw Error("cannot write " + tmp);
+    });
+    return done;
+  }
+
+  void append_metrics(const std::vector<Metrics>& lines) {
+    if (config_.out_dir.empty()) return;
+    std::ofstream out(metrics_path(), std::ios::app);
+    for (const auto& m : lines) out << metrics_json(m).dump() << '\n';
+    out.flush();
+    if (!out) throw Error("cannot append to " + metrics_path());
+  }
+
+  void train_epoch(std::int64_t epoch) {
+    model_->train();
+    // The batch order of an epoch depends only on the seed and the epoch.
+    std::mt19937_64 rng(config_.seed * 0x9e3779b97f4a7c15ULL + static_cast<std::uint64_t>(epoch) * 0x632be59bd9b4e019ULL + 1);
+    std::vector<std::pair<std::size_t, torch::Tensor>> batches;
+    for (std::size_t k = 0; k < tasks_.size(); ++k) {
+      const std::int64_t size = tasks_[k].data.train.size();
+      std::vector<std::int64_t> order(static_cast<std::size_t>(size));
+      std::iota(order.begin(), order.end(), 0);
+      shuffle(order, rng);
+      for (std::int64_t b = 0; b < size; b += config_.batch) {
+        const auto first = order.begin() + b;
+        const auto last = order.begin() + std::min(size, b + config_.batch);
+        batches.emplace_back(k, torch::tensor(std::vector<std::int64_t>(first, last), torch::kLong));
+      }
+    }
+    shuffle(batches, rng);
+    const bool bar = config_.progress && ::isatty(STDERR_FILENO) != 0;
+    std::size_t done = 0;
+    for (const auto& [k, index] : batches) {
+      const TaskData& t = tasks_[k];
+      const torch::Tensor x = t.data.train.inputs.index_select(0, index).to(device_);
+      const torch::Tensor y = t.data.train.targets.index_select(0, index).to(device_);
+      optimizer_->zero_grad();
+      const torch::Tensor loss = loss_of(t.kind, model_->forward(t.name, x), y);
+      loss.backward();
+      if (config_.clip_norm > 0) torch::nn::utils::clip_grad_norm_(model_->parameters(), config_.clip_norm);
+      optimizer_->step();
+      ++done;
+      if (bar) {
+        const int width = 30;
+        const auto filled = static_cast<int>(width * done / batches.size());
+        std::fprintf(stderr, "\repoch %lld/%lld [%.*s%*s] %zu/%zu loss %.4f", static_cast<long long>(epoch + 1),
+                     static_cast<long long>(config_.epochs), filled, "##############################", width - filled,
+                     "", done, batches.size(), loss.item<double>());
+        if (done == batches.size()) std::fprintf(stderr, "\n");
+        std::fflush(stderr);
+      }
+    }
+  }
+
+  AsenModel model_;
+  std::vector<TaskData> tasks_;
+  TrainConfig config_;
+  double backbone_scale_;
+  std::unique_ptr<torch::optim::Adam> optimizer_;
+  torch::Device device_ = torch::kCPU;
+};
+
+}  // namespace
+
+TaskData synthetic_task(const std::string& name, std::int64_t samples, std::int64_t length, std::uint64_t seed,
+                        const std::string& group) {
+  const TaskInfo info = task_info(name, length);
+  TaskData t;
+  t.name = name;
+  t.kind = info.kind;
+  t.vocab = info.vocab;
+  t.out_dim = info.out_dim;
+  t.group = group.empty() ? info.group : group;
+  t.data = split_dataset(generate_dataset(name, samples, length, seed));
+  return t;
+}
+
+TrainResult train(std::vector<TaskData> tasks, const TrainConfig& config) {
+  torch::manual_seed(config.seed);
+  AsenModel model(config.backbone);
+  return Run(model, std::move(tasks), config, 1.0).execute();
+}
+
+TrainResult finetune(AsenModel model, std::vector<TaskData> tasks, const TrainConfig& config, double backbone_lr_scale) {
+  if (!model) throw InputError("finetuning needs a model");
+  torch::manual_seed(config.seed + 1);
+  return Run(std::move(model), std::move(tasks), config, backbone_lr_scale).execute();
+}
+
+Metrics evaluate(AsenModel& model, const std::string& structure, const Dataset& data, std::int64_t batch) {
+  const StructureSpec& spec = model->structure(structure);
+  torch::NoGradGuard no_grad;
+  const bool was_training = model->is_training();
+  model->eval();
+  double loss_sum = 0;
+  double nodes_right = 0;
+  double nodes_total = 0;
+  double samples_right = 0;
+  double samples_total = 0;
+  const std::int64_t size = data.size();
+  for (std::int64_t b = 0; b < size; b += batch) {
+    const std::int64_t e = std::min(size, b + batch);
+    const torch::Tensor x = data.inputs.slice(0, b, e).to(model->device());
+    const torch::Tensor y = data.targets.slice(0, b, e).to(model->device());
+    const torch::Tensor out = model->forward(structure, x);
+    loss_sum += loss_of(spec.kind, out, y).item<double>() * static_cast<double>(e - b);
+    count_correct(spec.kind, out, y, nodes_right, nodes_total, samples_right, samples_total);
+  }
+  if (was_training) model->train();
+  Metrics m;
+  m.task = structure;
+  m.loss = size > 0 ? loss_sum / static_cast<double>(size) : 0.0;
+  m.node_accuracy = nodes_total > 0 ? nodes_right / nodes_total : 0.0;
+  m.exact_match = samples_total > 0 ? samples_right / samples_total : 0.0;
+  return m;
+}
+
+void save_model(const AsenModel& model, const std::vector<TaskData>& tasks, const std::string& path) {
+  json structures = json::array();
+  for (const auto& name : model->structure_names()) {
+    const auto it = std::find_if(tasks.begin(), tasks.end(), [&](const TaskData& t) { return t.name == name; });
+    if (it == tasks.end()) throw InputError("save_model: no task data for structure '" + name + "'");
+    structures.push_back(structure_json(*it, model->structure(name).input.num_nodes()));
+  }
+  const json meta = {{"format", kFormat}, {"version", kFormatVersion}, {"backbone", backbone_json(model->options)},
+                     {"structures", structures}};
+  write_atomically(path, [&](const std::string& tmp) {
+    torch::serialize::OutputArchive archive;
+    model->save(archive);
+    archive.write("asen_meta", c10::IValue(meta.dump()));
+    archive.save_to(tmp);
+  });
+}
+
+LoadedModel load_model(const std::string& path) {
+  if (!fs::exists(path)) throw InputError("the model file " + path + " does not exist");
+  torch::serialize::InputArchive archive;
+  json meta;
+  try {
+    archive.load_from(path);
+    c10::IValue value;
+    archive.read("asen_meta", value);
+    meta = json::parse(value.toStringRef());
+  } catch (const std::exception& e) {
+    throw InputError("the model file " + path + " is corrupt or not an asen model (" +
+                     std::string(e.what()).substr(0, 200) + ")");
+  }
+  if (meta.value("format", "") != kFormat || meta.value("version", 0) != kFormatVersion)
+    throw InputError("the model file " + path + " has an unknown format");
+  LoadedModel out;
+  out.meta_json = meta.dump();
+  try {
+    out.model = AsenModel(backbone_from(meta.at("backbone")));
+    for (const auto& s : meta.at("structures")) {
+      algebra::PermGroup group;
+      TaskData t = task_from_json(s, group);
+      out.model->add_structure(structure_spec(t, group));
+      out.tasks.push_back(std::move(t));
+    }
+    out.model->load(archive);
+  } catch (const json::exception& e) {
+    throw InputError("the model file " + path + " has malformed metadata (" + std::string(e.what()) + ")");
+  } catch (const c10::Error& e) {
+    throw InputError("the model file " + path + " does not match its own description (" +
+                     std::string(e.what_without_backtrace()).substr(0, 200) + ")");
+  }
+  out.model->eval();
+  return out;
+}
+
+}  // namespace asen::nn

@@ -1,0 +1,192 @@
+#include <asen/error.hpp>
+#include <asen/nn/equivariance.hpp>
+#include <asen/nn/model.hpp>
+#include <asen/nn/training.hpp>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+using asen::algebra::PermGroup;
+using asen::nn::AsenModel;
+using asen::nn::BackboneOptions;
+using asen::nn::BreakingInput;
+using asen::nn::StructureSpec;
+using asen::nn::TaskKind;
+
+namespace {
+
+class ModelTest : public ::testing::Test {
+ protected:
+  void SetUp() override { torch::manual_seed(11); }
+
+  static AsenModel model_with(const std::string& name, const std::string& spec, TaskKind kind = TaskKind::node_classification,
+                              std::int64_t n = 10) {
+    AsenModel model(BackboneOptions().hidden(32).heads(4).layers(2).dropout(0.0));
+    StructureSpec s;
+    s.name = name;
+    s.input = BreakingInput::for_group(PermGroup::parse(spec, static_cast<std::size_t>(n)));
+    s.vocab = 10;
+    s.out_dim = kind == TaskKind::graph_regression ? 1 : 2;
+    s.kind = kind;
+    model->add_structure(s);
+    return model;
+  }
+};
+
+asen::nn::TrainConfig quick_config(const std::string& out = "") {
+  asen::nn::TrainConfig c;
+  c.epochs = 2;
+  c.batch = 32;
+  c.seed = 5;
+  c.backbone = BackboneOptions().hidden(32).heads(4).layers(2);
+  c.out_dir = out;
+  c.progress = false;
+  c.device = "cpu";
+  return c;
+}
+
+std::string temp_dir(const std::string& name) {
+  const auto p = std::filesystem::path(::testing::TempDir()) / name;
+  std::filesystem::remove_all(p);
+  return p.string();
+}
+
+}  // namespace
+
+TEST_F(ModelTest, FreshModelIsEquivariantInsideItsGroupAndNotOutside) {
+  for (const std::string spec : {"trivial(10)", "D(10)", "wreath(S(5),S(2))", "mirror(10)"}) {
+    SCOPED_TRACE(spec);
+    AsenModel model = model_with("t", spec);
+    const auto report = asen::nn::check_equivariance(model, "t", PermGroup::parse(spec, 10));
+    EXPECT_LE(report.inside_max_error, 1e-5);
+    ASSERT_TRUE(report.outside_max_error.has_value());
+    EXPECT_GT(*report.outside_max_error, 1e-3);
+    EXPECT_FALSE(report.closure_max_error.has_value());  // these groups are 2-closed
+  }
+}
+
+TEST_F(ModelTest, SymmetricBreakingInputGivesFullEquivariance) {
+  AsenModel model = model_with("s", "S(10)");
+  const auto report = asen::nn::check_equivariance(model, "s", PermGroup::parse("S(10)"));
+  EXPECT_LE(report.inside_max_error, 1e-5);
+  EXPECT_FALSE(report.outside_max_error.has_value());  // nothing lies outside S_10
+  // and any permutation at all
+  std::vector<asen::algebra::Point> images = {3, 7, 1, 0, 9, 2, 8, 4, 6, 5};
+  const auto g = asen::algebra::Permutation(images);
+  torch::NoGradGuard no_grad;
+  model->eval();
+  const auto x = torch::randint(10, {4, 10}, torch::kLong);
+  EXPECT_TRUE(torch::allclose(model->forward("s", asen::nn::permute_nodes(x, g)),
+                              asen::nn::permute_nodes(model->forward("s", x), g), 1e-5, 1e-5));
+}
+
+TEST_F(ModelTest, NonTwoClosedGroupsGiveEquivarianceToTheClosure) {
+  // A(5)'s breaking input is S(5)'s: the model is equivariant to odd
+  // permutations (the witnesses) as well.
+  AsenModel model = model_with("a", "A(5)", TaskKind::node_classification, 5);
+  const auto report = asen::nn::check_equivariance(model, "a", PermGroup::parse("A(5)"));
+  ASSERT_TRUE(report.closure_max_error.has_value());
+  EXPECT_LE(*report.closure_max_error, 1e-5);
+  EXPECT_EQ(report.closure_order, 120);
+}
+
+TEST_F(ModelTest, MixedBatchEqualsSeparateBatches) {
+  AsenModel model = model_with("d", "D(10)");
+  StructureSpec w;
+  w.name = "w";
+  w.input = BreakingInput::for_group(PermGroup::parse("wreath(S(5),S(2))"));
+  w.vocab = 4;
+  w.out_dim = 1;
+  w.kind = TaskKind::graph_regression;
+  model->add_structure(w);
+  model->eval();
+  torch::NoGradGuard no_grad;
+  const auto xd = torch::randint(10, {3, 10}, torch::kLong);
+  const auto xw = torch::randint(4, {2, 10}, torch::kLong);
+  const auto mixed = model->forward_mixed({"d", "w", "d", "w", "d"}, {xd[0], xw[0], xd[1], xw[1], xd[2]});
+  const auto yd = model->forward("d", xd);
+  const auto yw = model->forward("w", xw);
+  EXPECT_TRUE(torch::allclose(mixed[0], yd[0], 1e-5, 1e-6));
+  EXPECT_TRUE(torch::allclose(mixed[3], yw[1], 1e-5, 1e-6));
+  EXPECT_EQ(yw.sizes(), (std::vector<std::int64_t>{2, 1}));
+  EXPECT_THROW((void)model->forward("nope", xd), asen::InputError);
+  EXPECT_THROW((void)model->forward("w", torch::randint(9, {2, 10}, torch::kLong) + 1), asen::InputError);
+}
+
+TEST_F(ModelTest, TrainingLowersTheLossAndIsReproducible) {
+  auto a = asen::nn::train({asen::nn::synthetic_task("cyclicsum", 300, 10, 1)}, quick_config());
+  auto b = asen::nn::train({asen::nn::synthetic_task("cyclicsum", 300, 10, 1)}, quick_config());
+  ASSERT_EQ(a.history.size(), b.history.size());
+  for (std::size_t k = 0; k < a.history.size(); ++k) EXPECT_DOUBLE_EQ(a.history[k].loss, b.history[k].loss);
+  // train loss after epoch 2 below the chance level of a per-node binary task
+  double last_train = 1e9;
+  for (const auto& m : a.history)
+    if (m.split == "train") last_train = m.loss;
+  EXPECT_LT(last_train, 0.69);
+  // the trained model is still equivariant to D(10)
+  const auto report = asen::nn::check_equivariance(a.model, "cyclicsum", PermGroup::parse("D(10)"));
+  EXPECT_LE(report.inside_max_error, 1e-5);
+  EXPECT_GT(*report.outside_max_error, 1e-3);
+}
+
+TEST_F(ModelTest, CheckpointsResumeToTheSameResult) {
+  const std::string full = temp_dir("asen_full");
+  const std::string split = temp_dir("asen_split");
+  auto c = quick_config(full);
+  c.epochs = 3;
+  const auto whole = asen::nn::train({asen::nn::synthetic_task("intersect", 200, 10, 2)}, c);
+  auto first = quick_config(split);
+  first.epochs = 1;
+  (void)asen::nn::train({asen::nn::synthetic_task("intersect", 200, 10, 2)}, first);
+  auto rest = quick_config(split);
+  rest.epochs = 3;
+  const auto resumed = asen::nn::train({asen::nn::synthetic_task("intersect", 200, 10, 2)}, rest);
+  ASSERT_EQ(whole.history.size(), resumed.history.size());
+  for (std::size_t k = 0; k < whole.history.size(); ++k) EXPECT_NEAR(whole.history[k].loss, resumed.history[k].loss, 1e-6);
+  // metrics.jsonl: one line per task, epoch and split
+  std::ifstream in(std::filesystem::path(split) / "metrics.jsonl");
+  int lines = 0;
+  for (std::string line; std::getline(in, line);) lines += line.empty() ? 0 : 1;
+  EXPECT_EQ(lines, 9);
+  EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(split) / "model.pt"));
+}
+
+TEST_F(ModelTest, CorruptOrMismatchedCheckpointsAreClearErrors) {
+  const std::string dir = temp_dir("asen_bad");
+  std::filesystem::create_directories(dir);
+  std::ofstream(std::filesystem::path(dir) / "checkpoint.pt") << "not a checkpoint";
+  try {
+    (void)asen::nn::train({asen::nn::synthetic_task("intersect", 100, 10, 2)}, quick_config(dir));
+    FAIL() << "expected an InputError";
+  } catch (const asen::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("corrupt or not an asen checkpoint"), std::string::npos) << e.what();
+  }
+  std::filesystem::remove_all(dir);
+  (void)asen::nn::train({asen::nn::synthetic_task("intersect", 100, 10, 2)}, quick_config(dir));
+  auto other = quick_config(dir);
+  other.batch = 16;
+  other.epochs = 4;
+  try {
+    (void)asen::nn::train({asen::nn::synthetic_task("intersect", 100, 10, 2)}, other);
+    FAIL() << "expected an InputError";
+  } catch (const asen::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("other settings"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(ModelTest, SavedModelsLoadWithIdenticalOutputs) {
+  const std::string dir = temp_dir("asen_save");
+  auto result = asen::nn::train({asen::nn::synthetic_task("palindrome", 100, 10, 3),
+                                 asen::nn::synthetic_task("longestpal", 100, 10, 3)},
+                                quick_config(dir));
+  auto loaded = asen::nn::load_model((std::filesystem::path(dir) / "model.pt").string());
+  EXPECT_EQ(loaded.model->structure_names(), result.model->structure_names());
+  torch::NoGradGuard no_grad;
+  result.model->eval();
+  const auto x = torch::randint(10, {5, 10}, torch::kLong);
+  EXPECT_TRUE(loaded.model->forward("palindrome", x).equal(result.model->forward("palindrome", x)));
+  EXPECT_THROW((void)asen::nn::load_model("/nonexistent/model.pt"), asen::InputError);
+  std::ofstream(std::filesystem::path(dir) / "junk.pt") << "junk";
+  EXPECT_THROW((void)asen::nn::load_model((std::filesystem::path(dir) / "junk.pt").string()), asen::InputError);
+}
