@@ -84,7 +84,7 @@ PermGroup PermGroup::cyclic(std::size_t n) {
   require_degree(n, 1, "C");
   std::vector<Permutation> gens;
   if (n >= 2) gens.push_back(cycle_of(n, 0, n - 1));
-  return PermGroup(n, std::move(gens), BigInt(n));
+  return PermGroup(n, std::move(gens), KnownOrder(BigInt(n)));
 }
 
 PermGroup PermGroup::dihedral(std::size_t n) {
@@ -92,19 +92,19 @@ PermGroup PermGroup::dihedral(std::size_t n) {
     throw InputError("D(" + std::to_string(n) +
                      "): the dihedral group of order 2n acts on n >= 3 points; for n = 2 use S(2)");
   require_degree(n, 3, "D");
-  return PermGroup(n, {cycle_of(n, 0, n - 1), reversal(n)}, BigInt(2 * n));
+  return PermGroup(n, {cycle_of(n, 0, n - 1), reversal(n)}, KnownOrder(BigInt(2 * n)));
 }
 
 PermGroup PermGroup::trivial(std::size_t n) {
   require_degree(n, 1, "trivial");
-  return PermGroup(n, {}, BigInt(1));
+  return PermGroup(n, {}, KnownOrder(BigInt(1)));
 }
 
 PermGroup PermGroup::mirror(std::size_t n) {
   require_degree(n, 1, "mirror");
   std::vector<Permutation> gens;
   if (n >= 2) gens.push_back(reversal(n));
-  return PermGroup(n, std::move(gens), BigInt(n >= 2 ? 2 : 1));
+  return PermGroup(n, std::move(gens), KnownOrder(BigInt(n >= 2 ? 2 : 1)));
 }
 
 PermGroup PermGroup::direct_product(const PermGroup& x, const PermGroup& y) {

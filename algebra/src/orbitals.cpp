@@ -342,7 +342,10 @@ Orbitals Orbitals::compute(const PermGroup& group, const OrbitalOptions& options
   if (n == 0) return out;
   if (n > static_cast<std::size_t>(INT32_MAX)) throw LimitError("degree too large for orbitals");
 
-  if (options.method == OrbitalMethod::union_find) {
+  // Tiny inputs: union-find has no set-up cost (a chain, trees) and wins.
+  const bool tiny = options.method == OrbitalMethod::automatic && options.dense &&
+                    static_cast<double>(group.generators().size()) * static_cast<double>(n) * static_cast<double>(n) <= 2e5;
+  if (options.method == OrbitalMethod::union_find || tiny) {
     if (!options.dense) throw InputError("the union-find method always builds the n×n matrix; use the stabilizer-chain method for implicit orbitals");
     check_memory(n, 2, options.memory_limit_bytes);  // parents and colours
     if (static_cast<long double>(n) * n >= static_cast<long double>(UINT32_MAX))

@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "gap_values.hpp"
+#include "order_bound.hpp"
 #include "random.hpp"
 #include "union_find.hpp"
 
@@ -106,7 +107,14 @@ const StabChain& PermGroup::chain() const {
     return empty;
   }
   std::call_once(cache_->once, [&] {
-    cache_->chain = std::make_unique<StabChain>(StabChain::build(degree_, generators_, chain_options()));
+    auto chain = std::make_unique<StabChain>(StabChain::build(degree_, generators_, chain_options()));
+    // A Monte Carlo chain whose order reaches a cheap upper bound (orbits,
+    // a block system, parity) is proven after all.
+    if (!chain->is_proven()) {
+      const std::optional<BigInt> bound = detail::order_upper_bound(degree_, generators_);
+      if (bound) chain->prove_by_upper_bound(*bound);
+    }
+    cache_->chain = std::move(chain);
   });
   return *cache_->chain;
 }

@@ -50,9 +50,13 @@ namespace detail {
 
 std::vector<Cycle> read_cycles(Scanner& in, std::optional<std::size_t> degree, std::size_t& largest) {
   std::vector<Cycle> cycles;
+  // Where each point was last seen in the current cycle: repeats in O(1).
+  std::vector<std::size_t> seen_at;
+  std::vector<std::size_t> seen_in;
   while (in.peek() == '(') {
     in.expect('(');
     Cycle cycle;
+    const std::size_t cycle_id = cycles.size() + 1;
     if (!in.accept(')')) {
       for (;;) {
         const std::size_t at = (in.skip_space(), in.pos());
@@ -64,11 +68,17 @@ std::vector<Cycle> read_cycles(Scanner& in, std::optional<std::size_t> degree, s
           in.fail("point " + std::to_string(value) + " at position " + std::to_string(at) +
                   " is out of range for degree " + std::to_string(*degree));
         if (value > INT32_MAX) in.fail("point at position " + std::to_string(at) + " is too large");
-        for (const CycleEntry& e : cycle)
-          if (e.point == value - 1)
-            in.fail("point " + std::to_string(value) + " is repeated in a cycle (positions " +
-                    std::to_string(e.position) + " and " + std::to_string(at) + ")");
-        cycle.push_back({static_cast<Point>(value - 1), at});
+        const auto point = static_cast<std::size_t>(value - 1);
+        if (point >= seen_in.size()) {
+          seen_in.resize(std::max(point + 1, 2 * seen_in.size()), 0);
+          seen_at.resize(seen_in.size(), 0);
+        }
+        if (seen_in[point] == cycle_id)
+          in.fail("point " + std::to_string(value) + " is repeated in a cycle (positions " +
+                  std::to_string(seen_at[point]) + " and " + std::to_string(at) + ")");
+        seen_in[point] = cycle_id;
+        seen_at[point] = at;
+        cycle.push_back({static_cast<Point>(point), at});
         largest = std::max<std::size_t>(largest, value);
         if (in.accept(')')) break;
         if (in.at_end()) in.fail("truncated: expected ',' or ')' at the end");

@@ -20,6 +20,8 @@ const char* to_string(ChainProof proof) {
       return "deterministic";
     case ChainProof::monte_carlo:
       return "monte-carlo";
+    case ChainProof::upper_bound:
+      return "upper-bound";
   }
   return "unknown";
 }
@@ -352,6 +354,13 @@ std::pair<Permutation, std::size_t> StabChain::sift(const Permutation& p) const 
     apply_inverse_rep(lv, static_cast<std::size_t>(pos), w.data());
   }
   return {Permutation::from_images_no_checks(std::move(w)), k};
+}
+
+bool StabChain::prove_by_upper_bound(const BigInt& bound) {
+  if (is_proven()) return true;
+  if (order() != bound) return false;
+  proof_ = ChainProof::upper_bound;
+  return true;
 }
 
 bool StabChain::contains(const Permutation& p) const {

@@ -55,10 +55,16 @@ bool parse_id(const std::string& word, std::uint64_t& value) {
 
 }  // namespace
 
+namespace {
+std::size_t checked_vertices(std::size_t n) {
+  if (n > static_cast<std::size_t>(INT32_MAX)) throw InputError("a graph with " + std::to_string(n) + " vertices is too large");
+  return n;
+}
+}  // namespace
+
 BaseGraph::BaseGraph(std::size_t n, const std::vector<std::pair<Point, Point>>& edges, bool directed,
                      std::vector<std::int32_t> vertex_colors)
-    : storage_(n), directed_(directed) {
-  if (n > static_cast<std::size_t>(INT32_MAX)) throw InputError("a graph with " + std::to_string(n) + " vertices is too large");
+    : storage_(checked_vertices(n)), directed_(directed) {
   if (!vertex_colors.empty() && vertex_colors.size() != n)
     throw InputError("the graph has " + std::to_string(n) + " vertices but " + std::to_string(vertex_colors.size()) +
                      " vertex colours");
@@ -73,6 +79,10 @@ BaseGraph::BaseGraph(std::size_t n, const std::vector<std::pair<Point, Point>>& 
     boost::add_edge(key.first, key.second, storage_);
     if (!directed && key.first != key.second) boost::add_edge(key.second, key.first, storage_);
   }
+  for (std::size_t v = 0; v < vertex_colors.size(); ++v)
+    if (vertex_colors[v] < 0 || vertex_colors[v] >= (1 << 30))
+      throw InputError("vertex " + std::to_string(v) + " has colour " + std::to_string(vertex_colors[v]) +
+                       ", expected a colour in [0, 2^30)");
   if (!vertex_colors.empty()) {
     colored_ = !all_equal(vertex_colors);
     for (std::size_t v = 0; v < n; ++v) storage_[v].color = vertex_colors[v];

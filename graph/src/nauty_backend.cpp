@@ -23,6 +23,7 @@ extern "C" {
 #include <nauty.h>
 #include <nausparse.h>
 #include <nautinv.h>
+#include <naurng.h>
 #include <traces.h>
 #if defined(__GNUC__)
 #pragma GCC diagnostic pop
@@ -143,6 +144,7 @@ SearchResult search_traces(const SearchGraph& g, bool canonical) {
   options.userautomproc = on_traces_automorphism;
   Collector collector{&result, g.nv};
   active = &collector;
+  ran_init(0x5eed);  // Traces draws random numbers: a fixed seed makes runs reproducible
   Traces(&view.sg, lab.data(), ptn.data(), orbits.data(), &options, &stats, canonical ? &canong : nullptr);
   active = nullptr;
   if (canonical) SG_FREE(canong);

@@ -173,3 +173,46 @@ TEST(StabChain, PaperWreathListFromManyGenerators) {
   EXPECT_TRUE(g.contains(Permutation::parse_cycles("(1,2,3)(31,32)", 60) * g.generators().back()));
   EXPECT_FALSE(g.contains(Permutation::parse_cycles("(1,31)", 60)));
 }
+
+#include "../../algebra/src/order_bound.hpp"  // white-box: the bound behind "upper-bound" proofs
+
+TEST(OrderUpperBound, IsAMultipleOfTheOrderOfEveryGroup) {
+  // A subgroup's order divides the bound's (Lagrange), so a reached bound is the order.
+  std::mt19937_64 rng(61);
+  for (int trial = 0; trial < 300; ++trial) {
+    const std::size_t n = 1 + rng() % 7;
+    const PermGroup g = asen::test::random_small_group(n, rng);
+    const auto bound = asen::algebra::detail::order_upper_bound(n, g.generators());
+    ASSERT_TRUE(bound.has_value());
+    const BigInt order = asen::test::closure(n, g.generators()).size();
+    ASSERT_EQ(*bound % order, 0) << g.to_cycle_string();
+  }
+  for (const char* spec : {"wreath(S(3),S(4))", "wreath(C(4),S(3))", "wreath(S(2),wreath(S(2),S(2)))", "A(8)", "D(12)"}) {
+    const PermGroup g = PermGroup::parse(spec);
+    const auto bound = asen::algebra::detail::order_upper_bound(g.degree(), g.generators());
+    ASSERT_TRUE(bound.has_value());
+    EXPECT_EQ(*bound % g.order(), 0) << spec;
+  }
+}
+
+TEST(OrderUpperBound, ProvesThePapersWreathListAndAlternatingGroups) {
+  // S_100 wr S_2 from the paper's 199 generators: Sims' test is too costly,
+  // but the order reaches the bound of its block system.
+  const std::size_t m = 100;
+  std::string spec = "()";
+  for (std::size_t h = 0; h < 2; ++h)
+    for (std::size_t i = 1; i < m; ++i)
+      spec += ",(" + std::to_string(h * m + i) + "," + std::to_string(h * m + i + 1) + ")";
+  spec += ",";
+  for (std::size_t i = 1; i <= m; ++i) spec += "(" + std::to_string(i) + "," + std::to_string(i + m) + ")";
+  const PermGroup g = PermGroup::parse(spec);
+  EXPECT_EQ(g.order(), asen::algebra::factorial(m) * asen::algebra::factorial(m) * 2);
+  EXPECT_TRUE(g.chain().is_proven());
+  EXPECT_EQ(g.order_proof(), ChainProof::upper_bound);
+  // A_100 from two cycles: even generators, order n!/2.
+  std::string cycle = "(";
+  for (int i = 2; i <= 100; ++i) cycle += std::to_string(i) + (i < 100 ? "," : ")");
+  const PermGroup a = PermGroup::parse("(1,2,3)," + cycle);
+  EXPECT_EQ(a.order(), asen::algebra::factorial(100) / 2);
+  EXPECT_TRUE(a.chain().is_proven());
+}

@@ -46,7 +46,7 @@ struct OrbitalInfo {
 };
 
 enum class OrbitalMethod {
-  automatic,         ///< the stabilizer-chain method
+  automatic,         ///< union-find for tiny inputs (r n² <= 2e5), else the stabilizer-chain method
   stabilizer_chain,  ///< see the file comment
   union_find,        ///< union-find over the n² pairs (dense only)
 };

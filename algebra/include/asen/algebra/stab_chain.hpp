@@ -41,9 +41,10 @@ enum class ChainProof {
   known_order,    ///< the order reached an order known in advance
   deterministic,  ///< Sims' test: every Schreier generator sifts
   monte_carlo,    ///< `consecutive_sifts` random elements sifted (error <= 2^-k)
+  upper_bound,    ///< the order reached a proven upper bound of the group order
 };
 
-/// "known-order", "deterministic" or "monte-carlo".
+/// "known-order", "deterministic", "monte-carlo" or "upper-bound".
 const char* to_string(ChainProof proof);
 
 enum class ChainVerification {
@@ -102,6 +103,11 @@ class StabChain {
   [[nodiscard]] ChainProof proof() const { return proof_; }
   /// True when completeness is proven (known order or Sims' test).
   [[nodiscard]] bool is_proven() const { return proof_ != ChainProof::monte_carlo; }
+
+  /// Marks the chain proven if its order equals `bound`, an upper bound of
+  /// the group order established elsewhere (its order is always a lower
+  /// bound, so equality proves completeness). Returns whether it did.
+  bool prove_by_upper_bound(const BigInt& bound);
 
   /// Membership. \throws InputError if p has another degree.
   [[nodiscard]] bool contains(const Permutation& p) const;
