@@ -3,7 +3,8 @@
 Generator lists are GAP cycle strings (1-based); the same strings go to asen
 (PermGroup::parse), to GAP (as permutation literals) and, parsed into image
 lists, to SymPy. Also: running the C++ executables and GAP, and printing
-tables. Used by run_orbitals_bench.py and run_order_bench.py.
+tables. Used by run_orbitals_bench.py, run_order_bench.py and
+run_certify_bench.py.
 """
 
 import json
@@ -91,6 +92,18 @@ def wreath_paper(n):
             "rank": 3, "order": 2 * math.factorial(m) ** 2}
 
 
+def wreath_three(n):
+    """S_{n/2} wr S_2 from (1,2), the m-cycle (1,2,...,m) on the first half
+    (m = n/2) and the half swap."""
+    if n % 2:
+        raise ValueError("the wreath product needs an even degree")
+    m = n // 2
+    return {"label": "wreath-3gen", "n": n,
+            "gens": ["(1,2)", "(" + ",".join(map(str, range(1, m + 1))) + ")",
+                     "".join("(%d,%d)" % (i, i + m) for i in range(1, m + 1))],
+            "rank": 3, "order": 2 * math.factorial(m) ** 2}
+
+
 def symmetric_two(n):
     """S(n) from (1,2) and (1,2,...,n)."""
     return {"label": "S(n)-2gen", "n": n,
@@ -103,6 +116,14 @@ def alternating_two(n):
     long_cycle = list(range(1, n + 1)) if n % 2 else list(range(2, n + 1))
     return {"label": "A(n)-2gen", "n": n,
             "gens": ["(1,2,3)", "(" + ",".join(map(str, long_cycle)) + ")"],
+            "rank": 2, "order": math.factorial(n) // 2}
+
+
+def alternating_3cycles(n):
+    """A(n) from the 3-cycles (1,2,k), k = 3..n: n-2 generators (a long list
+    in the spirit of the paper's)."""
+    return {"label": "A(n)-3cycles", "n": n,
+            "gens": ["(1,2,%d)" % k for k in range(3, n + 1)],
             "rank": 2, "order": math.factorial(n) // 2}
 
 
@@ -139,8 +160,9 @@ def json_lines(text):
     return out
 
 
-def run_cpp(executable, case_lines, extra_args=()):
-    """Runs a C++ bench on a cases file; its progress goes to our stderr."""
+def run_cpp(executable, case_lines, extra_args=(), ok_status=(0,)):
+    """Runs a C++ bench on a cases file; its progress goes to our stderr.
+    Exit statuses other than `ok_status` stop the driver."""
     with tempfile.NamedTemporaryFile("w", suffix=".tsv", delete=False) as f:
         f.write("\n".join(case_lines) + "\n")
         path = f.name
@@ -149,7 +171,7 @@ def run_cpp(executable, case_lines, extra_args=()):
                               stderr=None, text=True)
     finally:
         os.unlink(path)
-    if proc.returncode != 0:
+    if proc.returncode not in ok_status:
         sys.exit("%s failed with exit status %d" % (executable, proc.returncode))
     return json_lines(proc.stdout)
 
