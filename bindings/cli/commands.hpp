@@ -68,12 +68,10 @@ struct ExactOrder {
   std::string proof;
 };
 
-/// The exact order of `group`. Native: the order known at construction when
-/// there is one (named groups, products of them, GAP's Size for gap: specs),
-/// else the stabilizer chain's order and proof. Departs from always asking
-/// chain().proof(): for S(n) and A(n) with large n the native chain costs
-/// minutes (S(1000): ~50 s) while the order is known by construction, and the
-/// chain's proof would be "known-order" anyway.
+/// The exact order of `group`. Native: PermGroup::order() and order_proof()
+/// (a trusted known order — named groups, products of them, GAP's Size for
+/// gap: specs — without building a chain; else the stabilizer chain's order
+/// and proof). GAP: GAP's Size, proof "gap".
 ExactOrder exact_order(const algebra::PermGroup& group, algebra::Backend backend);
 
 /// Registers `group` on `app`, writing into `options` (which must outlive the parse).

@@ -6,7 +6,7 @@
 #include "output.hpp"
 
 #include <asen/algebra/perm_group.hpp>
-#include <asen/algebra/stab_chain.hpp>
+#include <asen/algebra/stab_chain.hpp>  // to_string(ChainProof)
 #include <asen/error.hpp>
 
 #include <ostream>
@@ -62,18 +62,16 @@ void print_group_text(std::ostream& out, const std::string& spec, const Json& in
 
 ExactOrder exact_order(const PermGroup& group, Backend backend) {
   if (backend == Backend::gap) return {group.order(Backend::gap), "gap"};
-  if (auto known = group.known_order())
-    return {std::move(*known), algebra::to_string(algebra::ChainProof::known_order)};
-  const algebra::StabChain& chain = group.chain();
-  return {chain.order(), algebra::to_string(chain.proof())};
+  return {group.order(), algebra::to_string(group.order_proof())};
 }
 
 CLI::App* add_group_command(CLI::App& app, GroupOptions& options) {
   CLI::App* cmd = app.add_subcommand("group", "Order, orbits, transitivity and primitivity of a group");
-  auto* spec = cmd->add_option("SPEC", options.spec,
-                               "group spec: cycles \"(1,2,3),(1,2)\", image lists \"[[1,0,2]]\", S(n), A(n), "
-                               "C(n), D(n), trivial(n), mirror(n), X*Y, wreath(X,Y), gap:<expr>")
-                   ->type_name("");
+  auto* spec =
+      cmd->add_option("SPEC", options.spec,
+                      "group spec: cycles \"(1,2,3),(1,2)\", image lists \"[[1,0,2]]\", S(n), A(n), "
+                      "C(n), D(n), trivial(n), mirror(n), X*Y, wreath(X,Y), gap:<expr>, graph:<file>")
+          ->type_name("");
   auto* degree = cmd->add_option("--degree", options.degree, "act on N points (at least the spec's degree)")
                      ->type_name("N")
                      ->check(digits_only())
