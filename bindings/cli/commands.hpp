@@ -4,8 +4,13 @@
 // and a function that runs it (calls the library, prints, returns an exit
 // status). main.cpp owns the parsing and maps exceptions to exit statuses.
 
+#include "output.hpp"
+
 #include <asen/algebra/orbitals.hpp>
 #include <asen/algebra/perm_group.hpp>
+#include <asen/graph/automorphisms.hpp>
+#include <asen/graph/base_graph.hpp>
+#include <asen/graph/certificate.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -61,6 +66,27 @@ struct ReportOptions {
   bool json = false;
 };
 
+/// `asen certify`: the certified 2-closure (graph::certify).
+struct CertifyOptions {
+  std::optional<std::string> spec;  ///< absent with --batch
+  std::optional<std::size_t> degree;
+  bool json = false;
+  bool cross_check = false;
+  graph::AutomorphismBackend backend = graph::AutomorphismBackend::automatic;
+  bool no_hash = false;
+  std::size_t max_witnesses = 3;
+  std::optional<std::size_t> memory_limit_mb;
+  std::string batch_file;
+};
+
+/// `asen automorphisms`: the automorphism group of a user's graph file.
+struct AutomorphismsOptions {
+  std::string graph_file;
+  bool json = false;
+  graph::AutomorphismBackend backend = graph::AutomorphismBackend::automatic;
+};
+
+
 /// An exact group order and how it was established: "known-order",
 /// "deterministic" or "monte-carlo" (see StabChain), or "gap".
 struct ExactOrder {
@@ -70,8 +96,8 @@ struct ExactOrder {
 
 /// The exact order of `group`. Native: PermGroup::order() and order_proof()
 /// (a trusted known order — named groups, products of them, GAP's Size for
-/// gap: specs — without building a chain; else the stabilizer chain's order
-/// and proof). GAP: GAP's Size, proof "gap".
+/// gap: specs, nauty's for graph: specs — without building a chain; else the
+/// stabilizer chain's order and proof). GAP: GAP's Size, proof "gap".
 ExactOrder exact_order(const algebra::PermGroup& group, algebra::Backend backend);
 
 /// Registers `group` on `app`, writing into `options` (which must outlive the parse).
@@ -84,5 +110,30 @@ int run_orbitals(const OrbitalsOptions& options, std::ostream& out);
 
 CLI::App* add_report_command(CLI::App& app, ReportOptions& options);
 int run_report(const ReportOptions& options, std::ostream& out);
+
+CLI::App* add_certify_command(CLI::App& app, CertifyOptions& options);
+int run_certify(const CertifyOptions& options, std::ostream& out);
+
+CLI::App* add_automorphisms_command(CLI::App& app, AutomorphismsOptions& options);
+int run_automorphisms(const AutomorphismsOptions& options, std::ostream& out);
+
+/// Reads a user's graph file (graph::BaseGraph::read), refusing a directory.
+/// \throws InputError naming the file (and the line of a parse error).
+graph::BaseGraph read_graph_file(const std::string& path);
+
+/// Makes "graph:FILE" a group spec everywhere (graph::register_graph_specs,
+/// with a directory refused as in read_graph_file). Call once at start-up.
+void register_graph_specs();
+
+/// MiB to bytes, saturating.
+std::size_t mib_to_bytes(std::size_t mib);
+
+/// A `--backend auto|nauty|traces` option (for certify and automorphisms).
+CLI::Option* add_automorphism_backend_option(CLI::App& cmd, graph::AutomorphismBackend& backend);
+
+/// The certify fields of `cert` as a JSON object, in the documented order
+/// (see `asen certify --help`). `with_timings`: end with "timings_ms"
+/// (per stage); otherwise with "total_ms" only (for the report).
+Json certificate_json(const graph::Certificate& cert, bool with_timings);
 
 }  // namespace asen::cli

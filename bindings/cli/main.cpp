@@ -34,7 +34,7 @@ int report_error(const std::string& message, int status) {
 
 int run(int argc, char** argv) {
   CLI::App app{
-      "asen: orbitals of permutation groups, exact orders and colour matrices.\n"
+      "asen: orbitals of permutation groups, exact orders, colour matrices and certified 2-closures.\n"
       "Points are 0-based in JSON and image lists; cycle notation is 1-based, as in GAP.",
       "asen"};
   app.set_version_flag("--version", std::string("asen ") + ASEN_VERSION);
@@ -49,8 +49,12 @@ int run(int argc, char** argv) {
   GroupOptions group_options;
   OrbitalsOptions orbitals_options;
   ReportOptions report_options;
+  CertifyOptions certify_options;
+  AutomorphismsOptions automorphisms_options;
   CLI::App* group = add_group_command(app, group_options);
   CLI::App* orbitals = add_orbitals_command(app, orbitals_options);
+  CLI::App* certify = add_certify_command(app, certify_options);
+  CLI::App* automorphisms = add_automorphisms_command(app, automorphisms_options);
   CLI::App* report = add_report_command(app, report_options);
 
   try {
@@ -67,6 +71,8 @@ int run(int argc, char** argv) {
   }
   if (*group) return run_group(group_options, std::cout);
   if (*orbitals) return run_orbitals(orbitals_options, std::cout);
+  if (*certify) return run_certify(certify_options, std::cout);
+  if (*automorphisms) return run_automorphisms(automorphisms_options, std::cout);
   if (*report) return run_report(report_options, std::cout);
   throw Error("internal error: no subcommand ran");
 }
@@ -83,6 +89,8 @@ int main(int argc, char** argv) {
   std::signal(SIGXFSZ, SIG_IGN);
   std::ios::sync_with_stdio(false);
   try {
+    // "graph:FILE" is a group spec everywhere (group, orbitals, certify, batch).
+    asen::cli::register_graph_specs();
     const int status = asen::cli::run(argc, argv);
     std::cout.flush();
     if (!std::cout) return report_error("writing to standard output failed", kExitFailure);

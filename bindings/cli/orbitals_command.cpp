@@ -23,13 +23,6 @@ using algebra::OrbitalMethod;
 using algebra::Orbitals;
 using algebra::PermGroup;
 
-std::size_t mib_to_bytes(std::size_t mib) {
-  constexpr unsigned kShift = 20;
-  if (mib > (std::numeric_limits<std::size_t>::max() >> kShift))
-    return std::numeric_limits<std::size_t>::max();
-  return mib << kShift;
-}
-
 // The orbitals of `group` as the documented JSON object; with `with_colors`
 // the reply carries the matrix and a "colors" placeholder (see JsonReply).
 JsonReply orbitals_reply(const PermGroup& group, const OrbitalsOptions& options, bool with_colors) {
@@ -96,6 +89,13 @@ void print_orbitals_text(std::ostream& out, const std::string& spec, const JsonR
 }
 
 }  // namespace
+
+std::size_t mib_to_bytes(std::size_t mib) {
+  constexpr unsigned kShift = 20;
+  if (mib > (std::numeric_limits<std::size_t>::max() >> kShift))
+    return std::numeric_limits<std::size_t>::max();
+  return mib << kShift;
+}
 
 CLI::App* add_orbitals_command(CLI::App& app, OrbitalsOptions& options) {
   CLI::App* cmd = app.add_subcommand("orbitals", "Orbits of a group on ordered pairs, and its colour matrix");

@@ -24,7 +24,7 @@ BAD_SPECS = [
 ]
 
 
-@pytest.mark.parametrize("command", ["group", "orbitals"])
+@pytest.mark.parametrize("command", ["group", "orbitals", "certify"])
 @pytest.mark.parametrize("spec, fragment", BAD_SPECS)
 def test_malformed_spec_is_an_input_error(command, spec, fragment):
     assert_input_error(run(command, spec), fragment)
@@ -61,12 +61,16 @@ def test_gap_syntax_error_is_one_line():
     (["report", "extra"], "extra"),
     (["--gap-memory-mb", "0", "report"], "--gap-memory-mb"),
     (["group", "S(5)", "S(6)"], "S(6)"),
+    (["certify", "S(5)", "--max-witnesses", "many"], "--max-witnesses"),
+    (["certify", "S(5)", "--degree", "3"], "smaller"),
+    (["automorphisms", "x.txt", "--backend", "sage"], "sage"),
 ])
 def test_bad_arguments_are_input_errors(args, fragment):
     assert_input_error(run(*args), fragment)
 
 
-@pytest.mark.parametrize("args", [["--help"], ["group", "--help"], ["orbitals", "--help"], ["report", "--help"]])
+@pytest.mark.parametrize("args", [["--help"], ["group", "--help"], ["orbitals", "--help"], ["report", "--help"],
+                                  ["certify", "--help"], ["automorphisms", "--help"]])
 def test_help_succeeds(args):
     assert "Usage" in run_ok(*args)
 
