@@ -11,6 +11,7 @@
 #include <asen/graph/automorphisms.hpp>
 #include <asen/graph/base_graph.hpp>
 #include <asen/graph/certificate.hpp>
+#include <asen/graph/colored_digraph.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -86,6 +87,15 @@ struct AutomorphismsOptions {
   graph::AutomorphismBackend backend = graph::AutomorphismBackend::automatic;
 };
 
+/// `asen breaking-input`: the breaking input of a group, written to a file.
+struct BreakingInputOptions {
+  std::string spec;
+  std::optional<std::size_t> degree;
+  std::string base_file;  ///< empty: no base graph
+  graph::BreakingMode mode = graph::BreakingMode::dense;
+  std::string out_file;
+  std::optional<std::size_t> memory_limit_mb;
+};
 
 /// An exact group order and how it was established: "known-order",
 /// "deterministic" or "monte-carlo" (see StabChain), or "gap".
@@ -116,6 +126,9 @@ int run_certify(const CertifyOptions& options, std::ostream& out);
 
 CLI::App* add_automorphisms_command(CLI::App& app, AutomorphismsOptions& options);
 int run_automorphisms(const AutomorphismsOptions& options, std::ostream& out);
+
+CLI::App* add_breaking_input_command(CLI::App& app, BreakingInputOptions& options);
+int run_breaking_input(const BreakingInputOptions& options, std::ostream& out);
 
 /// Reads a user's graph file (graph::BaseGraph::read), refusing a directory.
 /// \throws InputError naming the file (and the line of a parse error).

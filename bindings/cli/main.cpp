@@ -34,7 +34,8 @@ int report_error(const std::string& message, int status) {
 
 int run(int argc, char** argv) {
   CLI::App app{
-      "asen: orbitals of permutation groups, exact orders, colour matrices and certified 2-closures.\n"
+      "asen: orbitals of permutation groups, exact orders, colour matrices, certified 2-closures and "
+      "breaking inputs.\n"
       "Points are 0-based in JSON and image lists; cycle notation is 1-based, as in GAP.",
       "asen"};
   app.set_version_flag("--version", std::string("asen ") + ASEN_VERSION);
@@ -51,10 +52,12 @@ int run(int argc, char** argv) {
   ReportOptions report_options;
   CertifyOptions certify_options;
   AutomorphismsOptions automorphisms_options;
+  BreakingInputOptions breaking_input_options;
   CLI::App* group = add_group_command(app, group_options);
   CLI::App* orbitals = add_orbitals_command(app, orbitals_options);
   CLI::App* certify = add_certify_command(app, certify_options);
   CLI::App* automorphisms = add_automorphisms_command(app, automorphisms_options);
+  CLI::App* breaking_input = add_breaking_input_command(app, breaking_input_options);
   CLI::App* report = add_report_command(app, report_options);
 
   try {
@@ -73,6 +76,7 @@ int run(int argc, char** argv) {
   if (*orbitals) return run_orbitals(orbitals_options, std::cout);
   if (*certify) return run_certify(certify_options, std::cout);
   if (*automorphisms) return run_automorphisms(automorphisms_options, std::cout);
+  if (*breaking_input) return run_breaking_input(breaking_input_options, std::cout);
   if (*report) return run_report(report_options, std::cout);
   throw Error("internal error: no subcommand ran");
 }

@@ -25,22 +25,46 @@ MatrixFormat matrix_format_for(const std::string& path) {
                    "', expected .npy, .csv or .json");
 }
 
-void write_npy(std::ostream& out, const algebra::Orbitals& orbitals) {
-  const std::size_t n = orbitals.degree();
-  // Format 1.0: magic, version, little-endian uint16 header length, then a
-  // Python dict literal padded with spaces and ended by '\n' so that the
-  // data starts at a multiple of 64 bytes.
-  std::string header = "{'descr': '<i4', 'fortran_order': False, 'shape': (" + std::to_string(n) + ", " +
-                       std::to_string(n) + "), }";
-  constexpr std::size_t kPreamble = 10;  // magic (6) + version (2) + length (2)
-  const std::size_t total = (kPreamble + header.size() + 1 + 63) / 64 * 64;
-  header.append(total - kPreamble - header.size() - 1, ' ');
+namespace {
+
+constexpr std::size_t kNpyPreamble = 10;  // magic (6) + version (2) + header length (2)
+
+// The header's dict literal: shape in Python tuple syntax, (), (n,), (a, b).
+std::string npy_dict(const std::string& descr, const std::vector<std::size_t>& shape) {
+  std::string text = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (";
+  for (std::size_t k = 0; k < shape.size(); ++k) {
+    if (k != 0) text += ", ";
+    text += std::to_string(shape[k]);
+  }
+  if (shape.size() == 1) text += ',';
+  return text + "), }";
+}
+
+std::size_t npy_header_size(const std::string& descr, const std::vector<std::size_t>& shape) {
+  // The dict, padded with spaces and ended by '\n' so that the data starts
+  // at a multiple of 64 bytes (a few hundred bytes at most for our arrays,
+  // far below the 64 KiB that format 1.0 allows).
+  return (kNpyPreamble + npy_dict(descr, shape).size() + 1 + 63) / 64 * 64;
+}
+
+}  // namespace
+
+void write_npy_header(std::ostream& out, const std::string& descr, const std::vector<std::size_t>& shape) {
+  // Format 1.0: magic, version, little-endian uint16 header length, then
+  // the padded dict literal.
+  std::string header = npy_dict(descr, shape);
+  header.append(npy_header_size(descr, shape) - kNpyPreamble - header.size() - 1, ' ');
   header += '\n';
   const auto length = static_cast<std::uint16_t>(header.size());
   out.write("\x93NUMPY\x01\x00", 8);
   out.put(static_cast<char>(length & 0xFFU));
   out.put(static_cast<char>(length >> 8U));
   out << header;
+}
+
+void write_npy(std::ostream& out, const algebra::Orbitals& orbitals) {
+  const std::size_t n = orbitals.degree();
+  write_npy_header(out, "<i4", {n, n});
 
   // The data, little-endian whatever the host, a row at a time.
   const auto& colors = orbitals.colors();

@@ -11,6 +11,7 @@
 
 #include <iosfwd>
 #include <string>
+#include <vector>
 
 namespace asen::cli {
 
@@ -19,6 +20,11 @@ enum class MatrixFormat { npy, csv, json };
 /// The format for `path`'s extension (case-insensitive).
 /// \throws InputError for any other extension, listing the known ones.
 MatrixFormat matrix_format_for(const std::string& path);
+
+/// Writes the header of a version 1.0 .npy file for a C-order array of
+/// numpy type `descr` ("<i4", "<i8", "|b1") and `shape` ({} for a scalar);
+/// the data (little-endian) must follow.
+void write_npy_header(std::ostream& out, const std::string& descr, const std::vector<std::size_t>& shape);
 
 /// Writes the colour matrix as a version 1.0 .npy file.
 void write_npy(std::ostream& out, const algebra::Orbitals& orbitals);

@@ -64,13 +64,16 @@ def test_gap_syntax_error_is_one_line():
     (["certify", "S(5)", "--max-witnesses", "many"], "--max-witnesses"),
     (["certify", "S(5)", "--degree", "3"], "smaller"),
     (["automorphisms", "x.txt", "--backend", "sage"], "sage"),
+    (["breaking-input", "S(5)", "--out", "x.npz", "--mode", "sideways"], "sideways"),
+    (["breaking-input", "--out", "x.npz"], "SPEC"),
 ])
 def test_bad_arguments_are_input_errors(args, fragment):
     assert_input_error(run(*args), fragment)
 
 
 @pytest.mark.parametrize("args", [["--help"], ["group", "--help"], ["orbitals", "--help"], ["report", "--help"],
-                                  ["certify", "--help"], ["automorphisms", "--help"]])
+                                  ["certify", "--help"], ["automorphisms", "--help"],
+                                  ["breaking-input", "--help"]])
 def test_help_succeeds(args):
     assert "Usage" in run_ok(*args)
 
