@@ -166,11 +166,8 @@ BreakingInputFormat breaking_input_format_for(const std::string& path) {
   if (ext == ".npz") return BreakingInputFormat::npz;
   if (ext == ".json") return BreakingInputFormat::json;
   if (ext == ".pt") {
-    try {
-      require_pt_output();
-    } catch (const InputError& e) {
-      throw InputError("cannot write '" + path + "': " + e.what());
-    }
+    const std::string reason = pt_unavailable_reason();
+    if (!reason.empty()) throw InputError("cannot write '" + path + "': " + reason + "; use .npz or .json");
     return BreakingInputFormat::pt;
   }
   throw InputError("cannot write '" + path + "': unknown extension '" + ext +

@@ -24,7 +24,8 @@ enum class BreakingInputFormat { npz, pt, json };
 
 /// The format for `path`'s extension (case-insensitive).
 /// \throws InputError for any other extension, listing the known ones, and
-/// for .pt when the CLI was built without LibTorch.
+/// for .pt when this build cannot write it (no LibTorch, or its plugin
+/// cannot be loaded).
 BreakingInputFormat breaking_input_format_for(const std::string& path);
 
 /// Extra bytes a format needs while writing, per edge (.pt copies the

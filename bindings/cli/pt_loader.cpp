@@ -71,13 +71,10 @@ void append(void* context, const char* data, std::size_t size) {
 
 }  // namespace
 
-void require_pt_output() {
-  if (plugin().write == nullptr)
-    throw InputError("cannot write .pt files: " + plugin().error + "; use .npz or .json");
-}
+std::string pt_unavailable_reason() { return plugin().write == nullptr ? plugin().error : std::string(); }
 
 void write_pt(std::ostream& out, const graph::BreakingInput& input) {
-  require_pt_output();
+  if (plugin().write == nullptr) throw InputError("cannot write a .pt file: " + plugin().error);
   const bool weak = input.mode == graph::BreakingMode::weak_sparse;
   const AsenPtArrays arrays{input.edge_index.data(),
                             input.edge_attr.data(),

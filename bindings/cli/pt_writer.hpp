@@ -10,18 +10,20 @@
 #include <asen/graph/breaking_input.hpp>
 
 #include <iosfwd>
+#include <string>
 
 namespace asen::cli {
 
-/// Loads the plugin (once; over a second, LibTorch's start-up).
-/// \throws InputError saying why .pt files cannot be written: the build has
-/// no LibTorch, or the plugin cannot be loaded (with the loader's message).
-void require_pt_output();
+/// Why .pt files cannot be written (the build has no LibTorch, or the
+/// plugin cannot be loaded: the loader's message), or "" if they can.
+/// Loads the plugin on the first call (over a second: LibTorch's start-up).
+std::string pt_unavailable_reason();
 
 /// Writes `input` as a torch.load-able dict {"edge_index": int64 [2, E],
 /// "edge_attr": int64 [E], "node_color": int64 [n], "num_colors": int64
 /// scalar, "color_in_base": bool [num_colors] (weak-sparse only)}.
-/// \throws InputError as require_pt_output(); asen::Error if LibTorch fails.
+/// \throws InputError if .pt files cannot be written (see
+/// pt_unavailable_reason()); asen::Error if LibTorch fails.
 void write_pt(std::ostream& out, const graph::BreakingInput& input);
 
 }  // namespace asen::cli

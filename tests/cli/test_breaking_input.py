@@ -3,13 +3,14 @@ node_color arrays in .npz, .pt and .json files (dense, sparse, weak-sparse)."""
 
 import json
 import os
+import shutil
 import subprocess
 import zipfile
 
 import numpy as np
 import pytest
 
-from conftest import assert_input_error, run, run_json, run_ok
+from conftest import TIMEOUT_S, asen_path, assert_input_error, run, run_json, run_ok
 
 ARRAYS = ["edge_index", "edge_attr", "node_color", "num_colors"]
 
@@ -97,6 +98,17 @@ print("ok")
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "ok\n"
+
+
+def test_pt_without_its_plugin_is_a_clear_input_error(tmp_path):
+    # A copy of the executable alone: the LibTorch plugin is not beside it.
+    (tmp_path / "bin").mkdir()
+    lonely = tmp_path / "bin" / "asen"
+    shutil.copy(asen_path(), lonely)
+    result = subprocess.run([str(lonely), "breaking-input", "S(4)", "--out", str(tmp_path / "s4.pt")],
+                            capture_output=True, text=True, timeout=TIMEOUT_S)
+    assert_input_error(result, "s4.pt", "use .npz or .json")
+    assert sorted(os.listdir(tmp_path)) == ["bin"]
 
 
 def test_sparse_mode_on_a_path_keeps_both_directions_of_each_edge_and_the_self_loops(tmp_path):
