@@ -99,7 +99,7 @@ CertifyRuns run_certify(const std::string& spec, bool hash, const bench::RepeatP
                         double single_above_ms) {
   CertifyRuns runs;
   CertifyOptions options;
-  options.canonical_hash = hash;
+  options.canonical_hash = hash ? asen::graph::HashPolicy::always : asen::graph::HashPolicy::never;
   runs.total = repeat_or_once(policy, single_above_ms, [&] {
     double ms = 0;
     {

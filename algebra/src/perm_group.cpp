@@ -97,6 +97,9 @@ void PermGroup::throw_if_bad_point(Point p) const {
 StabChainOptions PermGroup::chain_options() const {
   StabChainOptions options;
   options.known_order = known_order();
+  // Without a known order, a cheap upper bound (orbits, a block system,
+  // parity) guides the random phase and proves the chain when reached.
+  if (!options.known_order) options.upper_bound = detail::order_upper_bound(degree_, generators_);
   return options;
 }
 
@@ -107,14 +110,7 @@ const StabChain& PermGroup::chain() const {
     return empty;
   }
   std::call_once(cache_->once, [&] {
-    auto chain = std::make_unique<StabChain>(StabChain::build(degree_, generators_, chain_options()));
-    // A Monte Carlo chain whose order reaches a cheap upper bound (orbits,
-    // a block system, parity) is proven after all.
-    if (!chain->is_proven()) {
-      const std::optional<BigInt> bound = detail::order_upper_bound(degree_, generators_);
-      if (bound) chain->prove_by_upper_bound(*bound);
-    }
-    cache_->chain = std::move(chain);
+    cache_->chain = std::make_unique<StabChain>(StabChain::build(degree_, generators_, chain_options()));
   });
   return *cache_->chain;
 }

@@ -26,8 +26,10 @@ inline std::uint64_t uniform_below(std::mt19937_64& rng, std::uint64_t bound) {
 /// close to uniform after the warm-up.
 class ProductReplacement {
  public:
+  /// `warmup` 0: enough scrambling steps for the number of slots (a step
+  /// touches one slot, so many generators need proportionally more steps).
   ProductReplacement(std::size_t degree, const std::vector<Permutation>& generators,
-                     std::mt19937_64& rng, std::size_t warmup = 60)
+                     std::mt19937_64& rng, std::size_t warmup = 0)
       : n_(degree), rng_(rng) {
     std::vector<const Permutation*> gens;
     for (const auto& g : generators)
@@ -38,6 +40,7 @@ class ProductReplacement {
     acc_.resize(n_);
     for (std::size_t x = 0; x < n_; ++x) acc_[x] = static_cast<Point>(x);
     tmp_.resize(n_);
+    if (warmup == 0) warmup = std::max<std::size_t>(60, 16 * slots);
     for (std::size_t k = 0; k < warmup; ++k) step();
   }
 

@@ -61,7 +61,9 @@ class StabChain::Builder {
     const auto id = static_cast<std::uint32_t>(c_.strong_.size() - 1);
     for (std::size_t i = 0; i <= level; ++i) {
       c_.levels_[i].gens.push_back(id);
-      extend_orbit(c_.levels_[i], id);
+      // A basic orbit cannot outgrow the group orbit of its base point minus
+      // the earlier base points in it: a full orbit needs no extension.
+      if (c_.levels_[i].orbit.size() < capacity_[i]) extend_orbit(c_.levels_[i], id);
     }
   }
 
@@ -81,6 +83,11 @@ class StabChain::Builder {
     }
     lv.parent.push_back(kNone);
     lv.via.push_back(kNone);
+    // The largest possible basic orbit: the group orbit of the base point
+    // minus the earlier base points in it.
+    std::size_t earlier = 0;
+    for (const Level& other : c_.levels_) earlier += group_orbit_[other.base] == group_orbit_[base] ? 1 : 0;
+    capacity_.push_back(group_orbit_size_[group_orbit_[base]] - earlier);
     c_.levels_.push_back(std::move(lv));
   }
 
@@ -107,6 +114,21 @@ class StabChain::Builder {
   }
 
   void run(const std::vector<Permutation>& generators) {
+    // Orbits of the whole group on points (bounds on the basic orbits).
+    group_orbit_.resize(n_);
+    std::iota(group_orbit_.begin(), group_orbit_.end(), Point{0});
+    auto root = [&](Point x) {
+      while (group_orbit_[x] != x) x = group_orbit_[x] = group_orbit_[group_orbit_[x]];
+      return x;
+    };
+    for (const auto& g : generators)
+      for (std::size_t x = 0; x < n_; ++x) {
+        const Point a = root(static_cast<Point>(x));
+        const Point b = root(g[static_cast<Point>(x)]);
+        if (a != b) group_orbit_[std::max(a, b)] = std::min(a, b);
+      }
+    group_orbit_size_.assign(n_, 0);
+    for (std::size_t x = 0; x < n_; ++x) ++group_orbit_size_[group_orbit_[x] = root(static_cast<Point>(x))];
     for (Point b : opt_.base_prefix) new_level(b);
     std::vector<Permutation> gens;
     for (const auto& g : generators)
@@ -123,12 +145,12 @@ class StabChain::Builder {
     // Consecutive trivial sifts needed; with a known order we go on until it
     // is reached, but give up (the known order must be wrong) after many more.
     const unsigned target = std::max(1U, opt_.consecutive_sifts);
-    const unsigned give_up = opt_.known_order ? 40U * target + 400U : target;
+    const unsigned give_up = opt_.known_order ? 40U * target + 400U : opt_.upper_bound ? 4U * target : target;
     for (;;) {
       unsigned in_a_row = 0;
       while (in_a_row < give_up) {
-        if (known_order_reached()) break;
-        if (!opt_.known_order && in_a_row >= target) break;
+        if (known_order_reached() || upper_bound_reached()) break;
+        if (!opt_.known_order && !opt_.upper_bound && in_a_row >= target) break;
         if (sift_and_add(random.next()))
           in_a_row = 0;
         else
@@ -145,6 +167,10 @@ class StabChain::Builder {
       if (!added) break;
     }
     check_known_order_reached();
+    if (upper_bound_reached()) {
+      c_.proof_ = ChainProof::upper_bound;
+      return;
+    }
 
     const bool verify = opt_.verification == ChainVerification::always ||
                         (opt_.verification == ChainVerification::automatic &&
@@ -214,6 +240,8 @@ class StabChain::Builder {
     return c_.order() >= *opt_.known_order;
   }
 
+  bool upper_bound_reached() const { return opt_.upper_bound && c_.order() >= *opt_.upper_bound; }
+
   void check_known_order_reached() const {
     if (!opt_.known_order) return;
     const BigInt order = c_.order();
@@ -277,6 +305,9 @@ class StabChain::Builder {
   const StabChainOptions& opt_;
   std::size_t n_;
   std::size_t used_bytes_ = 0;
+  std::vector<Point> group_orbit_;             // point -> representative of its group orbit
+  std::vector<std::size_t> group_orbit_size_;  // representative -> orbit size
+  std::vector<std::size_t> capacity_;          // per level: the largest possible basic orbit
 };
 
 StabChain StabChain::build(std::size_t degree, const std::vector<Permutation>& generators,

@@ -70,7 +70,9 @@ graph::Certificate certify_group(const PermGroup& group, const CertifyOptions& o
   settings.backend = options.backend;
   settings.cross_check = options.cross_check;
   settings.max_witnesses = options.max_witnesses;
-  settings.canonical_hash = !options.no_hash;
+  settings.canonical_hash = options.no_hash ? graph::HashPolicy::never
+                            : options.hash  ? graph::HashPolicy::always
+                                            : graph::HashPolicy::automatic;
   if (options.memory_limit_mb) settings.orbitals.memory_limit_bytes = mib_to_bytes(*options.memory_limit_mb);
   check_memory(group.degree(), settings.orbitals.memory_limit_bytes);
   return graph::certify(group, settings);
@@ -202,7 +204,11 @@ CLI::App* add_certify_command(CLI::App& app, CertifyOptions& options) {
   cmd->add_flag("--cross-check", options.cross_check,
                 "also compare with GAP's TwoClosure (transitive groups only; starts GAP)");
   add_automorphism_backend_option(*cmd, options.backend);
-  cmd->add_flag("--no-hash", options.no_hash, "skip the canonical hash of the orbital colouring");
+  auto* no_hash = cmd->add_flag("--no-hash", options.no_hash, "skip the canonical hash of the orbital colouring");
+  cmd->add_flag("--hash", options.hash,
+                "compute the canonical hash at any degree (by default only up to degree 256: at n = 1000 it "
+                "takes longer than the certificate)")
+      ->excludes(no_hash);
   cmd->add_option("--max-witnesses", options.max_witnesses,
                   "the most witnesses in G^(2) \\ G to give when G is not 2-closed (default 3)")
       ->type_name("K")

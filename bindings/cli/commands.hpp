@@ -75,6 +75,7 @@ struct CertifyOptions {
   bool cross_check = false;
   graph::AutomorphismBackend backend = graph::AutomorphismBackend::automatic;
   bool no_hash = false;
+  bool hash = false;
   std::size_t max_witnesses = 3;
   std::optional<std::size_t> memory_limit_mb;
   std::string batch_file;

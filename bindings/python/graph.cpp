@@ -569,21 +569,23 @@ permutations 0-based image lists, canonical_hash and cross_check may be None.
   m.def(
       "certify",
       [](py::handle group, bool cross_check, const std::string& backend, std::int64_t max_witnesses,
-         bool canonical_hash, std::optional<std::int64_t> memory_limit_mb) {
+         std::optional<bool> canonical_hash, std::optional<std::int64_t> memory_limit_mb) {
         graph::CertifyOptions options;
         options.cross_check = cross_check;
         options.backend = backend_argument(backend);
         if (max_witnesses < 1)
           throw InputError("max_witnesses must be at least 1, got " + std::to_string(max_witnesses));
         options.max_witnesses = static_cast<std::size_t>(max_witnesses);
-        options.canonical_hash = canonical_hash;
+        options.canonical_hash = !canonical_hash ? graph::HashPolicy::automatic
+                                 : *canonical_hash ? graph::HashPolicy::always
+                                                   : graph::HashPolicy::never;
         options.orbitals = orbital_options(memory_limit_mb);
         const PermGroup g = group_argument(group);
         if (cross_check) return run_with_gap([&] { return graph::certify(g, options); });
         return run_without_gil([&] { return graph::certify(g, options); });
       },
       "group"_a, "cross_check"_a = false, "backend"_a = "auto", "max_witnesses"_a = 3,
-      "canonical_hash"_a = true, "memory_limit_mb"_a = py::none(), R"doc(
+      "canonical_hash"_a = py::none(), "memory_limit_mb"_a = py::none(), R"doc(
 Certifies the 2-closure of a group (transitive or not): exact |G| and
 |G^(2)|, the index, whether G is 2-closed, generators of G^(2) and witnesses
 in G^(2) \ G. The GIL is released meanwhile.
@@ -596,7 +598,9 @@ in G^(2) \ G. The GIL is released meanwhile.
 :param backend: the automorphism search: ``"auto"`` (Traces), ``"nauty"`` or
     ``"traces"``.
 :param max_witnesses: the most witnesses to return (at least 1).
-:param canonical_hash: compute the canonical hash of the orbital colouring.
+:param canonical_hash: compute the canonical hash of the orbital colouring:
+    None (default) for degrees up to 256 only (it costs more than the
+    certificate on large degrees), True always, False never.
 :param memory_limit_mb: the largest memory for the n x n colour matrix, in
     MiB; default 4096.
 :returns: a :class:`Certificate`.

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -106,13 +107,15 @@ std::vector<std::int32_t> BaseGraph::vertex_colors() const {
 }
 
 BaseGraph BaseGraph::read(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw InputError("cannot read the graph file '" + path + "': it is a directory");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError("cannot read the graph file '" + path + "': it does not exist or is not readable");
   std::ostringstream text;
   text << in.rdbuf();
   if (in.bad()) throw InputError("cannot read the graph file '" + path + "'");
-  const auto dot = path.rfind('.');
-  const std::string ext = dot == std::string::npos ? "" : path.substr(dot);
+  const std::string ext = std::filesystem::path(path).extension().string();
   if (ext == ".dot" || ext == ".gv") return parse_dot(text.str(), path);
   return parse_edge_list(text.str(), path);
 }

@@ -5,7 +5,8 @@
 
 namespace asen::graph {
 
-BreakingInput make_breaking_input(const algebra::Orbitals& orbitals, BreakingMode mode, const BaseGraph* base) {
+BreakingInput make_breaking_input(const algebra::Orbitals& orbitals, BreakingMode mode, const BaseGraph* base,
+                                  std::size_t memory_limit_bytes) {
   const std::size_t n = orbitals.degree();
   if (mode != BreakingMode::dense) {
     if (base == nullptr) throw InputError(std::string("the ") + to_string(mode) + " mode needs a base graph");
@@ -13,6 +14,12 @@ BreakingInput make_breaking_input(const algebra::Orbitals& orbitals, BreakingMod
       throw InputError("the base graph has " + std::to_string(base->num_vertices()) +
                        " vertices but the group has degree " + std::to_string(n));
   }
+  const long double edges = mode == BreakingMode::sparse ? static_cast<long double>(base->arcs().size() + n)
+                                                         : static_cast<long double>(n) * n;
+  if (edges * 32.0L > static_cast<long double>(memory_limit_bytes))
+    throw LimitError("the breaking input has " + std::to_string(static_cast<unsigned long long>(edges)) +
+                     " edges and needs about " + std::to_string(static_cast<unsigned long long>(edges * 32.0L / (1 << 20))) +
+                     " MiB, above the memory limit of " + std::to_string(memory_limit_bytes >> 20U) + " MiB");
   BreakingInput out;
   out.num_nodes = n;
   out.mode = mode;

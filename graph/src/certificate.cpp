@@ -74,6 +74,14 @@ Certificate certify(const PermGroup& group, const CertifyOptions& options) {
   const std::size_t n = group.degree();
   cert.degree = n;
 
+  // The colour matrix, the digraph's arcs and the search graph take about
+  // 48 bytes per ordered pair: refuse before allocating.
+  const long double estimate = static_cast<long double>(n) * n * 48.0L;
+  if (estimate > static_cast<long double>(options.orbitals.memory_limit_bytes))
+    throw LimitError("certifying a group of degree " + std::to_string(n) + " needs about " +
+                     std::to_string(static_cast<unsigned long long>(estimate / (1 << 20))) +
+                     " MiB, above the memory limit of " +
+                     std::to_string(options.orbitals.memory_limit_bytes >> 20U) + " MiB");
   algebra::OrbitalOptions orbital_options = options.orbitals;
   orbital_options.dense = true;
   const algebra::Orbitals orbitals = algebra::Orbitals::compute(group, orbital_options);
@@ -104,6 +112,13 @@ Certificate certify(const PermGroup& group, const CertifyOptions& options) {
   // G <= Aut(A²): every generator of G preserves the colouring; and every
   // closure generator does too (a check on the search).
   std::set<Permutation> distinct(group.generators().begin(), group.generators().end());
+  // Many generators on many points: check a small generating set instead
+  // (proven to generate the same group; if it preserves the colouring, so
+  // does every element, the given generators included).
+  if (static_cast<long double>(distinct.size()) * n * n > 5e7L && distinct.size() > 3) {
+    const PermGroup small = group.small_generating_set();
+    if (small.generators().size() < distinct.size()) distinct = std::set<Permutation>(small.generators().begin(), small.generators().end());
+  }
   for (const auto& g : distinct) cert.generators_preserve_coloring = cert.generators_preserve_coloring && preserves(orbitals, g);
   for (const auto& g : cert.closure_generators) cert.closure_preserves_coloring = cert.closure_preserves_coloring && preserves(orbitals, g);
   if (!cert.generators_preserve_coloring || !cert.closure_preserves_coloring)
@@ -175,7 +190,8 @@ Certificate certify(const PermGroup& group, const CertifyOptions& options) {
     cert.cross_check = check;
     clock.lap("cross_check");
   }
-  if (options.canonical_hash) {
+  if (options.canonical_hash == HashPolicy::always ||
+      (options.canonical_hash == HashPolicy::automatic && n <= options.hash_max_degree)) {
     cert.canonical_hash = canonical_hash(digraph);
     clock.lap("canonical_hash");
   }

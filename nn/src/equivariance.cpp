@@ -47,7 +47,7 @@ EquivarianceReport check_equivariance(AsenModel& model, const std::string& struc
   EquivarianceReport report;
   const graph::Certificate cert = graph::certify(group, [] {
     graph::CertifyOptions o;
-    o.canonical_hash = false;
+    o.canonical_hash = graph::HashPolicy::never;
     o.max_witnesses = 4;
     return o;
   }());

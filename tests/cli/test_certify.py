@@ -212,3 +212,10 @@ def test_graph_spec_of_a_cycle_is_the_dihedral_group(tmp_path):
 ])
 def test_bad_input_is_an_input_error(args, fragment):
     assert_input_error(run(*args), fragment)
+
+
+def test_hash_is_computed_up_to_degree_256_unless_asked():
+    assert run_json("certify", "C(300)")["canonical_hash"] is None
+    forced = run_json("certify", "C(300)", "--hash")["canonical_hash"]
+    assert isinstance(forced, str) and len(forced) == 32
+    assert len(run_json("certify", "C(30)")["canonical_hash"]) == 32

@@ -98,6 +98,7 @@ TEST(BaseGraphFiles, ReadsByExtensionAndReportsMissingFiles) {
   EXPECT_EQ(b.num_edges(), 3U);
   expect_input_error([] { (void)BaseGraph::read("/nonexistent/graph.txt"); },
                      "cannot read the graph file '/nonexistent/graph.txt'");
+  expect_input_error([] { (void)BaseGraph::read(::testing::TempDir()); }, "it is a directory");
   const std::string bad = write_temp("asen_bad.txt", "0 1\n\n\n0 1 2\n");
   expect_input_error([&] { (void)BaseGraph::read(bad); }, bad + ":4:");
 }

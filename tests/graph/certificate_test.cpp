@@ -219,14 +219,42 @@ TEST(Certify, TimingsAndHashAreReported) {
   EXPECT_NE(std::find(stages.begin(), stages.end(), "automorphisms"), stages.end());
   EXPECT_EQ(c.canonical_hash.size(), 32U);
   CertifyOptions options;
-  options.canonical_hash = false;
+  options.canonical_hash = asen::graph::HashPolicy::never;
   EXPECT_TRUE(asen::graph::certify(PermGroup::parse("D(10)"), options).canonical_hash.empty());
+  // automatic: only up to the degree limit
+  options.canonical_hash = asen::graph::HashPolicy::automatic;
+  options.hash_max_degree = 8;
+  EXPECT_TRUE(asen::graph::certify(PermGroup::parse("D(10)"), options).canonical_hash.empty());
+  options.canonical_hash = asen::graph::HashPolicy::always;
+  EXPECT_EQ(asen::graph::certify(PermGroup::parse("D(10)"), options).canonical_hash.size(), 32U);
 }
 
 TEST(Certify, MemoryGuardIsAnInputError) {
   CertifyOptions options;
   options.orbitals.memory_limit_bytes = 1 << 20;
   EXPECT_THROW((void)asen::graph::certify(PermGroup::parse("S(2000)"), options), asen::LimitError);
+  const Orbitals o = Orbitals::compute(PermGroup::parse("S(300)"));
+  EXPECT_THROW((void)asen::graph::make_breaking_input(o, asen::graph::BreakingMode::dense, nullptr, 1 << 20),
+               asen::LimitError);
+}
+
+TEST(Certify, ManyGeneratorsAreCheckedThroughAGeneratingSet) {
+  // The paper's dihedral list on 120 points: 122 generators.
+  const std::size_t n = 120;
+  std::vector<Permutation> gens{Permutation(n)};
+  std::vector<Point> reflection(n);
+  for (std::size_t x = 0; x < n; ++x) reflection[x] = static_cast<Point>(n - 1 - x);
+  gens.emplace_back(reflection);
+  for (std::size_t k = 1; k <= n; ++k) {
+    std::vector<Point> r(n);
+    for (std::size_t x = 0; x < n; ++x) r[x] = static_cast<Point>((x + k) % n);
+    gens.emplace_back(r);
+  }
+  const PermGroup g(n, gens);
+  const Certificate c = asen::graph::certify(g);
+  EXPECT_TRUE(c.two_closed);
+  EXPECT_EQ(c.closure_order, 2 * n);
+  EXPECT_TRUE(c.generators_preserve_coloring);
 }
 
 TEST(OrbitalGraphs, HigmansCriterionMatchesGapOnTransitiveGroups) {

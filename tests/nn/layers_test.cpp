@@ -151,3 +151,30 @@ TEST(BreakingInputTensors, ValidatesItsInput) {
   EXPECT_EQ(g.num_edges(), 16);
   EXPECT_EQ(g.num_colors(), 4);
 }
+
+TEST_F(GATv2Test, FusedDenseAttentionMatchesTheComposedOpsWithGradients) {
+  // The CPU float path is fused; double precision takes the composed torch ops.
+  const BreakingInput g = BreakingInput::for_group(asen::algebra::PermGroup::parse("D(7)"));
+  GATv2Conv conv(GATv2Options(6, 12).heads(3).edge_dim(5));
+  const torch::Tensor x = torch::randn({4, 7, 6}, torch::requires_grad());
+  const torch::Tensor table = torch::randn({g.num_colors(), 5}, torch::requires_grad());
+  const torch::Tensor y = conv->forward(x, g, table);
+  const torch::Tensor w = torch::randn_like(y);
+  (y * w).sum().backward();
+  const torch::Tensor gx = x.grad().clone();
+  const torch::Tensor gt = table.grad().clone();
+  std::vector<torch::Tensor> grads;
+  for (const auto& p : conv->parameters()) grads.push_back(p.grad().clone());
+  for (auto& p : conv->parameters()) p.mutable_grad() = torch::Tensor();
+  conv->to(torch::kDouble);
+  const torch::Tensor xd = x.detach().to(torch::kDouble).requires_grad_();
+  const torch::Tensor td = table.detach().to(torch::kDouble).requires_grad_();
+  const torch::Tensor yd = conv->forward(xd, g, td);
+  (yd * w.to(torch::kDouble)).sum().backward();
+  EXPECT_TRUE(torch::allclose(y.to(torch::kDouble), yd, 1e-4, 1e-5));
+  EXPECT_TRUE(torch::allclose(gx.to(torch::kDouble), xd.grad(), 1e-3, 1e-4));
+  EXPECT_TRUE(torch::allclose(gt.to(torch::kDouble), td.grad(), 1e-3, 1e-4));
+  const auto params = conv->parameters();
+  for (std::size_t k = 0; k < params.size(); ++k)
+    EXPECT_TRUE(torch::allclose(grads[k].to(torch::kDouble), params[k].grad(), 1e-3, 1e-4)) << k;
+}

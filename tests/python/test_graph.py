@@ -241,7 +241,7 @@ class TestCertify:
 
         def work():
             state["start"] = time.perf_counter()
-            asen.certify("D(300)")
+            asen.certify("D(300)", canonical_hash=True)
             state["end"] = time.perf_counter()
 
         worker = threading.Thread(target=work)
@@ -591,3 +591,10 @@ class TestErrors:
         ring = asen.Graph(2000, [(i, (i + 1) % 2000) for i in range(2000)])
         bi = asen.breaking_input("C(2000)", base=ring, mode="sparse", memory_limit_mb=1)
         assert bi.num_edges == 3 * 2000
+
+
+def test_canonical_hash_policy_in_certify():
+    assert asen.certify("C(300)").canonical_hash is None  # automatic: degrees up to 256
+    assert len(asen.certify("C(300)", canonical_hash=True).canonical_hash) == 32
+    assert len(asen.certify("C(20)").canonical_hash) == 32
+    assert asen.certify("C(20)", canonical_hash=False).canonical_hash is None

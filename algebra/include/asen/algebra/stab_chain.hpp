@@ -14,7 +14,8 @@
 ///     order reaches `known_order`;
 ///  3. every given generator is sifted again (a deterministic check that the
 ///     chain contains the group);
-///  4. completeness is then *proven* when the order equals a known order, or by
+///  4. completeness is then *proven* when the order equals a known order or a
+///     proven upper bound, or by
 ///     Sims' deterministic test (every Schreier generator of every level sifts)
 ///     when its estimated cost is within budget; otherwise the chain is
 ///     Monte Carlo: if it were incomplete, a uniformly random element would
@@ -60,6 +61,10 @@ struct StabChainOptions {
   /// The group order when known in advance (named groups, nauty); reaching it
   /// proves the chain complete. A wrong value raises asen::Error.
   std::optional<BigInt> known_order;
+  /// A proven upper bound of the group order: the random phase goes on (up
+  /// to 4x longer) while the order is below it, and reaching it proves the
+  /// chain complete (ChainProof::upper_bound). Not reaching it is no error.
+  std::optional<BigInt> upper_bound;
   /// Seed of the random phase; the same seed gives the same chain.
   std::uint64_t seed = 0x5eedULL;
   /// Random elements that must sift to the identity in a row.

@@ -34,9 +34,12 @@ struct BreakingInput {
 
 /// The breaking input: dense (all n² pairs), sparse (the base graph's arcs
 /// plus the n self-loops) or weak-sparse (all pairs, with color_in_base).
-/// \throws InputError if a sparse mode has no base graph or one of another size.
+/// \throws InputError if a sparse mode has no base graph or one of another
+/// size; LimitError if the arrays (about 32 bytes per edge) would exceed
+/// `memory_limit_bytes`.
 [[nodiscard]] BreakingInput make_breaking_input(const algebra::Orbitals& orbitals,
                                                 BreakingMode mode = BreakingMode::dense,
-                                                const BaseGraph* base = nullptr);
+                                                const BaseGraph* base = nullptr,
+                                                std::size_t memory_limit_bytes = std::size_t{4} << 30U);
 
 }  // namespace asen::graph

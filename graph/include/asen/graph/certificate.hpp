@@ -18,14 +18,22 @@
 
 namespace asen::graph {
 
+/// When to compute the canonical hash of the colouring (its canonical form
+/// costs more than the certificate itself on large degrees).
+enum class HashPolicy {
+  automatic,  ///< for degrees up to `hash_max_degree`
+  always,
+  never,
+};
+
 struct CertifyOptions {
   AutomorphismBackend backend = AutomorphismBackend::automatic;
   /// Also ask GAP for TwoClosure(G) (transitive G only) and compare.
   bool cross_check = false;
   /// The most witnesses to return when G is not 2-closed (at least one).
   std::size_t max_witnesses = 3;
-  /// Compute the canonical hash of the orbital colouring.
-  bool canonical_hash = true;
+  HashPolicy canonical_hash = HashPolicy::automatic;
+  std::size_t hash_max_degree = 256;
   algebra::OrbitalOptions orbitals;
 };
 
@@ -55,7 +63,9 @@ struct Certificate {
   /// Elements of G^(2) \ G (at least one when not 2-closed), each checked to
   /// preserve the colouring and not to lie in G.
   std::vector<algebra::Permutation> witnesses;
-  /// Every generator of G preserves the colouring (G <= Aut(A²)).
+  /// Every generator of G preserves the colouring (G <= Aut(A²)). Checked on
+  /// each given generator, or, when they are many and the degree large, on
+  /// a small generating set proven to generate the same group.
   bool generators_preserve_coloring = true;
   /// Every closure generator and witness preserves the colouring.
   bool closure_preserves_coloring = true;
@@ -68,7 +78,8 @@ struct Certificate {
 };
 
 /// Certifies the 2-closure of `group`. \throws LimitError if the colour
-/// matrix exceeds the memory limit; GapError from the cross-check.
+/// matrix and the search graph would exceed the memory limit (checked before
+/// allocating); GapError from the cross-check.
 [[nodiscard]] Certificate certify(const algebra::PermGroup& group, const CertifyOptions& options = {});
 
 /// True if `p` preserves the colouring: colour(p(i), p(j)) == colour(i, j) for all pairs.
