@@ -4,6 +4,7 @@
 // and a function that runs it (calls the library, prints, returns an exit
 // status). main.cpp owns the parsing and maps exceptions to exit statuses.
 
+#include "graph_specs.hpp"  // read_graph_file, register_graph_specs
 #include "output.hpp"
 
 #include <asen/algebra/orbitals.hpp>
@@ -16,6 +17,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -98,6 +100,62 @@ struct BreakingInputOptions {
   std::optional<std::size_t> memory_limit_mb;
 };
 
+/// `asen train`: ASEN on the synthetic tasks, on one task (--task), on
+/// several with one shared backbone (--tasks), or pretrained on some and
+/// finetuned on another (--pretrain, --finetune). Runs in the nn plugin.
+struct TrainOptions {
+  std::string task;       ///< --task T (single task)
+  std::string tasks;      ///< --tasks A,B,C (multi-task)
+  std::string pretrain;   ///< --pretrain A,B (transfer, with --finetune)
+  std::string finetune;   ///< --finetune C
+  std::string group;      ///< --group SPEC (single task); empty: the task's own
+  std::string groups;     ///< --groups A=SPEC,B=SPEC
+  std::size_t epochs = 15;
+  std::size_t samples = 1000;  ///< per task, split 70/15/15
+  std::size_t length = 10;
+  std::size_t batch = 64;
+  std::uint64_t seed = 0;
+  std::string out_dir;  ///< empty: runs/<tasks>[-<group>]-seed<S>
+  double lr_backbone = 0.01;
+  double lr_edges = 0.03;
+  double lr_tokens = 0.1;
+  std::size_t hidden = 128;
+  std::size_t layers = 4;
+  std::size_t heads = 8;
+  double dropout = 0.05;
+  double finetune_fraction = 0.15;
+  double finetune_lr_scale = 0.1;
+  std::string device = "auto";
+  std::size_t threads = 0;  ///< 0: LibTorch's default
+  bool no_progress = false;
+  bool json = false;
+  std::optional<std::size_t> gap_memory_mb;  ///< the global option, for the plugin's GAP
+};
+
+/// The seed of `asen eval`'s test data unless --seed is given: one that
+/// `asen train` does not use for data unless asked to with --seed.
+constexpr std::uint64_t kEvalDefaultSeed = 1000000007;
+
+/// `asen eval`: a saved model on newly generated data of its tasks.
+struct EvalOptions {
+  std::string model_file;
+  std::size_t samples = 1000;  ///< per structure
+  std::optional<std::uint64_t> seed;  ///< absent: kEvalDefaultSeed (or the next one)
+  std::size_t batch = 256;
+  bool json = false;
+  std::optional<std::size_t> gap_memory_mb;
+};
+
+/// `asen equivariance`: a saved model's symmetry, checked per structure.
+struct EquivarianceOptions {
+  std::string model_file;
+  std::string structure;  ///< empty: every structure
+  std::size_t random = 8;
+  std::uint64_t seed = 0;
+  bool json = false;
+  std::optional<std::size_t> gap_memory_mb;
+};
+
 /// An exact group order and how it was established: "known-order",
 /// "deterministic" or "monte-carlo" (see StabChain), or "gap".
 struct ExactOrder {
@@ -131,13 +189,14 @@ int run_automorphisms(const AutomorphismsOptions& options, std::ostream& out);
 CLI::App* add_breaking_input_command(CLI::App& app, BreakingInputOptions& options);
 int run_breaking_input(const BreakingInputOptions& options, std::ostream& out);
 
-/// Reads a user's graph file (graph::BaseGraph::read), refusing a directory.
-/// \throws InputError naming the file (and the line of a parse error).
-graph::BaseGraph read_graph_file(const std::string& path);
-
-/// Makes "graph:FILE" a group spec everywhere (graph::register_graph_specs,
-/// with a directory refused as in read_graph_file). Call once at start-up.
-void register_graph_specs();
+/// The nn commands (nn_commands.cpp): parsed here, run in the LibTorch
+/// plugin (nn_plugin.hpp). Without LibTorch they fail with exit status 1.
+CLI::App* add_train_command(CLI::App& app, TrainOptions& options);
+int run_train(const TrainOptions& options, std::ostream& out);
+CLI::App* add_eval_command(CLI::App& app, EvalOptions& options);
+int run_eval(const EvalOptions& options, std::ostream& out);
+CLI::App* add_equivariance_command(CLI::App& app, EquivarianceOptions& options);
+int run_equivariance(const EquivarianceOptions& options, std::ostream& out);
 
 /// MiB to bytes, saturating.
 std::size_t mib_to_bytes(std::size_t mib);

@@ -34,8 +34,8 @@ int report_error(const std::string& message, int status) {
 
 int run(int argc, char** argv) {
   CLI::App app{
-      "asen: orbitals of permutation groups, exact orders, colour matrices, certified 2-closures and "
-      "breaking inputs.\n"
+      "asen: orbitals of permutation groups, exact orders, colour matrices, certified 2-closures, "
+      "breaking inputs, and ASEN models trained, evaluated and checked for equivariance.\n"
       "Points are 0-based in JSON and image lists; cycle notation is 1-based, as in GAP.",
       "asen"};
   app.set_version_flag("--version", std::string("asen ") + ASEN_VERSION);
@@ -53,12 +53,18 @@ int run(int argc, char** argv) {
   CertifyOptions certify_options;
   AutomorphismsOptions automorphisms_options;
   BreakingInputOptions breaking_input_options;
+  TrainOptions train_options;
+  EvalOptions eval_options;
+  EquivarianceOptions equivariance_options;
   CLI::App* group = add_group_command(app, group_options);
   CLI::App* orbitals = add_orbitals_command(app, orbitals_options);
   CLI::App* certify = add_certify_command(app, certify_options);
   CLI::App* automorphisms = add_automorphisms_command(app, automorphisms_options);
   CLI::App* breaking_input = add_breaking_input_command(app, breaking_input_options);
   CLI::App* report = add_report_command(app, report_options);
+  CLI::App* train = add_train_command(app, train_options);
+  CLI::App* eval = add_eval_command(app, eval_options);
+  CLI::App* equivariance = add_equivariance_command(app, equivariance_options);
 
   try {
     app.parse(argc, argv);
@@ -78,6 +84,13 @@ int run(int argc, char** argv) {
   if (*automorphisms) return run_automorphisms(automorphisms_options, std::cout);
   if (*breaking_input) return run_breaking_input(breaking_input_options, std::cout);
   if (*report) return run_report(report_options, std::cout);
+  // The nn commands run in their plugin, which has its own GAP settings.
+  train_options.gap_memory_mb = global.gap_memory_mb;
+  eval_options.gap_memory_mb = global.gap_memory_mb;
+  equivariance_options.gap_memory_mb = global.gap_memory_mb;
+  if (*train) return run_train(train_options, std::cout);
+  if (*eval) return run_eval(eval_options, std::cout);
+  if (*equivariance) return run_equivariance(equivariance_options, std::cout);
   throw Error("internal error: no subcommand ran");
 }
 

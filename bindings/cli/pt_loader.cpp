@@ -1,29 +1,23 @@
 // Loads the .pt writer plugin (see pt_plugin.hpp) on first use and calls it.
-// The plugin is looked for next to the executable (the build tree) and in
-// the install's plugin directory relative to it.
+// Where the plugin is looked for: see plugins.hpp.
 
+#include "plugins.hpp"
 #include "pt_plugin.hpp"
 #include "pt_writer.hpp"
 
 #include <asen/error.hpp>
 
 #include <array>
-#include <filesystem>
 #include <mutex>
 #include <ostream>
 #include <string>
-#include <vector>
-
-#include <dlfcn.h>
 
 namespace asen::cli {
 namespace {
 
-// Set by CMake: whether the plugin was built, its file name, and the
-// install's plugin directory relative to the executable's.
+// Set by CMake: whether the plugin was built, and its file name.
 constexpr bool kPluginBuilt = ASEN_PT_PLUGIN_BUILT;
 constexpr const char* kPluginFile = ASEN_PT_PLUGIN_FILE;
-constexpr const char* kPluginInstallDir = ASEN_PT_PLUGIN_INSTALL_DIR;
 constexpr std::size_t kErrorSize = 1024;
 
 struct Plugin {
@@ -31,37 +25,13 @@ struct Plugin {
   std::string error;  ///< why it could not be loaded
 };
 
-Plugin load_plugin() {
-  if (!kPluginBuilt)
-    return {nullptr, ".pt output needs LibTorch, and this asen was built without it (ASEN_BUILD_NN=OFF)"};
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) return {nullptr, "cannot find the asen executable to locate " + std::string(kPluginFile)};
-  const std::vector<fs::path> candidates = {exe.parent_path() / kPluginFile,
-                                            exe.parent_path() / kPluginInstallDir / kPluginFile};
-  std::string tried;
-  for (const auto& path : candidates) {
-    if (!fs::exists(path, ec)) {
-      tried += (tried.empty() ? "" : ", ") + path.lexically_normal().string();
-      continue;
-    }
-    // Never closed: LibTorch stays loaded until the process ends.
-    void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (handle == nullptr) return {nullptr, "cannot load " + path.string() + ": " + ::dlerror()};
-    void* symbol = ::dlsym(handle, kAsenPtWriteSymbol);
-    if (symbol == nullptr)
-      return {nullptr, path.string() + " does not export " + std::string(kAsenPtWriteSymbol)};
-    return {reinterpret_cast<AsenPtWriteFunction>(symbol), {}};
-  }
-  return {nullptr,
-          "the LibTorch plugin " + std::string(kPluginFile) + " is missing (looked for " + tried + ")"};
-}
-
 const Plugin& plugin() {
   static std::once_flag once;
   static Plugin loaded;
-  std::call_once(once, [] { loaded = load_plugin(); });
+  std::call_once(once, [] {
+    const PluginSymbol found = find_plugin_symbol(kPluginBuilt, kPluginFile, kAsenPtWriteSymbol, ".pt output");
+    loaded = {reinterpret_cast<AsenPtWriteFunction>(found.address), found.error};
+  });
   return loaded;
 }
 

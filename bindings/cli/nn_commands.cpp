@@ -1,0 +1,528 @@
+// `asen train`, `asen eval` and `asen equivariance`: the nn layer's face.
+//
+// The arguments are parsed and checked here, in the executable, which has no
+// LibTorch; the work runs in the nn plugin (nn_plugin.hpp), loaded with
+// dlopen only by these commands. The executable passes the options as one
+// JSON object and prints the plugin's JSON answer as JSON or as text.
+//
+// Options passed to the plugin (every key present):
+//   train         {"mode": "single"|"multi"|"transfer", "tasks": [names]
+//                 (transfer: the pretraining tasks), "finetune": name|null,
+//                 "groups": {task: spec} (only those given), "epochs",
+//                 "samples", "length", "batch", "seed", "out", "lr_backbone",
+//                 "lr_edges", "lr_tokens", "hidden", "layers", "heads",
+//                 "dropout", "finetune_fraction", "finetune_lr_scale",
+//                 "device", "threads", "progress", "gap_memory_mb"|null}
+//   eval          {"model", "samples", "seed", "seed_given", "batch", "gap_memory_mb"}
+//   equivariance  {"model", "structure" ("" for all), "random", "seed", "gap_memory_mb"}
+// Answers:
+//   train         {"out", "tasks": {task: {"group", "loss", "node_accuracy",
+//                 "exact_match"}}, "epochs", "resumed_from", "seconds"};
+//                 transfer: {"out", "pretrain": {...}, "finetune": {...},
+//                 "scratch": {...}, "seconds"}, each phase as a single run
+//   eval          {"model", "samples", "seed", "structures": {name: {"group",
+//                 "loss", "node_accuracy", "exact_match"}}}
+//   equivariance  {"structures": [{"structure", "group", "inside_max_error",
+//                 "closure_max_error", "outside_max_error", "group_order",
+//                 "closure_order", "inside_checks", "outside_checks"}]}
+
+#include "commands.hpp"
+#include "nn_plugin.hpp"
+#include "output.hpp"
+#include "plugins.hpp"
+
+#include <asen/error.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstdio>
+#include <limits>
+#include <mutex>
+#include <ostream>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace asen::cli {
+namespace {
+
+// Set by CMake: whether the plugin was built, and its file name.
+constexpr bool kNnPluginBuilt = ASEN_NN_PLUGIN_BUILT;
+constexpr const char* kNnPluginFile = ASEN_NN_PLUGIN_FILE;
+constexpr std::size_t kErrorSize = 4096;
+constexpr std::size_t kMaxSize = std::size_t{1} << 30U;
+constexpr std::size_t kMaxSlugChars = 120;
+
+// ---------------------------------------------------------------------------
+// The plugin.
+
+struct NnPlugin {
+  AsenNnRunFunction run = nullptr;
+  std::string error;  ///< why it could not be loaded
+};
+
+const NnPlugin& nn_plugin() {
+  static std::once_flag once;
+  static NnPlugin loaded;
+  std::call_once(once, [] {
+    const std::string what = "asen train, eval and equivariance";
+    const PluginSymbol version =
+        find_plugin_symbol(kNnPluginBuilt, kNnPluginFile, kAsenNnInterfaceVersionSymbol, what);
+    if (version.address == nullptr) {
+      loaded.error = version.error;
+      return;
+    }
+    const int found = reinterpret_cast<AsenNnInterfaceVersionFunction>(version.address)();
+    if (found != kAsenNnInterfaceVersion) {
+      loaded.error = std::string(kNnPluginFile) + " has interface version " + std::to_string(found) +
+                     ", this asen needs " + std::to_string(kAsenNnInterfaceVersion) +
+                     " (a plugin from another build?)";
+      return;
+    }
+    const PluginSymbol run = find_plugin_symbol(kNnPluginBuilt, kNnPluginFile, kAsenNnRunSymbol, what);
+    loaded = {reinterpret_cast<AsenNnRunFunction>(run.address), run.error};
+  });
+  return loaded;
+}
+
+void append(void* context, const char* data, std::size_t size) {
+  static_cast<std::string*>(context)->append(data, size);
+}
+
+/// Runs `command` in the plugin and returns its answer.
+/// \throws InputError (status 2) or Error (status 1) with the plugin's
+/// message; Error when the plugin cannot be loaded.
+Json call_plugin(const char* command, const Json& options) {
+  const NnPlugin& plugin = nn_plugin();
+  if (plugin.run == nullptr) throw Error(std::string("cannot run 'asen ") + command + "': " + plugin.error);
+  const std::string text = options.dump();
+  std::string answer;
+  std::array<char, kErrorSize> error{};
+  const int status = plugin.run(command, text.c_str(), &append, &answer, error.data(), error.size());
+  if (status == kExitBadInput) throw InputError(error.data());
+  if (status != kExitOk) throw Error(error.data());
+  return Json::parse(answer);
+}
+
+Json optional_json(const std::optional<std::size_t>& value) { return value ? Json(*value) : Json(nullptr); }
+
+// ---------------------------------------------------------------------------
+// Arguments.
+
+/// "a,b,c" -> {"a", "b", "c"}. \throws InputError for an empty name.
+std::vector<std::string> split_names(const std::string& text, const std::string& option) {
+  std::vector<std::string> names;
+  std::size_t begin = 0;
+  for (;;) {
+    const std::size_t comma = text.find(',', begin);
+    const std::string name = text.substr(begin, comma == std::string::npos ? std::string::npos : comma - begin);
+    if (name.empty()) throw InputError(option + " '" + text + "' has an empty task name");
+    names.push_back(name);
+    if (comma == std::string::npos) return names;
+    begin = comma + 1;
+  }
+}
+
+bool starts_with_name_and_equals(const std::string& piece) {
+  const std::size_t eq = piece.find('=');
+  if (eq == std::string::npos || eq == 0) return false;
+  for (std::size_t k = 0; k < eq; ++k) {
+    const auto c = static_cast<unsigned char>(piece[k]);
+    if (std::isalnum(c) == 0 && c != '_' && c != '-') return false;
+  }
+  return true;
+}
+
+/// "A=SPEC,B=SPEC" -> {{"A", "SPEC"}, {"B", "SPEC"}}. Specs may hold commas
+/// ("(1,2),(3,4)"): a piece that does not start with "NAME=" continues the
+/// spec before it.
+std::vector<std::pair<std::string, std::string>> split_groups(const std::string& text) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::size_t begin = 0;
+  for (;;) {
+    const std::size_t comma = text.find(',', begin);
+    const std::string piece = text.substr(begin, comma == std::string::npos ? std::string::npos : comma - begin);
+    if (starts_with_name_and_equals(piece)) {
+      const std::size_t eq = piece.find('=');
+      out.emplace_back(piece.substr(0, eq), piece.substr(eq + 1));
+    } else if (!out.empty()) {
+      out.back().second += "," + piece;
+    } else {
+      throw InputError("--groups '" + text + "' must read TASK=SPEC,TASK=SPEC (e.g. cyclicsum=S(10))");
+    }
+    if (comma == std::string::npos) break;
+    begin = comma + 1;
+  }
+  for (const auto& [task, spec] : out)
+    if (spec.empty()) throw InputError("--groups gives an empty group spec for task '" + task + "'");
+  return out;
+}
+
+/// A folder-name-safe version of `text`: letters, digits and ".=+-" kept,
+/// brackets dropped, anything else (commas, '*', '/') turned into '_'.
+std::string slug(const std::string& text) {
+  std::string out;
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) != 0 || c == '.' || c == '=' || c == '+' || c == '-')
+      out += c;
+    else if (c == '(' || c == ')' || c == '[' || c == ']' || c == ' ')
+      continue;
+    else
+      out += '_';
+  }
+  return out.substr(0, kMaxSlugChars);
+}
+
+std::string join(const std::vector<std::string>& names, const std::string& separator) {
+  std::string out;
+  for (const auto& name : names) out += (out.empty() ? "" : separator) + name;
+  return out;
+}
+
+std::string default_out_dir(const TrainOptions& o, const std::vector<std::string>& tasks) {
+  std::string name = join(tasks, "+");
+  if (!o.finetune.empty()) name += "-to-" + o.finetune;
+  if (!o.group.empty()) name += "-" + o.group;
+  if (!o.groups.empty()) name += "-" + o.groups;
+  if (o.length != TrainOptions{}.length) name += "-n" + std::to_string(o.length);
+  return "runs/" + slug(name) + "-seed" + std::to_string(o.seed);
+}
+
+/// A validator for a real number in (low, high] or [low, high).
+CLI::Validator real_in(double low, double high, bool low_open, const std::string& what) {
+  return CLI::Validator(
+      [=](std::string& text) -> std::string {
+        double value = 0;
+        std::istringstream in(text);
+        if (!(in >> value) || !in.eof() || !(low_open ? value > low && value <= high : value >= low && value < high))
+          return "expected " + what + ", got '" + text + "'";
+        return {};
+      },
+      "", "real");
+}
+
+CLI::Option* add_size(CLI::App* cmd, const std::string& name, std::size_t& value, const std::string& help,
+                      std::size_t minimum = 1) {
+  return cmd->add_option(name, value, help)
+      ->type_name("N")
+      ->check(digits_only())
+      ->check(CLI::Range(minimum, kMaxSize));
+}
+
+// ---------------------------------------------------------------------------
+// Text output.
+
+std::string fixed(double value, int digits = 4) {
+  std::array<char, 64> text{};
+  std::snprintf(text.data(), text.size(), "%.*f", digits, value);
+  return text.data();
+}
+
+std::string general(const Json& value) {
+  if (value.is_null()) return "-";
+  std::array<char, 64> text{};
+  std::snprintf(text.data(), text.size(), "%.3g", value.get<double>());
+  return text.data();
+}
+
+void print_metrics_table(std::ostream& out, const Json& metrics, const std::string& first_column,
+                         const std::string& indent = "") {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& [name, m] : metrics.items())
+    rows.push_back({name, m["group"].get<std::string>(), fixed(m["loss"].get<double>()),
+                    fixed(m["node_accuracy"].get<double>()), fixed(m["exact_match"].get<double>())});
+  print_table(out, {first_column, "group", "loss", "node_accuracy", "exact_match"}, rows,
+              {false, false, true, true, true}, indent);
+}
+
+std::string seconds_text(const Json& seconds) { return fixed(seconds.get<double>(), 1) + " s"; }
+
+void print_phase(std::ostream& out, const Json& phase, const std::string& indent = "") {
+  print_metrics_table(out, phase["tasks"], "task", indent);
+  const auto epochs = phase["epochs"].get<std::size_t>();
+  const auto resumed = phase["resumed_from"].get<std::size_t>();
+  out << indent << epochs << (epochs == 1 ? " epoch" : " epochs");
+  if (resumed > 0) out << " (resumed after " << resumed << " from checkpoint.pt)";
+  out << " in " << seconds_text(phase["seconds"]) << "; metrics.jsonl, checkpoint.pt and model.pt in "
+      << phase["out"].get<std::string>() << '\n';
+}
+
+void print_train_text(std::ostream& out, const Json& answer, const TrainOptions& o) {
+  if (!answer.contains("pretrain")) {
+    print_phase(out, answer);
+    return;
+  }
+  out << "pretrain on " << join(split_names(o.pretrain, "--pretrain"), ", ") << '\n';
+  print_phase(out, answer["pretrain"], "  ");
+  out << "finetune on " << o.finetune << " (" << fixed(100.0 * o.finetune_fraction, 0)
+      << "% of its training split, backbone learning rate x" << o.finetune_lr_scale << ")\n";
+  print_phase(out, answer["finetune"], "  ");
+  out << "scratch: " << o.finetune << " on the same data, from a new model\n";
+  print_phase(out, answer["scratch"], "  ");
+  out << "total " << seconds_text(answer["seconds"]) << '\n';
+}
+
+std::string equivariance_line(const Json& s) {
+  std::string line = s["structure"].get<std::string>() + " (" + s["group"].get<std::string>() +
+                     "): |G| = " + s["group_order"].get<std::string>() +
+                     ", |G^(2)| = " + s["closure_order"].get<std::string>() + "; inside max error " +
+                     general(s["inside_max_error"]) + " (" + std::to_string(s["inside_checks"].get<long long>()) +
+                     " elements)";
+  line += s["closure_max_error"].is_null() ? ", 2-closed"
+                                           : ", on G^(2) \\ G " + general(s["closure_max_error"]);
+  if (s["outside_max_error"].is_null())
+    line += ", nothing outside (G^(2) = S_n)";
+  else
+    line += ", outside G^(2) " + general(s["outside_max_error"]) + " (" +
+            std::to_string(s["outside_checks"].get<long long>()) + " permutations)";
+  return line;
+}
+
+void write_answer(std::ostream& out, const Json& answer) {
+  write_json(out, answer);
+  out << '\n';
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// train
+
+CLI::App* add_train_command(CLI::App& app, TrainOptions& o) {
+  CLI::App* cmd = app.add_subcommand(
+      "train",
+      "Train ASEN on synthetic tasks: one (--task), several with one shared backbone (--tasks), or "
+      "pretrained on some and finetuned on another (--pretrain A,B --finetune C, compared with training C "
+      "from scratch on the same data). Writes metrics.jsonl (one line per task, epoch and split), "
+      "checkpoint.pt (after every epoch) and model.pt to the output folder; a run with the same settings "
+      "and more epochs continues from checkpoint.pt. Prints the final test metrics per task; with --json "
+      "one object {\"out\", \"tasks\": {task: {\"group\", \"loss\", \"node_accuracy\", \"exact_match\"}}, "
+      "\"epochs\", \"resumed_from\", \"seconds\"} (transfer: {\"out\", \"pretrain\", \"finetune\", "
+      "\"scratch\", \"seconds\"}, each phase such an object). Tasks: palindrome, monotone, constant, "
+      "cyclicsum, cyclicprod, cyclicaltsum, intersect, symdiff, targetsum (per position); longestpal, "
+      "detectcapital, vandermonde, palindrome-count, intersect-count (per sequence).");
+  auto* task = cmd->add_option("--task", o.task, "train on one task")->type_name("T");
+  auto* tasks = cmd->add_option("--tasks", o.tasks, "train on several tasks at once, one shared backbone")
+                    ->type_name("A,B,C");
+  auto* pretrain = cmd->add_option("--pretrain", o.pretrain, "pretrain on these tasks (with --finetune)")
+                       ->type_name("A,B");
+  auto* finetune = cmd->add_option("--finetune", o.finetune, "then finetune on this task (with --pretrain)")
+                       ->type_name("C");
+  task->excludes(tasks)->excludes(pretrain)->excludes(finetune);
+  tasks->excludes(pretrain)->excludes(finetune);
+  pretrain->needs(finetune);
+  finetune->needs(pretrain);
+  cmd->add_option("--group", o.group,
+                  "with --task: the group whose breaking input the structure gets (default the task's own "
+                  "group; e.g. trivial(10) or S(10) as baselines); see 'asen group --help' for specs")
+      ->type_name("SPEC")
+      ->excludes(tasks)
+      ->excludes(pretrain)
+      ->excludes(finetune);
+  cmd->add_option("--groups", o.groups, "groups for several tasks (the others get their own)")
+      ->type_name("A=SPEC,B=SPEC");
+  add_size(cmd, "--epochs", o.epochs, "epochs (default 15)");
+  add_size(cmd, "--samples", o.samples, "sequences per task, split 70/15/15 into train/val/test (default 1000)");
+  add_size(cmd, "--length", o.length, "sequence length, the number of nodes (default 10)");
+  add_size(cmd, "--batch", o.batch, "batch size (default 64)");
+  cmd->add_option("--seed", o.seed, "seed of the data, the initial weights and the batch order (default 0)")
+      ->type_name("S")
+      ->check(digits_only());
+  cmd->add_option("--out", o.out_dir,
+                  "output folder (default runs/<tasks>[-<group>]-seed<S>; transfer: with pretrain/, "
+                  "finetune/ and scratch/ inside)")
+      ->type_name("DIR");
+  const auto positive = real_in(0.0, std::numeric_limits<double>::max(), true, "a positive number");
+  cmd->add_option("--lr-backbone", o.lr_backbone, "learning rate of the backbone and heads (default 0.01)")
+      ->type_name("X")
+      ->check(positive);
+  cmd->add_option("--lr-edges", o.lr_edges, "learning rate of the colour embeddings (default 0.03)")
+      ->type_name("X")
+      ->check(positive);
+  cmd->add_option("--lr-tokens", o.lr_tokens, "learning rate of the token embeddings (default 0.1)")
+      ->type_name("X")
+      ->check(positive);
+  add_size(cmd, "--hidden", o.hidden, "hidden size, a multiple of --heads (default 128)");
+  add_size(cmd, "--layers", o.layers, "GATv2 blocks (default 4)");
+  add_size(cmd, "--heads", o.heads, "attention heads (default 8)");
+  cmd->add_option("--dropout", o.dropout, "dropout in [0, 1) (default 0.05)")
+      ->type_name("P")
+      ->check(real_in(0.0, 1.0, false, "a number in [0, 1)"));
+  cmd->add_option("--finetune-fraction", o.finetune_fraction,
+                  "share of the finetuning task's training split used, in (0, 1] (default 0.15)")
+      ->type_name("F")
+      ->check(real_in(0.0, 1.0, true, "a number in (0, 1]"))
+      ->needs(finetune);
+  cmd->add_option("--finetune-lr-scale", o.finetune_lr_scale,
+                  "backbone learning rate factor when finetuning (default 0.1); training from scratch uses "
+                  "the unscaled rate")
+      ->type_name("X")
+      ->check(positive)
+      ->needs(finetune);
+  cmd->add_option("--device", o.device, "auto (CUDA when present, default), cpu or cuda")
+      ->type_name("D")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  add_size(cmd, "--threads", o.threads, "LibTorch's threads (default: its own choice)");
+  cmd->add_flag("--no-progress", o.no_progress, "no progress bar on standard error (shown only on a terminal)");
+  cmd->add_flag("--json", o.json, "print one JSON object");
+  return cmd;
+}
+
+int run_train(const TrainOptions& o, std::ostream& out) {
+  const int modes = static_cast<int>(!o.task.empty()) + static_cast<int>(!o.tasks.empty()) +
+                    static_cast<int>(!o.pretrain.empty() || !o.finetune.empty());
+  if (modes != 1)
+    throw InputError("give exactly one of --task T, --tasks A,B,C or --pretrain A,B --finetune C");
+  std::string mode;
+  std::vector<std::string> tasks;
+  if (!o.task.empty()) {
+    mode = "single";
+    tasks = {o.task};
+  } else if (!o.tasks.empty()) {
+    mode = "multi";
+    tasks = split_names(o.tasks, "--tasks");
+  } else {
+    mode = "transfer";
+    tasks = split_names(o.pretrain, "--pretrain");
+    for (const auto& t : tasks)
+      if (t == o.finetune)
+        throw InputError("task '" + t + "' is both pretrained on and finetuned on; finetune on a new task");
+  }
+  for (std::size_t a = 0; a < tasks.size(); ++a)
+    for (std::size_t b = a + 1; b < tasks.size(); ++b)
+      if (tasks[a] == tasks[b]) throw InputError("task '" + tasks[a] + "' is given twice");
+
+  if (o.hidden % o.heads != 0)
+    throw InputError("--hidden " + std::to_string(o.hidden) + " must be a multiple of --heads " +
+                     std::to_string(o.heads));
+  Json groups = Json::object();
+  if (!o.group.empty()) groups[o.task] = o.group;
+  if (!o.groups.empty()) {
+    for (const auto& [name, spec] : split_groups(o.groups)) {
+      const bool known = std::find(tasks.begin(), tasks.end(), name) != tasks.end() || name == o.finetune;
+      if (!known)
+        throw InputError("--groups names task '" + name + "', which is not trained here (tasks: " +
+                         join(tasks, ", ") + (o.finetune.empty() ? "" : ", " + o.finetune) + ")");
+      if (groups.contains(name)) throw InputError("the group of task '" + name + "' is given twice");
+      groups[name] = spec;
+    }
+  }
+
+  Json options = Json::object();
+  options["mode"] = mode;
+  options["tasks"] = tasks;
+  options["finetune"] = o.finetune.empty() ? Json(nullptr) : Json(o.finetune);
+  options["groups"] = std::move(groups);
+  options["epochs"] = o.epochs;
+  options["samples"] = o.samples;
+  options["length"] = o.length;
+  options["batch"] = o.batch;
+  options["seed"] = o.seed;
+  options["out"] = o.out_dir.empty() ? default_out_dir(o, tasks) : o.out_dir;
+  options["lr_backbone"] = o.lr_backbone;
+  options["lr_edges"] = o.lr_edges;
+  options["lr_tokens"] = o.lr_tokens;
+  options["hidden"] = o.hidden;
+  options["layers"] = o.layers;
+  options["heads"] = o.heads;
+  options["dropout"] = o.dropout;
+  options["finetune_fraction"] = o.finetune_fraction;
+  options["finetune_lr_scale"] = o.finetune_lr_scale;
+  options["device"] = o.device;
+  options["threads"] = o.threads;
+  options["progress"] = !o.no_progress;
+  options["gap_memory_mb"] = optional_json(o.gap_memory_mb);
+  const Json answer = call_plugin("train", options);
+  if (o.json)
+    write_answer(out, answer);
+  else
+    print_train_text(out, answer, o);
+  return kExitOk;
+}
+
+// ---------------------------------------------------------------------------
+// eval
+
+CLI::App* add_eval_command(CLI::App& app, EvalOptions& o) {
+  CLI::App* cmd = app.add_subcommand(
+      "eval",
+      "Evaluate a saved model (model.pt or checkpoint.pt, written by 'asen train') on newly generated data "
+      "of each structure's synthetic task. Prints the loss, node accuracy and exact match per structure; "
+      "with --json one object {\"model\", \"samples\", \"seed\", \"structures\": {name: {\"group\", "
+      "\"loss\", \"node_accuracy\", \"exact_match\"}}}.");
+  cmd->add_option("CHECKPOINT", o.model_file, "model.pt or checkpoint.pt")->required()->type_name("");
+  add_size(cmd, "--samples", o.samples, "sequences per structure (default 1000)");
+  cmd->add_option("--seed", o.seed,
+                  "seed of the data (default " + std::to_string(kEvalDefaultSeed) +
+                      ", or the next one if the checkpoint was trained with it: never the training data)")
+      ->type_name("S")
+      ->check(digits_only());
+  add_size(cmd, "--batch", o.batch, "evaluation batch size (default 256)");
+  cmd->add_flag("--json", o.json, "print one JSON object");
+  return cmd;
+}
+
+int run_eval(const EvalOptions& o, std::ostream& out) {
+  Json options = Json::object();
+  options["model"] = o.model_file;
+  options["samples"] = o.samples;
+  options["seed"] = o.seed.value_or(kEvalDefaultSeed);
+  options["seed_given"] = o.seed.has_value();
+  options["batch"] = o.batch;
+  options["gap_memory_mb"] = optional_json(o.gap_memory_mb);
+  const Json answer = call_plugin("eval", options);
+  if (o.json) {
+    write_answer(out, answer);
+    return kExitOk;
+  }
+  out << "model      " << answer["model"].get<std::string>() << '\n';
+  out << "test data  " << answer["samples"].get<std::size_t>() << " new sequences per task, seed "
+      << answer["seed"].get<std::uint64_t>() << '\n';
+  print_metrics_table(out, answer["structures"], "structure");
+  return kExitOk;
+}
+
+// ---------------------------------------------------------------------------
+// equivariance
+
+CLI::App* add_equivariance_command(CLI::App& app, EquivarianceOptions& o) {
+  CLI::App* cmd = app.add_subcommand(
+      "equivariance",
+      "Check a saved model's symmetry per structure: the largest |f(g.x) - g.f(x)| over elements g of "
+      "the structure's group G (its generators and random elements), over witnesses in G^(2) \\ G, and "
+      "over random permutations outside the 2-closure G^(2), on random inputs. With --json, for one "
+      "structure: {\"structure\", \"group\", \"inside_max_error\", \"closure_max_error\" (null when G is "
+      "2-closed), \"outside_max_error\" (null when G^(2) is S_n), \"group_order\", \"closure_order\" "
+      "(decimal strings), \"inside_checks\", \"outside_checks\"}; for several: {\"structures\": [...]}.");
+  cmd->add_option("CHECKPOINT", o.model_file, "model.pt or checkpoint.pt")->required()->type_name("");
+  cmd->add_option("--structure", o.structure, "check only this structure (default: every one)")
+      ->type_name("NAME");
+  add_size(cmd, "--random", o.random, "random elements of G, and permutations outside G^(2) (default 8)", 0);
+  cmd->add_option("--seed", o.seed, "seed of the inputs and permutations (default 0)")
+      ->type_name("S")
+      ->check(digits_only());
+  cmd->add_flag("--json", o.json, "print one JSON object");
+  return cmd;
+}
+
+int run_equivariance(const EquivarianceOptions& o, std::ostream& out) {
+  Json options = Json::object();
+  options["model"] = o.model_file;
+  options["structure"] = o.structure;
+  options["random"] = o.random;
+  options["seed"] = o.seed;
+  options["gap_memory_mb"] = optional_json(o.gap_memory_mb);
+  const Json answer = call_plugin("equivariance", options);
+  const Json& structures = answer["structures"];
+  if (o.json) {
+    write_answer(out, structures.size() == 1 ? structures[0] : answer);
+    return kExitOk;
+  }
+  for (const auto& s : structures) out << equivariance_line(s) << '\n';
+  return kExitOk;
+}
+
+}  // namespace asen::cli

@@ -1,0 +1,358 @@
+// The nn commands plugin (libasen_nn_commands.so): `asen train`, `asen eval`
+// and `asen equivariance` run here, on asen::nn, so that the executable
+// never links LibTorch. It exports two C functions (nn_plugin.hpp); the
+// options and the answers are JSON objects whose keys are documented in
+// nn_commands.cpp. The executable has checked the arguments' syntax; what
+// needs the library (task names, group specs, model files) is checked here.
+//
+// This library holds its own copy of the algebra and graph layers (they are
+// static libraries), so its own registry of group spec prefixes and its own
+// GAP settings: both are set up here, from the options, on every call.
+
+#include "graph_specs.hpp"
+#include "nn_plugin.hpp"
+
+#include <asen/algebra/gap.hpp>
+#include <asen/algebra/perm_group.hpp>
+#include <asen/error.hpp>
+#include <asen/nn/equivariance.hpp>
+#include <asen/nn/tasks.hpp>
+#include <asen/nn/training.hpp>
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <exception>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace nn = asen::nn;
+using asen::InputError;
+using Json = nlohmann::ordered_json;
+using Clock = std::chrono::steady_clock;
+
+constexpr int kStatusOk = 0;
+constexpr int kStatusFailure = 1;
+constexpr int kStatusBadInput = 2;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// ---------------------------------------------------------------------------
+// Set-up shared by the commands.
+
+/// "graph:FILE" specs in this library's copy of the algebra layer (once),
+/// and GAP's workspace limit from the global --gap-memory-mb.
+void set_up(const Json& options) {
+  static std::once_flag once;
+  std::call_once(once, [] { asen::cli::register_graph_specs(); });
+  const Json& memory = options.at("gap_memory_mb");
+  if (!memory.is_null() && !asen::algebra::gap::is_running()) {
+    asen::algebra::gap::Settings settings;
+    settings.memory_limit_mb = memory.get<std::size_t>();
+    asen::algebra::gap::configure(settings);
+  }
+}
+
+Json metrics_json(const std::string& group, const nn::Metrics& m) {
+  return {{"group", group}, {"loss", m.loss}, {"node_accuracy", m.node_accuracy}, {"exact_match", m.exact_match}};
+}
+
+/// The metadata a model or checkpoint file carries (the "asen_meta" entry),
+/// or nothing when the file is missing or unreadable (the nn library then
+/// reports what is wrong with it).
+std::optional<Json> read_meta(const fs::path& path) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) return std::nullopt;
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(path.string());
+    c10::IValue value;
+    archive.read("asen_meta", value);
+    return Json::parse(value.toStringRef());
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// train
+
+/// The settings shared by the phases of a run.
+nn::TrainConfig train_config(const Json& o) {
+  nn::TrainConfig c;
+  c.epochs = o.at("epochs").get<std::int64_t>();
+  c.batch = o.at("batch").get<std::int64_t>();
+  c.seed = o.at("seed").get<std::uint64_t>();
+  c.lr_backbone = o.at("lr_backbone").get<double>();
+  c.lr_edges = o.at("lr_edges").get<double>();
+  c.lr_tokens = o.at("lr_tokens").get<double>();
+  c.backbone.hidden(o.at("hidden").get<std::int64_t>())
+      .layers(o.at("layers").get<std::int64_t>())
+      .heads(o.at("heads").get<std::int64_t>())
+      .dropout(o.at("dropout").get<double>());
+  c.progress = o.at("progress").get<bool>();
+  c.device = o.at("device").get<std::string>();
+  c.threads = o.at("threads").get<std::int64_t>();
+  c.out_dir = o.at("out").get<std::string>();
+  return c;
+}
+
+/// A task's data on its group: the one given for it in "groups", or its own.
+/// \throws InputError naming the task for a bad spec or an unknown task.
+nn::TaskData make_task(const std::string& name, const Json& o) {
+  const auto length = o.at("length").get<std::int64_t>();
+  const Json& groups = o.at("groups");
+  const std::string spec = groups.contains(name) ? groups.at(name).get<std::string>() : std::string();
+  // Checks the name and the length first: the message lists the known tasks.
+  (void)nn::task_info(name, length);
+  if (!spec.empty()) {
+    try {
+      (void)asen::algebra::PermGroup::parse(spec, static_cast<std::size_t>(length));
+    } catch (const InputError& e) {
+      throw InputError("the group '" + spec + "' for task '" + name + "' (sequences of length " +
+                       std::to_string(length) + "): " + e.what());
+    }
+  }
+  return nn::synthetic_task(name, o.at("samples").get<std::int64_t>(), length, o.at("seed").get<std::uint64_t>(),
+                            spec);
+}
+
+/// One training phase (single, multi-task, finetuning or from scratch).
+struct Phase {
+  std::string out;
+  std::vector<nn::TaskData> tasks;
+  nn::TrainResult result;
+  std::int64_t epochs = 0;
+  std::int64_t resumed_from = 0;
+  double seconds = 0;
+
+  [[nodiscard]] Json answer() const {
+    Json metrics = Json::object();
+    for (const auto& t : tasks) metrics[t.name] = metrics_json(t.group, result.test.at(t.name));
+    return {{"out", out}, {"tasks", std::move(metrics)}, {"epochs", epochs}, {"resumed_from", resumed_from},
+            {"seconds", seconds}};
+  }
+};
+
+/// The epochs a checkpoint in `config.out_dir` already holds. Resuming
+/// itself is the nn library's (which also refuses a corrupt checkpoint or
+/// one from other settings); this only reports it, and refuses a checkpoint
+/// that is further along than the run asked for, whose model would otherwise
+/// be reported as trained for fewer epochs than it was.
+std::int64_t epochs_in_checkpoint(const nn::TrainConfig& config) {
+  const fs::path path = fs::path(config.out_dir) / "checkpoint.pt";
+  const std::optional<Json> meta = read_meta(path);
+  if (!meta || !meta->contains("epochs_done") || !(*meta)["epochs_done"].is_number_integer()) return 0;
+  const auto done = (*meta)["epochs_done"].get<std::int64_t>();
+  if (done > config.epochs)
+    throw InputError("the checkpoint " + path.string() + " already holds " + std::to_string(done) +
+                     " epochs, more than --epochs " + std::to_string(config.epochs) + "; ask for at least " +
+                     std::to_string(done) + " epochs, or use another output folder");
+  return done;
+}
+
+/// Trains `tasks` with `config`: a new model, or `start` finetuned.
+Phase run_phase(std::vector<nn::TaskData> tasks, const nn::TrainConfig& config, const nn::AsenModel* start = nullptr,
+                double backbone_lr_scale = 1.0) {
+  Phase phase;
+  phase.out = config.out_dir;
+  phase.tasks = tasks;
+  phase.epochs = config.epochs;
+  phase.resumed_from = epochs_in_checkpoint(config);
+  const auto begin = Clock::now();
+  phase.result = start == nullptr ? nn::train(std::move(tasks), config)
+                                  : nn::finetune(*start, std::move(tasks), config, backbone_lr_scale);
+  phase.seconds = seconds_since(begin);
+  return phase;
+}
+
+/// A new model with the backbone of `trained` (its weights copied) and no
+/// structures. Finetuning starts from this rather than from the pretrained
+/// model itself: the structures of the pretraining tasks do not take part in
+/// finetuning, and nn::finetune saves model.pt only for models whose every
+/// structure is among the tasks it is given.
+nn::AsenModel backbone_copy(const nn::AsenModel& trained) {
+  nn::AsenModel fresh(trained->options);
+  torch::NoGradGuard no_grad;
+  const auto source = trained->backbone->named_parameters();
+  for (auto& p : fresh->backbone->named_parameters()) p.value().copy_(source[p.key()]);
+  const auto buffers = trained->backbone->named_buffers();
+  for (auto& b : fresh->backbone->named_buffers()) b.value().copy_(buffers[b.key()]);
+  return fresh;
+}
+
+Json run_train(const Json& o) {
+  const auto begin = Clock::now();
+  const std::string mode = o.at("mode").get<std::string>();
+  std::vector<nn::TaskData> tasks;
+  for (const auto& name : o.at("tasks")) tasks.push_back(make_task(name.get<std::string>(), o));
+  const nn::TrainConfig config = train_config(o);
+  if (mode == "single" || mode == "multi") {
+    Json answer = run_phase(std::move(tasks), config).answer();
+    return answer;
+  }
+  if (mode != "transfer") throw std::logic_error("unknown training mode '" + mode + "'");
+  const nn::TaskData target = make_task(o.at("finetune").get<std::string>(), o);
+  const fs::path out = config.out_dir;
+  nn::TrainConfig pretrain_config = config;
+  pretrain_config.out_dir = (out / "pretrain").string();
+  const Phase pretrain = run_phase(std::move(tasks), pretrain_config);
+
+  nn::TrainConfig finetune_config = config;
+  finetune_config.train_fraction = o.at("finetune_fraction").get<double>();
+  finetune_config.out_dir = (out / "finetune").string();
+  const nn::AsenModel start = backbone_copy(pretrain.result.model);
+  const Phase finetune =
+      run_phase({target}, finetune_config, &start, o.at("finetune_lr_scale").get<double>());
+
+  nn::TrainConfig scratch_config = finetune_config;
+  scratch_config.out_dir = (out / "scratch").string();
+  const Phase scratch = run_phase({target}, scratch_config);
+  return {{"out", out.string()},
+          {"pretrain", pretrain.answer()},
+          {"finetune", finetune.answer()},
+          {"scratch", scratch.answer()},
+          {"seconds", seconds_since(begin)}};
+}
+
+// ---------------------------------------------------------------------------
+// eval
+
+/// The data seed the model was trained with, when known: from the file
+/// itself (a checkpoint records its run), else from the checkpoint beside it.
+std::optional<std::uint64_t> training_seed(const std::string& model_path, const Json& meta) {
+  const auto seed_of = [](const Json& m) -> std::optional<std::uint64_t> {
+    if (m.contains("run") && m["run"].contains("seed") && m["run"]["seed"].is_number_unsigned())
+      return m["run"]["seed"].get<std::uint64_t>();
+    return std::nullopt;
+  };
+  if (auto seed = seed_of(meta)) return seed;
+  const std::optional<Json> beside = read_meta(fs::path(model_path).parent_path() / "checkpoint.pt");
+  return beside ? seed_of(*beside) : std::nullopt;
+}
+
+Json run_eval(const Json& o) {
+  const std::string path = o.at("model").get<std::string>();
+  nn::LoadedModel loaded = nn::load_model(path);
+  auto seed = o.at("seed").get<std::uint64_t>();
+  if (!o.at("seed_given").get<bool>() && training_seed(path, Json::parse(loaded.meta_json)) == seed) ++seed;
+  const auto samples = o.at("samples").get<std::int64_t>();
+  const auto batch = o.at("batch").get<std::int64_t>();
+  const std::vector<std::string> known = nn::task_names();
+  Json structures = Json::object();
+  for (const auto& t : loaded.tasks) {
+    if (std::find(known.begin(), known.end(), t.name) == known.end())
+      throw InputError("the model " + path + " has the structure '" + t.name +
+                       "', which is not one of asen's synthetic tasks: asen eval can only generate data for those");
+    const std::int64_t length = loaded.model->structure(t.name).input.num_nodes();
+    const nn::Dataset data = nn::generate_dataset(t.name, samples, length, seed);
+    structures[t.name] = metrics_json(t.group, nn::evaluate(loaded.model, t.name, data, batch));
+  }
+  return {{"model", path}, {"samples", samples}, {"seed", seed}, {"structures", std::move(structures)}};
+}
+
+// ---------------------------------------------------------------------------
+// equivariance
+
+Json optional_number(const std::optional<double>& value) { return value ? Json(*value) : Json(nullptr); }
+
+Json run_equivariance(const Json& o) {
+  const std::string path = o.at("model").get<std::string>();
+  nn::LoadedModel loaded = nn::load_model(path);
+  const std::string wanted = o.at("structure").get<std::string>();
+  const auto random = o.at("random").get<std::int64_t>();
+  const auto seed = o.at("seed").get<std::uint64_t>();
+  if (!wanted.empty() && !loaded.model->has_structure(wanted)) {
+    std::string names;
+    for (const auto& n : loaded.model->structure_names()) names += (names.empty() ? "" : ", ") + n;
+    throw InputError("the model " + path + " has no structure '" + wanted + "' (it has: " + names + ")");
+  }
+  // Each structure's group from the generators the file records, so that a
+  // graph:FILE spec does not need its file any more.
+  const Json meta = Json::parse(loaded.meta_json);
+  Json structures = Json::array();
+  for (const auto& s : meta.at("structures")) {
+    const auto name = s.at("name").get<std::string>();
+    if (!wanted.empty() && name != wanted) continue;
+    std::vector<asen::algebra::Permutation> generators;
+    for (const auto& g : s.at("generators")) generators.emplace_back(g.get<std::vector<asen::algebra::Point>>());
+    const asen::algebra::PermGroup group(s.at("degree").get<std::size_t>(), std::move(generators));
+    const nn::EquivarianceReport r = nn::check_equivariance(loaded.model, name, group, random, seed);
+    structures.push_back({{"structure", name},
+                          {"group", s.at("group").get<std::string>()},
+                          {"inside_max_error", r.inside_max_error},
+                          {"closure_max_error", optional_number(r.closure_max_error)},
+                          {"outside_max_error", optional_number(r.outside_max_error)},
+                          {"group_order", r.group_order.str()},
+                          {"closure_order", r.closure_order.str()},
+                          {"inside_checks", r.inside_checks},
+                          {"outside_checks", r.outside_checks}});
+  }
+  return {{"structures", std::move(structures)}};
+}
+
+// ---------------------------------------------------------------------------
+// The C boundary.
+
+void set_error(char* error, std::size_t error_size, const std::string& message) {
+  if (error != nullptr && error_size != 0) std::snprintf(error, error_size, "%s", message.c_str());
+}
+
+Json dispatch(const std::string& command, const Json& options) {
+  set_up(options);
+  if (command == "train") return run_train(options);
+  if (command == "eval") return run_eval(options);
+  if (command == "equivariance") return run_equivariance(options);
+  throw std::logic_error("the nn plugin has no command '" + command + "'");
+}
+
+}  // namespace
+
+extern "C" __attribute__((visibility("default"))) int asen_nn_interface_version() { return kAsenNnInterfaceVersion; }
+
+extern "C" __attribute__((visibility("default"))) int asen_nn_run(const char* command, const char* options_json,
+                                                                  AsenNnSink sink, void* context, char* error,
+                                                                  std::size_t error_size) {
+  try {
+    const Json options = Json::parse(options_json);
+    const std::string answer =
+        dispatch(command, options).dump(-1, ' ', false, Json::error_handler_t::replace);
+    sink(context, answer.data(), answer.size());
+    return kStatusOk;
+  } catch (const InputError& e) {  // also LimitError and GapError
+    set_error(error, error_size, e.what());
+    return kStatusBadInput;
+  } catch (const std::invalid_argument& e) {
+    set_error(error, error_size, e.what());
+    return kStatusBadInput;
+  } catch (const std::out_of_range& e) {
+    set_error(error, error_size, e.what());
+    return kStatusBadInput;
+  } catch (const c10::Error& e) {
+    set_error(error, error_size, e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    set_error(error, error_size, e.what());
+  } catch (...) {
+    set_error(error, error_size, "unknown error in the nn plugin");
+  }
+  return kStatusFailure;
+}
+
+// The signatures must stay those of nn_plugin.hpp.
+static_assert(std::is_same_v<decltype(&asen_nn_run), AsenNnRunFunction>);
+static_assert(std::is_same_v<decltype(&asen_nn_interface_version), AsenNnInterfaceVersionFunction>);
