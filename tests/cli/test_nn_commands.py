@@ -1,0 +1,206 @@
+"""`asen train`, `asen eval` and `asen equivariance`: ASEN trained on the
+synthetic tasks through the LibTorch plugin, with tiny budgets (a few seconds
+per run): metrics.jsonl, checkpoints, model.pt, resuming, and the symmetry of
+a trained model."""
+
+import json
+
+import pytest
+
+from conftest import assert_input_error, run, run_json, run_ok
+
+# A tiny model and data set: enough to exercise every path, not to learn.
+# Every nn command loads LibTorch (about 2 s here), so the tests share runs.
+TINY = {"--samples": "60", "--epochs": "2", "--hidden": "16", "--heads": "2", "--layers": "2",
+        "--batch": "16", "--threads": "1"}
+
+
+def tiny(**changes):
+    """TINY with some options changed (epochs=1 sets --epochs 1), as arguments."""
+    options = dict(TINY, **{"--" + k.replace("_", "-"): str(v) for k, v in changes.items()})
+    return [*(x for pair in options.items() for x in pair), "--no-progress"]
+METRIC_KEYS = ["task", "epoch", "split", "loss", "node_accuracy", "exact_match", "seconds"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def needs_the_nn_plugin():
+    probe = run("train", "--task", "cyclicsum", "--epochs", "0")  # refused before the plugin loads
+    assert probe.returncode == 2
+    probe = run("eval", "/nonexistent/model.pt")
+    if probe.returncode != 0 and "built without" in probe.stderr:
+        pytest.skip("this asen was built without LibTorch (ASEN_BUILD_NN=OFF)")
+    assert_input_error(probe, "the model file /nonexistent/model.pt does not exist")
+
+
+def train(out, *args, **changes):
+    return run_json("train", *tiny(**changes), "--out", str(out), *args)
+
+
+def metric_lines(folder):
+    text = (folder / "metrics.jsonl").read_text()
+    assert text.endswith("\n")
+    return [json.loads(line) for line in text.splitlines()]
+
+
+@pytest.fixture(scope="module")
+def dihedral_run(tmp_path_factory):
+    """cyclicsum (labels equivariant to D(10)) trained for 2 epochs."""
+    out = tmp_path_factory.mktemp("cyclicsum")
+    return out, train(out, "--task", "cyclicsum")
+
+
+def test_single_task_writes_a_metrics_line_per_epoch_and_split_and_the_model(dihedral_run):
+    out, answer = dihedral_run
+    assert list(answer) == ["out", "tasks", "epochs", "resumed_from", "seconds"]
+    assert (answer["out"], answer["epochs"], answer["resumed_from"]) == (str(out), 2, 0)
+    assert list(answer["tasks"]) == ["cyclicsum"]
+    final = answer["tasks"]["cyclicsum"]
+    assert final["group"] == "D(10)"
+    lines = metric_lines(out)
+    assert [sorted(m) for m in lines] == [sorted(METRIC_KEYS)] * 6  # the nn library writes keys sorted
+    assert [(m["task"], m["epoch"], m["split"]) for m in lines] == [
+        ("cyclicsum", e, s) for e in (1, 2) for s in ("train", "val", "test")]
+    for m in lines:
+        assert 0 <= m["node_accuracy"] <= 1 and 0 <= m["exact_match"] <= m["node_accuracy"] + 1e-12
+        assert m["loss"] > 0 and m["seconds"] > 0
+    assert lines[0]["seconds"] <= lines[3]["seconds"]
+    # The answer is the test split after the last epoch, as in the file.
+    last_test = lines[-1]
+    for key in ("loss", "node_accuracy", "exact_match"):
+        assert final[key] == pytest.approx(last_test[key], abs=1e-9)
+    assert (out / "model.pt").stat().st_size > 0 and (out / "checkpoint.pt").stat().st_size > 0
+    assert [p.name for p in out.iterdir() if ".tmp." in p.name] == []
+
+
+def test_text_output_eval_seed_and_a_model_equivariant_to_everything(tmp_path):
+    # With S(10)'s breaking input the model is equivariant to every permutation.
+    text = run_ok("train", *tiny(epochs=1, seed=1000000007), "--task", "cyclicsum", "--group", "S(10)",
+                  "--out", str(tmp_path))
+    lines = text.splitlines()
+    assert lines[0].split() == ["task", "group", "loss", "node_accuracy", "exact_match"]
+    assert lines[1].split()[:2] == ["cyclicsum", "S(10)"]
+    assert lines[2].startswith("1 epoch in ") and str(tmp_path) in lines[2]
+    report = run_json("equivariance", str(tmp_path / "model.pt"), "--random", "4")
+    assert (report["group_order"], report["closure_order"]) == ("3628800", "3628800")
+    assert report["outside_max_error"] is None and report["inside_max_error"] <= 1e-5
+    # The default test data seed is never the training seed.
+    assert run_json("eval", str(tmp_path / "model.pt"), "--samples", "20")["seed"] == 1000000008
+
+
+def test_multi_task_trains_every_task_on_its_own_group(tmp_path):
+    answer = train(tmp_path, "--tasks", "palindrome,cyclicsum", "--groups", "cyclicsum=(1,2,3,4,5,6,7,8,9,10)")
+    assert {t: m["group"] for t, m in answer["tasks"].items()} == {
+        "palindrome": "mirror(10)", "cyclicsum": "(1,2,3,4,5,6,7,8,9,10)"}
+    lines = metric_lines(tmp_path)
+    assert len(lines) == 2 * 2 * 3
+    assert {(m["task"], m["epoch"], m["split"]) for m in lines} == {
+        (t, e, s) for t in ("palindrome", "cyclicsum") for e in (1, 2) for s in ("train", "val", "test")}
+    # One line per structure (by name); mirror(10) and C(10) are both 2-closed.
+    checked = run_ok("equivariance", str(tmp_path / "model.pt"), "--random", "2").splitlines()
+    assert [line.split(" (")[0] for line in checked] == ["cyclicsum", "palindrome"]
+    assert "|G| = 10, |G^(2)| = 10; inside max error " in checked[0]
+    assert "|G| = 2, |G^(2)| = 2; inside max error " in checked[1]
+    assert all(", 2-closed, outside G^(2) " in line for line in checked)
+
+
+def test_transfer_pretrains_finetunes_and_compares_with_scratch(tmp_path):
+    answer = train(tmp_path, "--pretrain", "palindrome,monotone", "--finetune", "cyclicsum",
+                   "--finetune-fraction", "0.5", epochs=1)
+    assert list(answer) == ["out", "pretrain", "finetune", "scratch", "seconds"]
+    assert sorted(answer["pretrain"]["tasks"]) == ["monotone", "palindrome"]
+    for phase in ("pretrain", "finetune", "scratch"):
+        folder = tmp_path / phase
+        assert answer[phase]["out"] == str(folder)
+        assert (folder / "model.pt").exists()
+        assert {m["epoch"] for m in metric_lines(folder)} == {1}
+    assert list(answer["finetune"]["tasks"]) == list(answer["scratch"]["tasks"]) == ["cyclicsum"]
+    # Finetuning and scratch see the same data; the finetuned model starts
+    # from the pretrained backbone, so its training differs.
+    finetune = [m for m in metric_lines(tmp_path / "finetune") if m["split"] == "test"]
+    scratch = [m for m in metric_lines(tmp_path / "scratch") if m["split"] == "test"]
+    assert finetune[0]["loss"] != scratch[0]["loss"]
+    # The finetuned model holds the new task's structure only.
+    structures = run_json("eval", str(tmp_path / "finetune" / "model.pt"), "--samples", "20")["structures"]
+    assert list(structures) == ["cyclicsum"]
+
+
+def test_eval_gives_the_same_metrics_for_the_model_and_its_last_checkpoint(dihedral_run):
+    out, _ = dihedral_run
+    model = run_json("eval", str(out / "model.pt"), "--samples", "50")
+    checkpoint = run_json("eval", str(out / "checkpoint.pt"), "--samples", "50")
+    assert list(model) == ["model", "samples", "seed", "structures"]
+    assert (model["samples"], model["seed"]) == (50, 1000000007)
+    assert model["structures"] == checkpoint["structures"]
+    m = model["structures"]["cyclicsum"]
+    assert list(m) == ["group", "loss", "node_accuracy", "exact_match"]
+    assert m["group"] == "D(10)" and 0 <= m["node_accuracy"] <= 1 and m["loss"] > 0
+
+
+def test_a_dihedral_model_is_equivariant_inside_its_group_and_not_outside(dihedral_run):
+    out, _ = dihedral_run
+    report = run_json("equivariance", str(out / "model.pt"), "--random", "6")
+    for key in ("inside_max_error", "outside_max_error", "group_order", "closure_order"):
+        assert key in report
+    assert report["structure"] == "cyclicsum" and report["group"] == "D(10)"
+    assert (report["group_order"], report["closure_order"]) == ("20", "20")
+    assert report["closure_max_error"] is None  # D(10) is 2-closed
+    assert report["inside_max_error"] <= 1e-5
+    assert report["outside_max_error"] > 1e-3
+    assert report["inside_checks"] >= 6 and report["outside_checks"] >= 1
+
+
+def test_resuming_continues_from_the_checkpoint_and_agrees_with_one_long_run(tmp_path):
+    short, long = tmp_path / "resumed", tmp_path / "straight"
+    train(short, "--task", "palindrome")
+    before = metric_lines(short)
+    resumed = train(short, "--task", "palindrome", epochs=3)
+    assert resumed["resumed_from"] == 2
+    after = metric_lines(short)
+    assert after[:6] == before and [m["epoch"] for m in after[6:]] == [3, 3, 3]
+    straight = train(long, "--task", "palindrome", epochs=3)
+    assert straight["resumed_from"] == 0
+    for key in ("loss", "node_accuracy", "exact_match"):
+        assert resumed["tasks"]["palindrome"][key] == pytest.approx(straight["tasks"]["palindrome"][key], abs=1e-6)
+
+
+def test_a_corrupt_checkpoint_is_a_clear_input_error(tmp_path):
+    (tmp_path / "checkpoint.pt").write_bytes(b"this is not a checkpoint")
+    result = run("train", *tiny(), "--task", "cyclicsum", "--out", str(tmp_path))
+    assert_input_error(result, "checkpoint", "corrupt", str(tmp_path / "checkpoint.pt"))
+    assert_input_error(run("equivariance", str(tmp_path / "checkpoint.pt")), "corrupt")
+    assert not (tmp_path / "model.pt").exists()
+
+
+def test_a_checkpoint_of_other_settings_or_further_along_is_refused(dihedral_run, tmp_path):
+    out, _ = dihedral_run
+    (tmp_path / "checkpoint.pt").write_bytes((out / "checkpoint.pt").read_bytes())
+    assert_input_error(run("train", *tiny(seed=3), "--task", "cyclicsum", "--out", str(tmp_path)),
+                       "other settings")
+    assert_input_error(run("train", *tiny(epochs=1), "--task", "cyclicsum", "--out", str(tmp_path)),
+                       "already holds 2 epochs")
+
+
+@pytest.mark.parametrize("args, fragments", [
+    (["--task", "nosuch"], ["unknown task 'nosuch'", "cyclicsum"]),
+    (["--task", "cyclicsum", "--group", "D(x)"], ["group 'D(x)'", "cyclicsum"]),
+    (["--task", "cyclicsum", "--group", "S(12)"], ["group 'S(12)'", "length 10"]),
+    (["--pretrain", "cyclicsum", "--finetune", "cyclicsum"], ["both pretrained on and finetuned on"]),
+    (["--tasks", "palindrome,palindrome"], ["given twice"]),
+    (["--tasks", "palindrome,cyclicsum", "--groups", "monotone=S(10)"], ["monotone", "not trained here"]),
+    (["--finetune", "cyclicsum"], ["--pretrain"]),
+    ([], ["--task"]),
+])
+def test_bad_training_arguments_are_input_errors(tmp_path, args, fragments):
+    assert_input_error(run("train", *tiny(), "--out", str(tmp_path), *args), *fragments)
+    assert not (tmp_path / "model.pt").exists()
+
+
+def test_hidden_size_must_be_a_multiple_of_the_heads(tmp_path):
+    result = run("train", *tiny(hidden=10, heads=4), "--task", "cyclicsum", "--out", str(tmp_path))
+    assert_input_error(result, "--hidden 10 must be a multiple of --heads 4")
+
+
+def test_equivariance_refuses_an_unknown_structure(dihedral_run):
+    out, _ = dihedral_run
+    assert_input_error(run("equivariance", str(out / "model.pt"), "--structure", "palindrome"),
+                       "no structure 'palindrome'", "cyclicsum")
