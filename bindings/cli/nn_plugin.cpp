@@ -128,8 +128,12 @@ nn::TaskData make_task(const std::string& name, const Json& o) {
                        std::to_string(length) + "): " + e.what());
     }
   }
-  return nn::synthetic_task(name, o.at("samples").get<std::int64_t>(), length, o.at("seed").get<std::uint64_t>(),
-                            spec);
+  const auto samples = o.at("samples").get<std::int64_t>();
+  nn::TaskData task = nn::synthetic_task(name, samples, length, o.at("seed").get<std::uint64_t>(), spec);
+  if (task.data.train.size() == 0 || task.data.test.size() == 0)
+    throw InputError("--samples " + std::to_string(samples) + " leaves task '" + name +
+                     "' without training or test sequences (split 70/15/15); ask for more");
+  return task;
 }
 
 /// One training phase (single, multi-task, finetuning or from scratch).
@@ -143,7 +147,11 @@ struct Phase {
 
   [[nodiscard]] Json answer() const {
     Json metrics = Json::object();
-    for (const auto& t : tasks) metrics[t.name] = metrics_json(t.group, result.test.at(t.name));
+    for (const auto& t : tasks) {
+      const auto it = result.test.find(t.name);
+      if (it == result.test.end()) throw asen::Error("training gave no test metrics for task '" + t.name + "'");
+      metrics[t.name] = metrics_json(t.group, it->second);
+    }
     return {{"out", out}, {"tasks", std::move(metrics)}, {"epochs", epochs}, {"resumed_from", resumed_from},
             {"seconds", seconds}};
   }
