@@ -4,10 +4,12 @@ per run): metrics.jsonl, checkpoints, model.pt, resuming, and the symmetry of
 a trained model."""
 
 import json
+import subprocess
+import time
 
 import pytest
 
-from conftest import assert_input_error, run, run_json, run_ok
+from conftest import TIMEOUT_S, asen_path, assert_input_error, run, run_json, run_ok
 
 # A tiny model and data set: enough to exercise every path, not to learn.
 # Every nn command loads LibTorch (about 2 s here), so the tests share runs.
@@ -149,18 +151,30 @@ def test_a_dihedral_model_is_equivariant_inside_its_group_and_not_outside(dihedr
     assert report["inside_checks"] >= 6 and report["outside_checks"] >= 1
 
 
-def test_resuming_continues_from_the_checkpoint_and_agrees_with_one_long_run(tmp_path):
-    short, long = tmp_path / "resumed", tmp_path / "straight"
-    train(short, "--task", "palindrome")
-    before = metric_lines(short)
-    resumed = train(short, "--task", "palindrome", epochs=3)
-    assert resumed["resumed_from"] == 2
-    after = metric_lines(short)
-    assert after[:6] == before and [m["epoch"] for m in after[6:]] == [3, 3, 3]
-    straight = train(long, "--task", "palindrome", epochs=3)
-    assert straight["resumed_from"] == 0
+def test_a_killed_run_resumes_from_its_checkpoint_and_agrees_with_one_run(tmp_path):
+    killed, straight = tmp_path / "killed", tmp_path / "straight"
+    args = [*tiny(epochs=4, samples=400), "--task", "palindrome", "--json"]
+    # Killed as soon as its first checkpoint is in place (written atomically).
+    process = subprocess.Popen([asen_path(), "train", *args, "--out", str(killed)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + TIMEOUT_S
+    while not (killed / "checkpoint.pt").exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    process.kill()
+    process.wait()
+    done = {m["epoch"] for m in metric_lines(killed) if m["split"] == "test"}
+    assert 1 <= len(done) < 4, "the run was not stopped between epochs"
+    resumed = run_json("train", *args[:-1], "--out", str(killed))
+    assert resumed["resumed_from"] == max(done)
+    lines = metric_lines(killed)
+    assert [(m["epoch"], m["split"]) for m in lines] == [(e, s) for e in (1, 2, 3, 4) for s in ("train", "val", "test")]
+    one_run = run_json("train", *args[:-1], "--out", str(straight))
+    assert one_run["resumed_from"] == 0
     for key in ("loss", "node_accuracy", "exact_match"):
-        assert resumed["tasks"]["palindrome"][key] == pytest.approx(straight["tasks"]["palindrome"][key], abs=1e-6)
+        assert resumed["tasks"]["palindrome"][key] == pytest.approx(one_run["tasks"]["palindrome"][key], abs=1e-6)
+    # Started again, the finished run has nothing left to do.
+    again = run_json("train", *args[:-1], "--out", str(killed))
+    assert again["resumed_from"] == 4 and again["tasks"] == resumed["tasks"] and metric_lines(killed) == lines
 
 
 def test_a_corrupt_checkpoint_is_a_clear_input_error(tmp_path):
@@ -195,9 +209,12 @@ def test_bad_training_arguments_are_input_errors(tmp_path, args, fragments):
     assert not (tmp_path / "model.pt").exists()
 
 
-def test_hidden_size_must_be_a_multiple_of_the_heads(tmp_path):
+def test_sizes_that_cannot_work_are_input_errors(tmp_path):
     result = run("train", *tiny(hidden=10, heads=4), "--task", "cyclicsum", "--out", str(tmp_path))
     assert_input_error(result, "--hidden 10 must be a multiple of --heads 4")
+    result = run("train", *tiny(samples=5), "--task", "cyclicsum", "--out", str(tmp_path))
+    assert_input_error(result, "--samples 5 leaves task 'cyclicsum' without training or test sequences")
+    assert not (tmp_path / "metrics.jsonl").exists()
 
 
 def test_equivariance_refuses_an_unknown_structure(dihedral_run):
