@@ -1,0 +1,486 @@
+"""asen.nn: the nn layer (LibTorch GATv2 backbone with breaking inputs) from
+Python, with torch tensors in and out.
+
+>>> import torch, asen.nn
+>>> model = asen.nn.Model(hidden=64, layers=2, heads=4, seed=0)
+>>> model.add_structure("cyclicsum", "D(10)", out_dim=2, vocab=10)
+>>> x, y = asen.nn.generate_dataset("cyclicsum", 256, length=10, seed=0)
+>>> opt = torch.optim.Adam(model.parameters(), lr=0.01)
+>>> loss = torch.nn.functional.cross_entropy(model("cyclicsum", x).reshape(-1, 2), y.reshape(-1))
+>>> loss.backward(); opt.step()
+
+The model's parameters are the very tensors the C++ forward uses, so
+gradients computed in Python reach them and any torch.optim optimiser trains
+them. ``asen.nn.train`` runs the C++ training loop (single task, multi-task,
+transfer), writing ``metrics.jsonl`` and ``model.pt`` to an output folder;
+``asen.nn.load`` reads a ``model.pt`` back (also the CLI's).
+
+This module imports torch (which must come before the extension asen._nn); a
+plain ``import asen`` does not.
+
+Errors: asen.InputError (a ValueError) for wrong input such as an unknown
+task, structure or group; TypeError for arguments of the wrong type.
+"""
+
+from __future__ import annotations
+
+import collections.abc
+import json
+import os
+from typing import Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
+
+import torch  # noqa: F401  (loads libtorch_python, which asen._nn needs)
+
+from . import _core
+
+try:
+    from . import _nn
+except ImportError as error:  # built without LibTorch, or torch of another build
+    raise ImportError(
+        "asen.nn needs the extension asen._nn, which is not available in this build of asen "
+        f"(it is built only when CMake finds LibTorch and a matching Python torch): {error}"
+    ) from error
+
+__all__ = [
+    "Dataset",
+    "Model",
+    "check_equivariance",
+    "evaluate",
+    "generate_dataset",
+    "label_sequence",
+    "load",
+    "task_info",
+    "tasks",
+    "train",
+]
+
+_KINDS = ("node-classification", "graph-classification", "graph-regression")
+
+
+def _kind(kind: str) -> str:
+    if not isinstance(kind, str):
+        raise TypeError(f"kind must be a str, got {type(kind).__name__}")
+    return kind.replace("_", "-")
+
+
+def _check_str(value: Any, what: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be a str, got {type(value).__name__}")
+    return value
+
+
+def _group_spec(group: Any, degree: Optional[int] = None) -> str:
+    """A group spec string C++ can parse again on its own (when saving).
+
+    Specs that need GAP or a file ('gap:...', 'graph:...') and asen.Group
+    objects are resolved through asen._core (which serialises GAP calls) and
+    spelled out as a JSON list of 0-based image lists.
+    """
+    if isinstance(group, str):
+        if not group.startswith(("gap:", "graph:")):
+            return group
+        group = _core.Group.parse(group, degree)
+    if isinstance(group, _core.Group):
+        generators = group.generators
+        if not generators:
+            return f"trivial({group.degree})"
+        return json.dumps([list(p.images) for p in generators], separators=(",", ":"))
+    raise TypeError(f"group must be a group spec string or an asen.Group, got {type(group).__name__}")
+
+
+def _base_graph(base: Any) -> Tuple[Optional[int], List[Tuple[int, int]], bool]:
+    if base is None:
+        return None, [], False
+    if isinstance(base, (str, os.PathLike)):
+        base = _core.Graph.read(os.fspath(base))
+    if not isinstance(base, _core.Graph):
+        raise TypeError(f"base must be an asen.Graph or the path of a graph file, got {type(base).__name__}")
+    edges = [(int(u), int(v)) for u, v in base.edges.tolist()]
+    return base.num_vertices, edges, base.directed
+
+
+class Dataset(NamedTuple):
+    """Samples of a synthetic task: ``inputs`` [S, n] int64 tokens, and
+    ``targets`` [S, n] int64 (per-node tasks), [S] int64 (invariant
+    classification) or [S, 1] float32 (regression)."""
+
+    inputs: torch.Tensor
+    targets: torch.Tensor
+
+
+class Model:
+    """An ASEN model: one shared GATv2 backbone and, per named structure, its
+    breaking input (the orbital colouring of a group), colour embedding,
+    token embedding (or input MLP) and output head.
+
+    :param hidden, layers, heads: backbone size (hidden must be a multiple of
+        heads); the paper's configuration is 128, 4, 8.
+    :param dropout: after each block and before the heads.
+    :param attention_dropout: on the attention coefficients.
+    :param seed: the initial weights depend only on it (and on the order in
+        which structures are added); torch's global random stream is left as
+        it was.
+    """
+
+    def __init__(
+        self,
+        hidden: int = 128,
+        layers: int = 4,
+        heads: int = 8,
+        dropout: float = 0.05,
+        attention_dropout: float = 0.0,
+        seed: int = 0,
+    ) -> None:
+        self._impl = _nn.Model(hidden, layers, heads, dropout, attention_dropout, seed)
+
+    @classmethod
+    def _wrap(cls, impl: Any) -> "Model":
+        model = cls.__new__(cls)
+        model._impl = impl
+        return model
+
+    # -- structures --------------------------------------------------------
+    def add_structure(
+        self,
+        name: str,
+        group: Any,
+        *,
+        out_dim: Optional[int] = None,
+        num_classes: Optional[int] = None,
+        vocab: int = 0,
+        in_features: int = 0,
+        kind: str = "node-classification",
+        mode: str = "dense",
+        base: Any = None,
+        degree: Optional[int] = None,
+    ) -> "Model":
+        """Adds a structure.
+
+        :param name: letters, digits, '_' and '-'.
+        :param group: a group spec ('D(10)', '(1,2,3),(1,2)', 'gap:...'), an
+            asen.Group, or an asen.BreakingInput (the model then cannot be
+            saved, and check_equivariance needs the group).
+        :param out_dim: classes (classification) or outputs (regression);
+            ``num_classes`` is a synonym. Default 2.
+        :param vocab: tokens are in [0, vocab); 0 for real-valued features,
+            then ``in_features`` per node.
+        :param kind: 'node-classification' (equivariant, output [B, n, out]),
+            'graph-classification' or 'graph-regression' (invariant, mean-pooled,
+            output [B, out]).
+        :param mode, base: 'dense' (all pairs), or 'sparse' / 'weak-sparse' on
+            a base graph (an asen.Graph or a graph file).
+        :param degree: the number of points for cycle-notation specs.
+        :returns: the model.
+        """
+        _check_str(name, "name")
+        if out_dim is not None and num_classes is not None and out_dim != num_classes:
+            raise ValueError("give out_dim or num_classes, not two different values")
+        size = out_dim if out_dim is not None else (num_classes if num_classes is not None else 2)
+        kind = _kind(kind)
+        from .breaking import BreakingInput
+
+        if isinstance(group, BreakingInput):
+            if mode != "dense" or base is not None:
+                raise ValueError("mode and base are taken from the breaking input; leave them at their defaults")
+            bi = group.to_torch()
+            self._impl.add_structure_raw(
+                name, bi.num_nodes, bi.edge_index, bi.edge_attr, bi.num_colors, bi.node_color, size, vocab, in_features, kind
+            )
+            return self
+        _check_str(mode, "mode")
+        spec = _group_spec(group, degree)
+        vertices, edges, directed = _base_graph(base)
+        self._impl.add_structure(name, spec, degree, size, vocab, in_features, kind, mode, vertices, edges, directed)
+        return self
+
+    @property
+    def structures(self) -> List[str]:
+        """The structure names, sorted."""
+        return list(self._impl.structure_names())
+
+    def structure(self, name: str) -> Dict[str, Any]:
+        """A structure's description: kind, group spec (None for a raw breaking
+        input), mode, num_nodes, num_edges, num_colors, vocab, in_features,
+        out_dim."""
+        return self._impl.structure(_check_str(name, "name"))
+
+    def breaking_input(self, name: str) -> Dict[str, Any]:
+        """A structure's breaking input as torch tensors: edge_index [2, E],
+        edge_attr [E] (colour ids), node_color [n], num_colors, num_nodes."""
+        return self._impl.breaking_input(_check_str(name, "name"))
+
+    @property
+    def options(self) -> Dict[str, Any]:
+        """The backbone settings (hidden, layers, heads, dropout, attention_dropout)."""
+        return self._impl.options()
+
+    # -- calling -----------------------------------------------------------
+    def forward(self, structure: Union[str, Sequence[str]], x: Union[torch.Tensor, Sequence[torch.Tensor]]):
+        """The model on a batch of one structure: tokens [B, n] (integers) or
+        features [B, n, F] (floating point) -> [B, n, out] for node
+        classification, [B, out] otherwise. With a list of structure names
+        and a list of single samples ([n] tokens or [n, F] features), a mixed
+        batch grouped by structure: a list of outputs ([n, out] or [out]), in
+        order."""
+        if isinstance(structure, str):
+            return self._impl.forward(structure, x)
+        return self._impl.forward_mixed(list(structure), list(x))
+
+    __call__ = forward
+
+    # -- parameters --------------------------------------------------------
+    def parameters(self) -> Iterator[torch.Tensor]:
+        """The parameters (leaf tensors that require grad), for torch.optim."""
+        return iter(self._impl.parameters())
+
+    def named_parameters(self) -> Iterator[Tuple[str, torch.Tensor]]:
+        return iter(self._impl.named_parameters())
+
+    def parameter_groups(self) -> Dict[str, List[torch.Tensor]]:
+        """The three groups the C++ training gives their own learning rates:
+        'backbone' (with input MLPs and heads), 'edges' (colour embeddings)
+        and 'tokens' (token embeddings)."""
+        return {
+            "backbone": self._impl.backbone_parameters(),
+            "edges": self._impl.edge_parameters(),
+            "tokens": self._impl.token_parameters(),
+        }
+
+    def state_dict(self) -> Dict[str, torch.Tensor]:
+        """Detached copies of the parameters and buffers, by name."""
+        out = {k: v.detach().clone() for k, v in self._impl.named_parameters()}
+        out.update({k: v.detach().clone() for k, v in self._impl.named_buffers()})
+        return out
+
+    def zero_grad(self) -> None:
+        for p in self._impl.parameters():
+            p.grad = None
+
+    def train(self, mode: bool = True) -> "Model":
+        """Training mode (dropout on); returns the model."""
+        self._impl.train(bool(mode))
+        return self
+
+    def eval(self) -> "Model":
+        """Evaluation mode (dropout off); returns the model."""
+        return self.train(False)
+
+    @property
+    def training(self) -> bool:
+        return self._impl.training
+
+    # -- files, checks -----------------------------------------------------
+    def save(self, path: Union[str, os.PathLike]) -> None:
+        """Writes the model with what is needed to rebuild it (backbone
+        settings, each structure's group and sizes), atomically; read it back
+        with :func:`load` (or the CLI)."""
+        self._impl.save(os.fspath(path))
+
+    def evaluate(self, structure: str, inputs=None, targets=None, **kwargs) -> Dict[str, Any]:
+        """See :func:`evaluate`."""
+        return evaluate(self, structure, inputs, targets, **kwargs)
+
+    def check_equivariance(self, structure: str, group: Any = None, **kwargs) -> Dict[str, Any]:
+        """See :func:`check_equivariance`."""
+        return check_equivariance(self, structure, group, **kwargs)
+
+    def __repr__(self) -> str:
+        o = self.options
+        return (
+            f"asen.nn.Model(hidden={o['hidden']}, layers={o['layers']}, heads={o['heads']}, "
+            f"structures={self.structures})"
+        )
+
+
+def load(path: Union[str, os.PathLike]) -> Model:
+    """A model saved by :meth:`Model.save`, :func:`train` or the CLI, in
+    evaluation mode. :raises asen.InputError: for a missing, corrupt or
+    mismatched file (the message names it)."""
+    return Model._wrap(_nn.load(os.fspath(path)))
+
+
+def tasks(length: int = 10) -> List[Dict[str, Any]]:
+    """The synthetic tasks that can use sequences of ``length``, equivariant
+    ones first: dicts with name, kind, group (a spec), vocab and out_dim."""
+    return _nn.tasks(length)
+
+
+def task_info(name: str, length: int = 10) -> Dict[str, Any]:
+    """One task's description. :raises asen.InputError: for an unknown name
+    or a length the task cannot use."""
+    return _nn.task_info(_check_str(name, "task"), length)
+
+
+def label_sequence(task: str, tokens: Sequence[int]) -> List[int]:
+    """The label(s) of one sequence by the task's definition."""
+    return _nn.label_sequence(_check_str(task, "task"), [int(t) for t in tokens])
+
+
+def generate_dataset(task: str, samples: int, length: int = 10, seed: int = 0) -> Dataset:
+    """``samples`` labelled sequences of the task (generated in C++; the same
+    arguments give the same tensors)."""
+    inputs, targets = _nn.generate_dataset(_check_str(task, "task"), samples, length, seed)
+    return Dataset(inputs, targets)
+
+
+def _groups_argument(names: List[str], group: Any, groups: Optional[Mapping[str, Any]], length: int) -> Dict[str, str]:
+    out: Dict[str, str] = {}
+    if group is not None:
+        if len(names) != 1:
+            raise ValueError("group= is for one task; give groups={task: spec} for several")
+        out[names[0]] = _group_spec(group, length)
+    for name, g in (groups or {}).items():
+        out[_check_str(name, "a key of groups")] = _group_spec(g, length)
+    return out
+
+
+def _task_list(value: Any, what: str) -> List[str]:
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, collections.abc.Iterable):
+        raise TypeError(f"{what} must be a task name or a list of them, got {type(value).__name__}")
+    return [_check_str(v, what) for v in value]
+
+
+def _wrap_result(result: Dict[str, Any], out: Optional[str]) -> Dict[str, Any]:
+    result = dict(result)
+    if "model" in result:
+        result["model"] = Model._wrap(result["model"])
+    result["out"] = out
+    return result
+
+
+def train(
+    tasks: Union[str, Sequence[str], None] = None,
+    *,
+    group: Any = None,
+    groups: Optional[Mapping[str, Any]] = None,
+    samples: int = 1000,
+    length: int = 10,
+    out: Union[str, os.PathLike, None] = None,
+    pretrain: Union[str, Sequence[str], None] = None,
+    finetune: Optional[str] = None,
+    finetune_fraction: float = 0.15,
+    finetune_lr_scale: float = 0.1,
+    **settings: Any,
+) -> Dict[str, Any]:
+    """Trains through the C++ training loop (the GIL is released meanwhile).
+
+    - ``train("cyclicsum")``: one task; ``train(["a", "b"])``: several at
+      once on one backbone (batches drawn at random across tasks);
+    - ``train(pretrain=["a", "b"], finetune="c")``: transfer: pretrain on a
+      and b, finetune on ``finetune_fraction`` of c's training split with the
+      backbone learning rate scaled by ``finetune_lr_scale``, and train c
+      from scratch on the same data for comparison.
+
+    Each task has ``samples`` sequences of ``length`` (split 70/15/15), on its
+    own group unless ``group`` (one task) or ``groups`` ({task: spec}) says
+    otherwise. ``settings``: epochs (15), batch (64), seed (0), lr_backbone
+    (0.01), lr_edges (0.03), lr_tokens (0.1), weight_decay, clip_norm (1.0),
+    train_fraction, hidden (128), layers (4), heads (8), dropout,
+    attention_dropout, progress (False), resume (True), device ('auto'),
+    threads (0: torch's default).
+
+    With ``out``, writes ``metrics.jsonl`` (one line per task, epoch and
+    split), ``checkpoint.pt`` and ``model.pt`` there (transfer: in
+    ``pretrain/``, ``finetune/`` and ``scratch/`` inside it).
+
+    :returns: ``{"history": [metrics dicts], "test": {task: metrics},
+        "model": Model, "out": path}``; transfer: ``{"pretrain": ...,
+        "finetune": ..., "scratch": ..., "out": path}`` with one such dict each.
+    """
+    out_dir = None if out is None else os.fspath(out)
+    if "out" in settings:
+        raise TypeError("out is a keyword of train")
+    settings = dict(settings)
+    if pretrain is None and finetune is None:
+        if tasks is None:
+            raise TypeError("train needs tasks (or pretrain= and finetune=)")
+        names = _task_list(tasks, "tasks")
+        settings["out"] = out_dir or ""
+        result = _nn.train(names, _groups_argument(names, group, groups, length), samples, length, settings)
+        return _wrap_result(result, out_dir)
+
+    if tasks is not None or group is not None:
+        raise TypeError("transfer takes pretrain= and finetune= (and groups=), not tasks= or group=")
+    if pretrain is None or finetune is None:
+        raise TypeError("transfer needs both pretrain= and finetune=")
+    pre_names = _task_list(pretrain, "pretrain")
+    fine_name = _check_str(finetune, "finetune")
+    if fine_name in pre_names:
+        raise ValueError(f"the finetuning task '{fine_name}' is also a pretraining task")
+    all_groups = _groups_argument(pre_names + [fine_name], None, groups, length)
+    pre_groups = {k: v for k, v in all_groups.items() if k != fine_name}
+    fine_groups = {k: v for k, v in all_groups.items() if k == fine_name}
+
+    def folder(name: str) -> str:
+        return os.path.join(out_dir, name) if out_dir else ""
+
+    pre = _wrap_result(
+        _nn.train(pre_names, pre_groups, samples, length, dict(settings, out=folder("pretrain"))), folder("pretrain") or None
+    )
+    model: Model = pre["model"]
+    fine_settings = dict(settings, train_fraction=finetune_fraction)
+    # nn::finetune writes its model.pt with only the finetuning task's
+    # description, which save_model refuses for a model that also holds the
+    # pretraining structures; so it runs without an output folder and the
+    # metrics and model are written here, with every structure described.
+    fine = dict(model._impl.finetune([fine_name], fine_groups, samples, length, dict(fine_settings, out=""), finetune_lr_scale))
+    fine["model"] = model
+    fine["out"] = folder("finetune") or None
+    if out_dir:
+        os.makedirs(fine["out"], exist_ok=True)
+        with open(os.path.join(fine["out"], "metrics.jsonl"), "w", encoding="utf-8") as f:
+            for line in fine["history"]:
+                f.write(json.dumps(line) + "\n")
+        model.save(os.path.join(fine["out"], "model.pt"))
+    scratch = _wrap_result(
+        _nn.train([fine_name], fine_groups, samples, length, dict(fine_settings, out=folder("scratch"))),
+        folder("scratch") or None,
+    )
+    return {"pretrain": pre, "finetune": fine, "scratch": scratch, "out": out_dir}
+
+
+def evaluate(
+    model: Model,
+    structure: str,
+    inputs: Optional[torch.Tensor] = None,
+    targets: Optional[torch.Tensor] = None,
+    *,
+    samples: int = 1000,
+    seed: int = 1,
+    batch: int = 256,
+) -> Dict[str, Any]:
+    """Loss, node_accuracy and exact_match of ``model`` on a structure, in
+    evaluation mode (the model's mode is restored). Without inputs, on
+    ``samples`` fresh sequences of the synthetic task named like the
+    structure (from ``seed``)."""
+    if not isinstance(model, Model):
+        raise TypeError(f"model must be an asen.nn.Model, got {type(model).__name__}")
+    _check_str(structure, "structure")
+    if inputs is None:
+        if targets is not None:
+            raise TypeError("targets were given without inputs")
+        length = model.structure(structure)["num_nodes"]
+        inputs, targets = generate_dataset(structure, samples, length, seed)
+    elif targets is None:
+        raise TypeError("inputs were given without targets")
+    return model._impl.evaluate(structure, inputs, targets, batch)
+
+
+def check_equivariance(
+    model: Model, structure: str, group: Any = None, *, random: int = 8, seed: int = 0
+) -> Dict[str, Any]:
+    """The largest |f(g.x) - g.f(x)| over the generators and ``random``
+    random elements of the group (inside_max_error), over witnesses in
+    G^(2) \\ G (closure_max_error, None when G is 2-closed) and over random
+    permutations outside G^(2) (outside_max_error, None when G^(2) is S_n),
+    with group_order and closure_order (Python ints). ``group`` defaults to
+    the structure's own group."""
+    if not isinstance(model, Model):
+        raise TypeError(f"model must be an asen.nn.Model, got {type(model).__name__}")
+    _check_str(structure, "structure")
+    spec = None
+    if group is not None:
+        spec = _group_spec(group, model.structure(structure)["num_nodes"])
+    return model._impl.check_equivariance(structure, spec, random, seed)

@@ -1,0 +1,611 @@
+// The extension module asen._nn: the nn layer (LibTorch) with torch.Tensor
+// objects in and out. It is a separate extension from asen._core so that
+// `import asen` stays fast and works without torch; asen/nn.py imports torch
+// first (this module needs libtorch_python's symbols loaded by torch) and then
+// this module.
+//
+// Tensors cross the boundary through torch's own pybind11 type casters
+// (<torch/extension.h>): a tensor handed to Python is the same TensorImpl as
+// in C++, so model parameters returned by parameters() are the very tensors
+// the C++ forward uses, and autograd flows across the boundary both ways.
+//
+// Errors map to the exception classes of asen._core (asen.InputError, ...),
+// looked up at import time, so `except asen.InputError` catches both modules'.
+
+#include <torch/extension.h>
+
+#include <asen/algebra/perm_group.hpp>
+#include <asen/error.hpp>
+#include <asen/graph/base_graph.hpp>
+#include <asen/graph/colored_digraph.hpp>
+#include <asen/nn/breaking_input.hpp>
+#include <asen/nn/equivariance.hpp>
+#include <asen/nn/model.hpp>
+#include <asen/nn/tasks.hpp>
+#include <asen/nn/training.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <exception>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace py = pybind11;
+using namespace pybind11::literals;
+
+namespace asen::python::nn_module {
+
+namespace nn = asen::nn;
+
+// ---------------------------------------------------------------------------
+// Errors: the classes registered by asen._core.
+
+// Held for the life of the process (extension modules are never unloaded), so
+// deliberately never released.
+PyObject* g_error = nullptr;
+PyObject* g_input_error = nullptr;
+PyObject* g_limit_error = nullptr;
+PyObject* g_gap_error = nullptr;
+
+PyObject* core_exception(const py::module_& core, const char* name) {
+  py::object type = core.attr(name);
+  return type.release().ptr();  // keeps the reference for the process's lifetime
+}
+
+void register_errors() {
+  const py::module_ core = py::module_::import("asen._core");
+  g_error = core_exception(core, "Error");
+  g_input_error = core_exception(core, "InputError");
+  g_limit_error = core_exception(core, "LimitError");
+  g_gap_error = core_exception(core, "GapError");
+  py::register_local_exception_translator([](std::exception_ptr error) {
+    try {
+      if (error) std::rethrow_exception(error);
+    } catch (const asen::LimitError& e) {
+      PyErr_SetString(g_limit_error, e.what());
+    } catch (const asen::GapError& e) {
+      PyErr_SetString(g_gap_error, e.what());
+    } catch (const asen::InputError& e) {
+      PyErr_SetString(g_input_error, e.what());
+    } catch (const asen::Error& e) {
+      PyErr_SetString(g_error, e.what());
+    } catch (const c10::Error& e) {
+      // LibTorch's own errors: RuntimeError with the message, without the
+      // C++ backtrace that what() carries.
+      PyErr_SetString(PyExc_RuntimeError, e.what_without_backtrace());
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Helpers.
+
+/// Seeds torch's default CPU generator for the life of the object and then
+/// restores the state it had: model initialisation is reproducible from a
+/// seed without changing the random stream the Python user sees.
+class SeededGenerator {
+ public:
+  explicit SeededGenerator(std::uint64_t seed) : generator_(at::detail::getDefaultCPUGenerator()) {
+    std::lock_guard<std::mutex> lock(generator_.mutex());
+    saved_ = generator_.get_state();
+    generator_.set_current_seed(seed);
+  }
+  SeededGenerator(const SeededGenerator&) = delete;
+  SeededGenerator& operator=(const SeededGenerator&) = delete;
+  ~SeededGenerator() {
+    std::lock_guard<std::mutex> lock(generator_.mutex());
+    generator_.set_state(saved_);
+  }
+
+ private:
+  at::Generator generator_;
+  torch::Tensor saved_;
+};
+
+std::uint64_t seed_argument(std::int64_t seed) {
+  if (seed < 0) throw InputError("seed must be non-negative, got " + std::to_string(seed));
+  return static_cast<std::uint64_t>(seed);
+}
+
+std::int64_t positive(std::int64_t value, const char* name) {
+  if (value <= 0) throw InputError(std::string(name) + " must be positive, got " + std::to_string(value));
+  return value;
+}
+
+py::int_ big_int(const algebra::BigInt& value) {
+  const std::string digits = value.str();
+  PyObject* object = PyLong_FromString(digits.c_str(), nullptr, 10);
+  if (object == nullptr) throw py::error_already_set();
+  return py::reinterpret_steal<py::int_>(object);
+}
+
+py::dict metrics_dict(const nn::Metrics& m) {
+  return py::dict("task"_a = m.task, "epoch"_a = m.epoch, "split"_a = m.split, "loss"_a = m.loss,
+                  "node_accuracy"_a = m.node_accuracy, "exact_match"_a = m.exact_match, "seconds"_a = m.seconds);
+}
+
+py::dict task_info_dict(const nn::TaskInfo& info) {
+  return py::dict("name"_a = info.name, "kind"_a = nn::to_string(info.kind), "group"_a = info.group,
+                  "vocab"_a = info.vocab, "out_dim"_a = info.out_dim);
+}
+
+/// Reads the settings of a training run from a dict (keys as in TrainConfig
+/// and BackboneOptions); unknown keys are an error.
+nn::TrainConfig train_config(const py::dict& settings) {
+  nn::TrainConfig c;
+  c.progress = false;
+  const std::set<std::string> known = {
+      "epochs",  "batch",       "seed",   "lr_backbone", "lr_edges",          "lr_tokens", "weight_decay",
+      "clip_norm", "train_fraction", "hidden", "layers", "heads", "dropout", "attention_dropout",
+      "out",     "progress",    "resume", "device",      "threads"};
+  for (const auto& item : settings) {
+    const auto key = item.first.cast<std::string>();
+    if (known.count(key) == 0) throw InputError("unknown training setting '" + key + "'");
+  }
+  auto get = [&](const char* key, auto& target) {
+    if (settings.contains(key) && !settings[key].is_none())
+      target = settings[key].cast<std::remove_reference_t<decltype(target)>>();
+  };
+  get("epochs", c.epochs);
+  get("batch", c.batch);
+  std::int64_t seed = 0;
+  get("seed", seed);
+  c.seed = seed_argument(seed);
+  get("lr_backbone", c.lr_backbone);
+  get("lr_edges", c.lr_edges);
+  get("lr_tokens", c.lr_tokens);
+  get("weight_decay", c.weight_decay);
+  get("clip_norm", c.clip_norm);
+  get("train_fraction", c.train_fraction);
+  std::int64_t hidden = c.backbone.hidden();
+  std::int64_t layers = c.backbone.layers();
+  std::int64_t heads = c.backbone.heads();
+  double dropout = c.backbone.dropout();
+  double attention_dropout = c.backbone.attention_dropout();
+  get("hidden", hidden);
+  get("layers", layers);
+  get("heads", heads);
+  get("dropout", dropout);
+  get("attention_dropout", attention_dropout);
+  c.backbone.hidden(hidden).layers(layers).heads(heads).dropout(dropout).attention_dropout(attention_dropout);
+  get("out", c.out_dir);
+  get("progress", c.progress);
+  get("resume", c.resume);
+  get("device", c.device);
+  get("threads", c.threads);
+  if (c.threads < 0) throw InputError("threads must be non-negative, got " + std::to_string(c.threads));
+  if (!(c.lr_backbone > 0 && c.lr_edges > 0 && c.lr_tokens > 0))
+    throw InputError("learning rates must be positive");
+  if (!(dropout >= 0 && dropout < 1) || !(attention_dropout >= 0 && attention_dropout < 1))
+    throw InputError("dropout must be in [0, 1)");
+  return c;
+}
+
+/// The synthetic tasks of a run, each on its group (`groups` maps a task name
+/// to a group spec; the task's own group otherwise).
+std::vector<nn::TaskData> synthetic_tasks(const std::vector<std::string>& names, const std::map<std::string, std::string>& groups,
+                                          std::int64_t samples, std::int64_t length, std::uint64_t seed) {
+  positive(samples, "samples");
+  positive(length, "length");
+  for (const auto& [name, spec] : groups) {
+    if (std::find(names.begin(), names.end(), name) == names.end())
+      throw InputError("a group was given for task '" + name + "', which is not among the tasks trained");
+  }
+  std::vector<nn::TaskData> tasks;
+  for (const auto& name : names) {
+    const auto it = groups.find(name);
+    nn::TaskData t = nn::synthetic_task(name, samples, length, seed, it == groups.end() ? "" : it->second);
+    if (t.data.train.size() == 0 || t.data.test.size() == 0)
+      throw InputError("samples must be large enough for non-empty train and test splits (70/15/15), got " +
+                       std::to_string(samples));
+    tasks.push_back(std::move(t));
+  }
+  return tasks;
+}
+
+/// The task descriptions of a run without their data (what a model keeps).
+std::vector<nn::TaskData> without_data(std::vector<nn::TaskData> tasks) {
+  for (auto& t : tasks) t.data = nn::Splits{};
+  return tasks;
+}
+
+py::dict result_dict(const nn::TrainResult& r) {
+  py::list history;
+  for (const auto& m : r.history) history.append(metrics_dict(m));
+  py::dict test;
+  for (const auto& [name, m] : r.test) test[py::str(name)] = metrics_dict(m);
+  return py::dict("history"_a = history, "test"_a = test);
+}
+
+// ---------------------------------------------------------------------------
+// The model as Python sees it.
+
+/// An AsenModel together with what save_model needs to describe each of its
+/// structures (group spec, mode, base graph, sizes).
+class Model {
+ public:
+  Model(std::int64_t hidden, std::int64_t layers, std::int64_t heads, double dropout, double attention_dropout,
+        std::int64_t seed)
+      : seed_(seed_argument(seed)) {
+    positive(hidden, "hidden");
+    positive(layers, "layers");
+    positive(heads, "heads");
+    if (hidden % heads != 0)
+      throw InputError("hidden (" + std::to_string(hidden) + ") must be a multiple of heads (" +
+                       std::to_string(heads) + ")");
+    if (!(dropout >= 0 && dropout < 1) || !(attention_dropout >= 0 && attention_dropout < 1))
+      throw InputError("dropout must be in [0, 1)");
+    nn::BackboneOptions options;
+    options.hidden(hidden).layers(layers).heads(heads).dropout(dropout).attention_dropout(attention_dropout);
+    SeededGenerator seeded(seed_);
+    model_ = nn::AsenModel(options);
+  }
+
+  Model(nn::AsenModel model, std::vector<nn::TaskData> tasks, std::uint64_t seed)
+      : model_(std::move(model)), tasks_(std::move(tasks)), seed_(seed) {}
+
+  nn::AsenModel& model() { return model_; }
+  const std::vector<nn::TaskData>& tasks() const { return tasks_; }
+
+  /// A structure on a group's breaking input.
+  void add_structure(const std::string& name, const std::string& group, std::optional<std::int64_t> degree,
+                     std::int64_t out_dim, std::int64_t vocab, std::int64_t in_features, const std::string& kind,
+                     const std::string& mode, std::optional<std::int64_t> base_vertices,
+                     const std::vector<std::pair<std::int64_t, std::int64_t>>& base_edges, bool base_directed) {
+    nn::TaskData t;
+    t.name = name;
+    t.kind = nn::parse_task_kind(kind);
+    t.vocab = vocab;
+    t.in_features = in_features;
+    t.out_dim = out_dim;
+    t.mode = graph::parse_breaking_mode(mode);
+    if (degree && *degree < 0) throw InputError("degree must be non-negative, got " + std::to_string(*degree));
+    algebra::PermGroup g;
+    nn::BreakingInput input;
+    {
+      py::gil_scoped_release release;  // orbitals of a large group take a while
+      g = algebra::PermGroup::parse(group, degree ? std::optional<std::size_t>(static_cast<std::size_t>(*degree))
+                                                  : std::nullopt);
+      if (base_vertices) {
+        std::vector<std::pair<algebra::Point, algebra::Point>> edges;
+        for (const auto& [u, v] : base_edges) {
+          if (u < 0 || v < 0 || u >= *base_vertices || v >= *base_vertices)
+            throw InputError("base graph edge (" + std::to_string(u) + ", " + std::to_string(v) +
+                             ") has a vertex out of range [0, " + std::to_string(*base_vertices) + ")");
+          edges.emplace_back(static_cast<algebra::Point>(u), static_cast<algebra::Point>(v));
+        }
+        t.base = graph::BaseGraph(static_cast<std::size_t>(*base_vertices), edges, base_directed);
+      }
+      if (t.mode != graph::BreakingMode::dense && !t.base)
+        throw InputError("mode '" + mode + "' needs a base graph");
+      if (t.mode == graph::BreakingMode::dense && t.base)
+        throw InputError("a base graph was given, but mode is 'dense'; use 'sparse' or 'weak-sparse'");
+      input = nn::BreakingInput::for_group(g, t.mode, t.base ? &*t.base : nullptr);
+    }
+    // Stored as its own spec: save_model parses it again with the degree.
+    t.group = group;
+    add(t, std::move(input));
+  }
+
+  /// A structure on a breaking input given as tensors (not savable: no group).
+  void add_structure_raw(const std::string& name, std::int64_t num_nodes, const torch::Tensor& edge_index,
+                         const torch::Tensor& edge_color, std::int64_t num_colors,
+                         const std::optional<torch::Tensor>& node_color, std::int64_t out_dim, std::int64_t vocab,
+                         std::int64_t in_features, const std::string& kind) {
+    nn::TaskData t;
+    t.name = name;
+    t.kind = nn::parse_task_kind(kind);
+    t.vocab = vocab;
+    t.in_features = in_features;
+    t.out_dim = out_dim;
+    auto as_long = [](const torch::Tensor& x, const char* what) {
+      if (x.is_floating_point() || x.is_complex() || x.scalar_type() == torch::kBool)
+        throw InputError(std::string(what) + " must hold integers, got dtype " + std::string(c10::toString(x.scalar_type())));
+      return x.detach().to(torch::kCPU, torch::kLong).contiguous();
+    };
+    nn::BreakingInput input(num_nodes, as_long(edge_index, "edge_index"), as_long(edge_color, "edge_attr"), num_colors,
+                            node_color ? as_long(*node_color, "node_color") : torch::Tensor());
+    raw_.insert(name);
+    add(t, std::move(input));
+  }
+
+  torch::Tensor forward(const std::string& name, const torch::Tensor& x) {
+    return model_->forward(name, checked_input(name, x));
+  }
+
+  std::vector<torch::Tensor> forward_mixed(const std::vector<std::string>& names, const std::vector<torch::Tensor>& xs) {
+    if (names.size() != xs.size())
+      throw InputError("forward_mixed needs one structure name per input, got " + std::to_string(names.size()) +
+                       " names and " + std::to_string(xs.size()) + " inputs");
+    std::vector<torch::Tensor> checked;
+    // One sample per name (unbatched: [n] tokens or [n, F] features).
+    for (std::size_t k = 0; k < xs.size(); ++k) checked.push_back(checked_input(names[k], xs[k].unsqueeze(0)).squeeze(0));
+    return model_->forward_mixed(names, checked);
+  }
+
+  py::dict structure(const std::string& name) const {
+    const nn::StructureSpec& s = model_->structure(name);
+    py::object group = py::none();
+    py::object mode = py::str("dense");
+    for (const auto& t : tasks_) {
+      if (t.name != name) continue;
+      if (raw_.count(name) == 0) group = py::str(t.group);
+      mode = py::str(graph::to_string(t.mode));
+    }
+    return py::dict("name"_a = s.name, "kind"_a = nn::to_string(s.kind), "group"_a = group, "mode"_a = mode,
+                    "num_nodes"_a = s.input.num_nodes(), "num_edges"_a = s.input.num_edges(),
+                    "num_colors"_a = s.input.num_colors(), "vocab"_a = s.vocab, "in_features"_a = s.in_features,
+                    "out_dim"_a = s.out_dim);
+  }
+
+  py::dict breaking_input(const std::string& name) const {
+    const nn::BreakingInput& b = model_->structure(name).input;
+    return py::dict("edge_index"_a = b.edge_index(), "edge_attr"_a = b.edge_color(),
+                    "node_color"_a = b.node_color().defined() ? py::cast(b.node_color()) : py::none(),
+                    "num_colors"_a = b.num_colors(), "num_nodes"_a = b.num_nodes());
+  }
+
+  py::dict options() const {
+    const nn::BackboneOptions& o = model_->options;
+    return py::dict("hidden"_a = o.hidden(), "layers"_a = o.layers(), "heads"_a = o.heads(), "dropout"_a = o.dropout(),
+                    "attention_dropout"_a = o.attention_dropout());
+  }
+
+  void save(const std::string& path) const {
+    for (const auto& name : raw_)
+      throw InputError("structure '" + name +
+                       "' was built from a raw breaking input and has no group, so the model cannot be saved; "
+                       "build it from a group instead");
+    nn::save_model(model_, tasks_, path);
+  }
+
+  py::dict evaluate(const std::string& name, const torch::Tensor& inputs, const torch::Tensor& targets,
+                    std::int64_t batch) {
+    positive(batch, "batch");
+    const nn::StructureSpec& s = model_->structure(name);
+    nn::Dataset data;
+    data.inputs = checked_input(name, inputs);
+    if (targets.size(0) != data.inputs.size(0))
+      throw InputError("inputs and targets must have the same number of samples, got " +
+                       std::to_string(data.inputs.size(0)) + " and " + std::to_string(targets.size(0)));
+    if (s.kind == nn::TaskKind::graph_regression) {
+      data.targets = targets.detach().to(torch::kFloat).reshape({targets.size(0), -1});
+    } else {
+      if (targets.is_floating_point()) throw InputError("classification targets must be integers");
+      data.targets = targets.detach().to(torch::kLong);
+    }
+    nn::Metrics m;
+    {
+      py::gil_scoped_release release;
+      m = nn::evaluate(model_, name, data, batch);
+    }
+    return metrics_dict(m);
+  }
+
+  py::dict check_equivariance(const std::string& name, const std::optional<std::string>& group, std::int64_t random,
+                              std::int64_t seed) {
+    if (random < 0) throw InputError("random must be non-negative, got " + std::to_string(random));
+    const std::uint64_t s = seed_argument(seed);
+    std::string spec;
+    if (group) {
+      spec = *group;
+    } else {
+      if (raw_.count(name) != 0)
+        throw InputError("structure '" + name + "' was built from a raw breaking input: pass its group");
+      for (const auto& t : tasks_)
+        if (t.name == name) spec = t.group;
+      if (spec.empty()) throw InputError("the model has no structure named '" + name + "'");
+    }
+    const std::int64_t n = model_->structure(name).input.num_nodes();
+    nn::EquivarianceReport r;
+    {
+      py::gil_scoped_release release;
+      const algebra::PermGroup g = algebra::PermGroup::parse(spec, static_cast<std::size_t>(n));
+      if (static_cast<std::int64_t>(g.degree()) != n)
+        throw InputError("the group " + spec + " acts on " + std::to_string(g.degree()) + " points, but structure '" +
+                         name + "' has " + std::to_string(n) + " nodes");
+      r = nn::check_equivariance(model_, name, g, random, s);
+    }
+    auto optional = [](const std::optional<double>& v) { return v ? py::cast(*v) : py::none(); };
+    return py::dict("group"_a = spec, "inside_max_error"_a = r.inside_max_error,
+                    "closure_max_error"_a = optional(r.closure_max_error),
+                    "outside_max_error"_a = optional(r.outside_max_error), "group_order"_a = big_int(r.group_order),
+                    "closure_order"_a = big_int(r.closure_order), "inside_checks"_a = r.inside_checks,
+                    "outside_checks"_a = r.outside_checks);
+  }
+
+  /// Continues training on synthetic tasks (nn::finetune); the model gains a
+  /// structure for each task it lacks. Writes nothing (see nn.py).
+  py::dict finetune(const std::vector<std::string>& names, const std::map<std::string, std::string>& groups,
+                    std::int64_t samples, std::int64_t length, const py::dict& settings, double backbone_lr_scale) {
+    nn::TrainConfig config = train_config(settings);
+    if (!(backbone_lr_scale > 0)) throw InputError("the backbone learning-rate scale must be positive");
+    for (const auto& name : names)
+      if (model_->has_structure(name) && raw_.count(name) != 0)
+        throw InputError("structure '" + name + "' was built from a raw breaking input and cannot be finetuned");
+    std::vector<nn::TaskData> tasks = synthetic_tasks(names, groups, samples, length, config.seed);
+    nn::TrainResult r;
+    {
+      py::gil_scoped_release release;
+      SeededGenerator keep_user_stream(config.seed);
+      r = nn::finetune(model_, tasks, config, backbone_lr_scale);
+    }
+    for (auto& t : without_data(std::move(tasks))) {
+      const bool known = std::any_of(tasks_.begin(), tasks_.end(), [&](const nn::TaskData& u) { return u.name == t.name; });
+      if (!known) tasks_.push_back(std::move(t));
+    }
+    return result_dict(r);
+  }
+
+ private:
+  void add(nn::TaskData t, nn::BreakingInput input) {
+    nn::StructureSpec spec;
+    spec.name = t.name;
+    spec.kind = t.kind;
+    spec.vocab = t.vocab;
+    spec.in_features = t.in_features;
+    spec.out_dim = t.out_dim;
+    spec.input = std::move(input);
+    spec.input = spec.input.to(model_->device());
+    // Each structure's initial weights depend only on the model's seed and
+    // how many structures came before it.
+    SeededGenerator seeded(seed_ * 0x9e3779b97f4a7c15ULL + tasks_.size() + 1);
+    model_->add_structure(spec);
+    tasks_.push_back(std::move(t));
+  }
+
+  /// The input of a forward pass, checked so that a mistake gives an
+  /// InputError instead of an indexing failure deep in LibTorch.
+  torch::Tensor checked_input(const std::string& name, const torch::Tensor& x) const {
+    const nn::StructureSpec& s = model_->structure(name);
+    if (s.vocab > 0) {
+      if (x.is_floating_point() || x.is_complex() || x.scalar_type() == torch::kBool)
+        throw InputError("structure '" + name + "' takes integer tokens, got dtype " +
+                         std::string(c10::toString(x.scalar_type())));
+      if (x.dim() != 2 || x.size(1) != s.input.num_nodes())
+        throw InputError("structure '" + name + "' takes tokens of shape [B, " + std::to_string(s.input.num_nodes()) +
+                         "], got " + shape_string(x));
+      torch::Tensor tokens = x.to(torch::kLong);
+      if (tokens.numel() > 0) {
+        const auto lo = tokens.min().item<std::int64_t>();
+        const auto hi = tokens.max().item<std::int64_t>();
+        if (lo < 0 || hi >= s.vocab)
+          throw InputError("structure '" + name + "' takes tokens in [0, " + std::to_string(s.vocab) + "), got values in [" +
+                           std::to_string(lo) + ", " + std::to_string(hi) + "]");
+      }
+      return tokens;
+    }
+    if (!x.is_floating_point())
+      throw InputError("structure '" + name + "' takes real-valued features (a floating-point tensor), got dtype " +
+                       std::string(c10::toString(x.scalar_type())));
+    if (x.dim() != 3 || x.size(1) != s.input.num_nodes() || x.size(2) != s.in_features)
+      throw InputError("structure '" + name + "' takes features of shape [B, " + std::to_string(s.input.num_nodes()) +
+                       ", " + std::to_string(s.in_features) + "], got " + shape_string(x));
+    return x;
+  }
+
+  static std::string shape_string(const torch::Tensor& x) {
+    std::string out = "[";
+    for (std::int64_t d = 0; d < x.dim(); ++d) out += (d ? ", " : "") + std::to_string(x.size(d));
+    return out + "]";
+  }
+
+  nn::AsenModel model_{nullptr};
+  std::vector<nn::TaskData> tasks_;
+  std::set<std::string> raw_;
+  std::uint64_t seed_ = 0;
+};
+
+py::dict train(const std::vector<std::string>& names, const std::map<std::string, std::string>& groups,
+               std::int64_t samples, std::int64_t length, const py::dict& settings) {
+  nn::TrainConfig config = train_config(settings);
+  std::vector<nn::TaskData> tasks = synthetic_tasks(names, groups, samples, length, config.seed);
+  nn::TrainResult r;
+  {
+    py::gil_scoped_release release;
+    // nn::train seeds torch's global generator; restore the user's stream after.
+    SeededGenerator keep_user_stream(config.seed);
+    r = nn::train(tasks, config);
+  }
+  py::dict out = result_dict(r);
+  out["model"] = Model(r.model, without_data(std::move(tasks)), config.seed);
+  return out;
+}
+
+Model load(const std::string& path) {
+  nn::LoadedModel loaded;
+  {
+    py::gil_scoped_release release;
+    SeededGenerator keep_user_stream(0);
+    loaded = nn::load_model(path);
+  }
+  return Model(loaded.model, std::move(loaded.tasks), 0);
+}
+
+py::list tasks(std::int64_t length) {
+  py::list out;
+  for (const auto& name : nn::task_names()) {
+    try {
+      out.append(task_info_dict(nn::task_info(name, length)));
+    } catch (const InputError&) {
+      // the task cannot use this length (e.g. an odd one for the half-based tasks)
+    }
+  }
+  return out;
+}
+
+py::tuple generate_dataset(const std::string& task, std::int64_t samples, std::int64_t length, std::int64_t seed) {
+  if (samples < 0) throw InputError("samples must be non-negative, got " + std::to_string(samples));
+  positive(length, "length");
+  const std::uint64_t s = seed_argument(seed);
+  nn::Dataset d;
+  {
+    py::gil_scoped_release release;
+    d = nn::generate_dataset(task, samples, length, s);
+  }
+  return py::make_tuple(d.inputs, d.targets);
+}
+
+}  // namespace asen::python::nn_module
+
+PYBIND11_MODULE(_nn, m) {
+  namespace p = asen::python::nn_module;
+  m.doc() = "asen._nn: the compiled nn layer (LibTorch) with torch tensors in and out. Use it as asen.nn.";
+  p::register_errors();
+
+  py::class_<p::Model>(m, "Model", "An AsenModel and the description of its structures (use asen.nn.Model).")
+      .def(py::init<std::int64_t, std::int64_t, std::int64_t, double, double, std::int64_t>(), "hidden"_a, "layers"_a,
+           "heads"_a, "dropout"_a, "attention_dropout"_a, "seed"_a)
+      .def("add_structure", &p::Model::add_structure, "name"_a, "group"_a, "degree"_a, "out_dim"_a, "vocab"_a,
+           "in_features"_a, "kind"_a, "mode"_a, "base_vertices"_a, "base_edges"_a, "base_directed"_a)
+      .def("add_structure_raw", &p::Model::add_structure_raw, "name"_a, "num_nodes"_a, "edge_index"_a, "edge_color"_a,
+           "num_colors"_a, "node_color"_a, "out_dim"_a, "vocab"_a, "in_features"_a, "kind"_a)
+      .def("forward", &p::Model::forward, "name"_a, "x"_a)
+      .def("forward_mixed", &p::Model::forward_mixed, "names"_a, "inputs"_a)
+      .def("structure_names", [](p::Model& self) { return self.model()->structure_names(); })
+      .def("has_structure", [](p::Model& self, const std::string& name) { return self.model()->has_structure(name); })
+      .def("structure", &p::Model::structure, "name"_a)
+      .def("breaking_input", &p::Model::breaking_input, "name"_a)
+      .def("options", &p::Model::options)
+      .def("parameters", [](p::Model& self) { return self.model()->parameters(); })
+      .def("named_parameters",
+           [](p::Model& self) {
+             std::vector<std::pair<std::string, torch::Tensor>> out;
+             for (const auto& item : self.model()->named_parameters()) out.emplace_back(item.key(), item.value());
+             return out;
+           })
+      .def("named_buffers",
+           [](p::Model& self) {
+             std::vector<std::pair<std::string, torch::Tensor>> out;
+             for (const auto& item : self.model()->named_buffers()) out.emplace_back(item.key(), item.value());
+             return out;
+           })
+      .def("backbone_parameters", [](p::Model& self) { return self.model()->backbone_parameters(); })
+      .def("edge_parameters", [](p::Model& self) { return self.model()->edge_parameters(); })
+      .def("token_parameters", [](p::Model& self) { return self.model()->token_parameters(); })
+      .def("train", [](p::Model& self, bool on) { self.model()->train(on); }, "mode"_a)
+      .def_property_readonly("training", [](p::Model& self) { return self.model()->is_training(); })
+      .def("save", &p::Model::save, "path"_a)
+      .def("evaluate", &p::Model::evaluate, "name"_a, "inputs"_a, "targets"_a, "batch"_a)
+      .def("check_equivariance", &p::Model::check_equivariance, "name"_a, "group"_a, "random"_a, "seed"_a)
+      .def("finetune", &p::Model::finetune, "tasks"_a, "groups"_a, "samples"_a, "length"_a, "settings"_a,
+           "backbone_lr_scale"_a);
+
+  m.def("train", &p::train, "tasks"_a, "groups"_a, "samples"_a, "length"_a, "settings"_a);
+  m.def("load", &p::load, "path"_a);
+  m.def("tasks", &p::tasks, "length"_a);
+  m.def(
+      "task_info", [](const std::string& name, std::int64_t length) { return p::task_info_dict(asen::nn::task_info(name, length)); },
+      "name"_a, "length"_a);
+  m.def("generate_dataset", &p::generate_dataset, "task"_a, "samples"_a, "length"_a, "seed"_a);
+  m.def(
+      "label_sequence",
+      [](const std::string& task, const std::vector<std::int64_t>& tokens) { return asen::nn::label_sequence(task, tokens); },
+      "task"_a, "tokens"_a);
+}

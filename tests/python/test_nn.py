@@ -1,0 +1,251 @@
+"""asen.nn: the nn layer from Python, torch tensors in and out."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+torch = pytest.importorskip("torch", reason="the Python nn layer needs torch (python3-torch)")
+
+import asen  # noqa: E402
+
+try:
+    import asen.nn as ann  # noqa: E402
+except ImportError as error:  # pragma: no cover - depends on the build
+    pytest.skip(f"asen._nn was not built: {error}", allow_module_level=True)
+
+N = 10
+SMALL = dict(hidden=32, layers=2, heads=4, dropout=0.0)
+
+
+def small_model(seed=0):
+    return ann.Model(seed=seed, **SMALL)
+
+
+def act(x, g):
+    """g . x on the node axis: the entry at position i moves to position g[i]."""
+    inverse = [0] * len(g)
+    for i, gi in enumerate(g):
+        inverse[gi] = i
+    return x[:, inverse]
+
+
+@pytest.fixture(scope="module")
+def d10_model():
+    model = small_model().add_structure("cyclicsum", "D(10)", num_classes=2, vocab=10)
+    return model.eval()
+
+
+# -- import ------------------------------------------------------------------
+
+
+def test_import_asen_does_not_import_torch():
+    code = "import sys, asen; print('torch' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
+
+
+def test_errors_are_the_classes_of_the_core_module():
+    with pytest.raises(asen.InputError, match="unknown"):
+        ann.generate_dataset("no-such-task", 4)
+    with pytest.raises(ValueError):
+        ann.task_info("no-such-task")
+
+
+# -- forward -----------------------------------------------------------------
+
+
+def test_node_structure_gives_per_node_float_outputs(d10_model):
+    x = torch.randint(0, 10, (5, N))
+    y = d10_model("cyclicsum", x)
+    assert y.shape == (5, N, 2) and y.dtype == torch.float32
+    assert torch.equal(y, d10_model.forward("cyclicsum", x))
+
+
+def test_invariant_and_feature_structures_have_their_shapes():
+    model = small_model()
+    model.add_structure("count", "S(10)", out_dim=3, vocab=4, kind="graph-classification")
+    model.add_structure("feat", asen.Group.parse("C(10)"), out_dim=1, in_features=3, kind="graph_regression")
+    model.eval()
+    assert model("count", torch.randint(0, 4, (6, N))).shape == (6, 3)
+    assert model("feat", torch.randn(2, N, 3)).shape == (2, 1)
+    assert model.structure("feat")["num_colors"] == 10
+    mixed = model(["count", "feat", "count"], [torch.randint(0, 4, (N,)), torch.randn(N, 3), torch.zeros(N, dtype=torch.long)])
+    assert [t.shape for t in mixed] == [(3,), (1,), (3,)]
+    assert torch.allclose(mixed[2], model("count", torch.zeros(1, N, dtype=torch.long))[0], atol=1e-6)
+
+
+def test_breaking_input_object_makes_a_structure():
+    model = small_model().add_structure("raw", asen.breaking_input("D(10)"), vocab=10)
+    assert model.structure("raw")["group"] is None
+    assert model("raw", torch.zeros(1, N, dtype=torch.long)).shape == (1, N, 2)
+    with pytest.raises(asen.InputError, match="cannot be saved"):
+        model.save("/nonexistent/never-written.pt")
+
+
+def test_bad_inputs_raise_input_error(d10_model):
+    with pytest.raises(asen.InputError, match="shape"):
+        d10_model("cyclicsum", torch.zeros(2, N + 1, dtype=torch.long))
+    with pytest.raises(asen.InputError, match="integer tokens"):
+        d10_model("cyclicsum", torch.zeros(2, N))
+    with pytest.raises(asen.InputError, match=r"\[0, 10\)"):
+        d10_model("cyclicsum", torch.full((2, N), 10))
+    with pytest.raises(asen.InputError, match="no structure"):
+        d10_model("nope", torch.zeros(2, N, dtype=torch.long))
+    with pytest.raises(TypeError):
+        d10_model("cyclicsum", [[0] * N])
+
+
+def test_bad_group_or_settings_raise_input_error():
+    model = small_model()
+    with pytest.raises(asen.InputError):
+        model.add_structure("a", "D(", vocab=10)
+    with pytest.raises(asen.InputError):
+        model.add_structure("a", "D(10)", vocab=10, mode="sparse")
+    with pytest.raises(asen.InputError, match="already"):
+        model.add_structure("b", "D(10)", vocab=10).add_structure("b", "D(10)", vocab=10)
+    with pytest.raises(TypeError):
+        model.add_structure("c", 42, vocab=10)
+    with pytest.raises(asen.InputError, match="multiple"):
+        ann.Model(hidden=30, heads=4)
+
+
+# -- gradients ---------------------------------------------------------------
+
+
+def test_gradients_reach_parameters_and_torch_optim_lowers_the_loss():
+    model = small_model().add_structure("cyclicsum", "D(10)", vocab=10).train()
+    x, y = ann.generate_dataset("cyclicsum", 64, seed=3)
+    params = list(model.parameters())
+    assert params and all(p.requires_grad and p.is_leaf for p in params)
+    optimizer = torch.optim.Adam(params, lr=0.01)
+    losses = []
+    for _ in range(8):
+        optimizer.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model("cyclicsum", x).reshape(-1, 2), y.reshape(-1))
+        loss.backward()
+        losses.append(loss.item())
+        optimizer.step()
+    assert sum(p.grad is not None and p.grad.abs().sum() > 0 for p in params) >= len(params) - 2
+    assert losses[-1] < losses[0]
+
+
+def test_gradients_flow_to_a_python_input():
+    model = small_model().add_structure("f", "D(10)", in_features=2).eval()
+    x = torch.randn(3, N, 2, requires_grad=True)
+    model("f", x).sum().backward()
+    assert x.grad is not None and x.grad.abs().sum() > 0
+
+
+# -- equivariance ------------------------------------------------------------
+
+
+def test_equivariant_inside_d10_and_not_outside(d10_model):
+    x = torch.randint(0, 10, (16, N))
+    with torch.no_grad():
+        y = d10_model("cyclicsum", x)
+        rotation = [(i + 1) % N for i in range(N)]
+        reflection = [(N - i) % N for i in range(N)]
+        for g in (rotation, reflection):
+            assert (d10_model("cyclicsum", act(x, g)) - act(y, g)).abs().max() <= 1e-5
+        swap = [1, 0] + list(range(2, N))  # a transposition: not in D(10)
+        assert (d10_model("cyclicsum", act(x, swap)) - act(y, swap)).abs().max() > 1e-3
+
+
+def test_check_equivariance_reports_errors_and_orders(d10_model):
+    report = ann.check_equivariance(d10_model, "cyclicsum", random=4)
+    assert report["inside_max_error"] <= 1e-5
+    assert report["outside_max_error"] > 1e-3
+    assert report["group_order"] == 20 and report["closure_order"] == 20
+    assert report["closure_max_error"] is None
+    with pytest.raises(asen.InputError):
+        ann.check_equivariance(d10_model, "cyclicsum", "D(12)")
+
+
+# -- data --------------------------------------------------------------------
+
+
+def test_tasks_list_names_and_groups():
+    tasks = {t["name"]: t for t in ann.tasks()}
+    assert tasks["cyclicsum"]["group"] == "D(10)"
+    assert tasks["cyclicsum"]["kind"] == "node-classification"
+    assert {"palindrome", "intersect", "longestpal"} <= set(tasks)
+
+
+def test_generate_dataset_is_deterministic_per_seed():
+    a = ann.generate_dataset("intersect", 32, length=10, seed=5)
+    b = ann.generate_dataset("intersect", 32, length=10, seed=5)
+    c = ann.generate_dataset("intersect", 32, length=10, seed=6)
+    assert a.inputs.shape == (32, 10) and a.inputs.dtype == torch.int64
+    assert a.targets.shape == (32, 10) and a.targets.dtype == torch.int64
+    assert torch.equal(a.inputs, b.inputs) and torch.equal(a.targets, b.targets)
+    assert not torch.equal(a.inputs, c.inputs)
+    assert ann.label_sequence("intersect", a.inputs[0].tolist()) == a.targets[0].tolist()
+
+
+# -- training, files ---------------------------------------------------------
+
+TINY = dict(samples=80, epochs=1, batch=32, hidden=16, layers=1, heads=2)
+
+
+def test_train_writes_metrics_and_model(tmp_path):
+    result = ann.train("cyclicsum", out=tmp_path / "run", **TINY)
+    lines = [json.loads(s) for s in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert {m["split"] for m in lines} == {"train", "val", "test"}
+    assert set(lines[0]) == {"task", "epoch", "split", "loss", "node_accuracy", "exact_match", "seconds"}
+    assert (tmp_path / "run" / "model.pt").is_file()
+    assert 0.0 <= result["test"]["cyclicsum"]["node_accuracy"] <= 1.0
+    loaded = ann.load(tmp_path / "run" / "model.pt")
+    x = torch.randint(0, 10, (4, N))
+    with torch.no_grad():
+        assert torch.equal(loaded("cyclicsum", x), result["model"].eval()("cyclicsum", x))
+
+
+def test_multi_task_and_transfer(tmp_path):
+    multi = ann.train(["cyclicsum", "intersect"], groups={"intersect": "trivial(10)"}, **TINY)
+    assert set(multi["test"]) == {"cyclicsum", "intersect"} and multi["out"] is None
+    assert multi["model"].structure("intersect")["num_colors"] == N * N
+    transfer = ann.train(pretrain="cyclicsum", finetune="palindrome", out=tmp_path, **TINY)
+    for phase in ("pretrain", "finetune", "scratch"):
+        assert (tmp_path / phase / "metrics.jsonl").is_file() and (tmp_path / phase / "model.pt").is_file()
+    assert ann.load(tmp_path / "finetune" / "model.pt").structures == ["cyclicsum", "palindrome"]
+    assert "palindrome" in transfer["finetune"]["test"]
+
+
+def test_save_load_round_trip_gives_identical_outputs(tmp_path, d10_model):
+    model = small_model(seed=4).add_structure("intersect", "wreath(S(5),S(2))", vocab=4).eval()
+    model.save(tmp_path / "m.pt")
+    loaded = ann.load(str(tmp_path / "m.pt"))
+    assert loaded.structure("intersect")["group"] == "wreath(S(5),S(2))"
+    x = torch.randint(0, 4, (8, N))
+    with torch.no_grad():
+        assert torch.equal(model("intersect", x), loaded("intersect", x))
+    assert ann.evaluate(loaded, "intersect", samples=50)["node_accuracy"] >= 0.0
+
+
+def test_training_errors_are_input_errors(tmp_path):
+    with pytest.raises(asen.InputError, match="unknown|no-such"):
+        ann.train("no-such-task", **TINY)
+    with pytest.raises(asen.InputError):
+        ann.train("cyclicsum", group="D(", **TINY)
+    with pytest.raises(asen.InputError, match="unknown training setting"):
+        ann.train("cyclicsum", samples=80, epoch=1)
+    with pytest.raises(asen.InputError, match="does not exist"):
+        ann.load(tmp_path / "missing.pt")
+    (tmp_path / "bad.pt").write_bytes(b"not a model")
+    with pytest.raises(asen.InputError, match="corrupt"):
+        ann.load(tmp_path / "bad.pt")
+
+
+def test_model_seed_fixes_weights_and_leaves_torch_rng_alone():
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    a = small_model(seed=7).add_structure("s", "D(10)", vocab=10)
+    assert torch.equal(torch.rand(3), expected)
+    b = small_model(seed=7).add_structure("s", "D(10)", vocab=10)
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+    assert dict(a.named_parameters()).keys() == a.state_dict().keys() - {k for k, _ in a._impl.named_buffers()}
+    assert os.fspath(repr(a)).startswith("asen.nn.Model(")
