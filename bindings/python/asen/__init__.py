@@ -21,6 +21,11 @@ Graph layer (group specs 'graph:FILE' give a graph file's automorphism group):
                               (numpy or torch): edge_index, edge_attr, ...
     orbital_graphs, primitive_by_higman, canonical_hash, preserves
 
+nn layer (``import asen.nn``; needs torch and the extension asen._nn, built
+when CMake finds LibTorch; a plain ``import asen`` does not import torch):
+    asen.nn.Model, train, evaluate, check_equivariance, generate_dataset, tasks,
+    load — the LibTorch GATv2 model with torch tensors in and out
+
 Errors: asen.InputError (a ValueError; subclasses LimitError and GapError) for
 wrong input, asen.Error (a RuntimeError) for backend failures; IndexError for
 points out of range.
