@@ -67,7 +67,7 @@ const NnPlugin& nn_plugin() {
   static std::once_flag once;
   static NnPlugin loaded;
   std::call_once(once, [] {
-    const std::string what = "asen train, eval and equivariance";
+    const std::string what = "this command";
     const PluginSymbol version =
         find_plugin_symbol(kNnPluginBuilt, kNnPluginFile, kAsenNnInterfaceVersionSymbol, what);
     if (version.address == nullptr) {

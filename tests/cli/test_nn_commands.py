@@ -4,12 +4,13 @@ per run): metrics.jsonl, checkpoints, model.pt, resuming, and the symmetry of
 a trained model."""
 
 import json
+import shutil
 import subprocess
 import time
 
 import pytest
 
-from conftest import TIMEOUT_S, asen_path, assert_input_error, run, run_json, run_ok
+from conftest import TIMEOUT_S, asen_path, assert_error, assert_input_error, run, run_json, run_ok
 
 # A tiny model and data set: enough to exercise every path, not to learn.
 # Every nn command loads LibTorch (about 2 s here), so the tests share runs.
@@ -221,3 +222,14 @@ def test_equivariance_refuses_an_unknown_structure(dihedral_run):
     out, _ = dihedral_run
     assert_input_error(run("equivariance", str(out / "model.pt"), "--structure", "palindrome"),
                        "no structure 'palindrome'", "cyclicsum")
+
+
+def test_without_its_plugin_a_command_fails_with_a_clear_message(tmp_path):
+    # A copy of the executable alone: the nn plugin is not beside it. That is
+    # a broken installation, not bad input: exit status 1.
+    lonely = tmp_path / "asen"
+    shutil.copy(asen_path(), lonely)
+    result = subprocess.run([str(lonely), "train", "--task", "cyclicsum", "--out", str(tmp_path / "run")],
+                            capture_output=True, text=True, timeout=TIMEOUT_S)
+    assert_error(result, 1, "cannot run 'asen train'", "libasen_nn_commands.so is missing")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["asen"]
