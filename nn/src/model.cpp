@@ -1,9 +1,53 @@
 #include <asen/error.hpp>
 #include <asen/nn/model.hpp>
 
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <algorithm>
 #include <cctype>
+#include <cstdint>
+#include <mutex>
 
 namespace asen::nn {
+
+// Inverted dropout (zero with probability p, scale the rest by 1/(1-p)), as
+// torch::dropout, with a faster mask on CPU: torch 1.13 draws one number per
+// element from its generator (a third of the forward pass at n = 10, measured),
+// while this draws one seed from torch's default generator (so torch's seed
+// and the checkpointed RNG state still make runs reproducible) and expands it
+// with a counter-based hash, two 32-bit draws per 64-bit hash.
+namespace {
+
+std::uint64_t mix(std::uint64_t z) {  // SplitMix64's output function
+  z = (z ^ (z >> 30U)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27U)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31U);
+}
+
+}  // namespace
+
+torch::Tensor inverted_dropout(const torch::Tensor& x, double p, bool training) {
+  if (!training || p <= 0) return x;
+  if (p >= 1 || !x.device().is_cpu() || x.scalar_type() != torch::kFloat) return torch::dropout(x, p, true);
+  std::uint64_t seed = 0;
+  {
+    at::Generator generator = at::detail::getDefaultCPUGenerator();
+    const std::lock_guard<std::mutex> lock(generator.mutex());
+    seed = at::check_generator<at::CPUGeneratorImpl>(generator)->random64();
+  }
+  torch::Tensor mask = torch::empty(x.sizes(), x.options().requires_grad(false));
+  float* m = mask.data_ptr<float>();
+  const std::int64_t count = mask.numel();
+  const auto threshold = static_cast<std::uint32_t>(std::min(p * 4294967296.0, 4294967295.0));
+  const auto keep = static_cast<float>(1.0 / (1.0 - p));
+  for (std::int64_t i = 0; i < count; i += 2) {
+    const std::uint64_t bits = mix(seed + static_cast<std::uint64_t>(i) * 0x9e3779b97f4a7c15ULL);
+    m[i] = static_cast<std::uint32_t>(bits) >= threshold ? keep : 0.0F;
+    if (i + 1 < count) m[i + 1] = static_cast<std::uint32_t>(bits >> 32U) >= threshold ? keep : 0.0F;
+  }
+  return x * mask;
+}
+
 
 BackboneImpl::BackboneImpl(const BackboneOptions& options_) : options(options_) { reset(); }
 
@@ -29,7 +73,7 @@ torch::Tensor BackboneImpl::forward(torch::Tensor h, const BreakingInput& graph,
     z = projections[k_]->as<torch::nn::LinearImpl>()->forward(z);
     z = norms[k_]->as<torch::nn::LayerNormImpl>()->forward(z);
     z = torch::relu(z);
-    if (options.dropout() > 0) z = torch::dropout(z, options.dropout(), is_training());
+    z = inverted_dropout(z, options.dropout(), is_training());
     h = h + z;
   }
   return h;
@@ -119,7 +163,7 @@ torch::Tensor AsenModelImpl::forward(const std::string& name, const torch::Tenso
     h = s.features(x.to(device_));
   }
   h = backbone->forward(h, s.spec.input, s.edges->forward());
-  if (options.dropout() > 0) h = torch::dropout(h, options.dropout(), is_training());
+  h = inverted_dropout(h, options.dropout(), is_training());
   if (s.spec.kind == TaskKind::node_classification) return s.head->forward(h);
   return s.head->forward(h.mean(1));
 }

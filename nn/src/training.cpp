@@ -23,6 +23,7 @@ namespace asen::nn {
 namespace {
 
 using json = nlohmann::json;
+constexpr double kPi = 3.14159265358979323846;
 
 // Training allocates and frees the same large temporaries at every step. By
 // default glibc serves them with fresh mmaps, so every step pays for page
@@ -269,6 +270,8 @@ class Run {
     if (tasks_.empty()) throw InputError("training needs at least one task");
     if (config_.epochs < 0) throw InputError("the number of epochs must not be negative");
     if (config_.batch <= 0) throw InputError("the batch size must be positive");
+    if (config_.lr_schedule != "constant" && config_.lr_schedule != "cosine")
+      throw InputError("unknown learning-rate schedule '" + config_.lr_schedule + "' (constant or cosine)");
     if (!(config_.train_fraction > 0.0 && config_.train_fraction <= 1.0))
       throw InputError("the training fraction must be in (0, 1]");
     for (std::size_t a = 0; a < tasks_.size(); ++a)
@@ -284,6 +287,19 @@ class Run {
     groups.emplace_back(model_->edge_parameters(), std::make_unique<AdamOptions>(AdamOptions(config_.lr_edges)));
     groups.emplace_back(model_->token_parameters(), std::make_unique<AdamOptions>(AdamOptions(config_.lr_tokens)));
     optimizer_ = std::make_unique<torch::optim::Adam>(groups, AdamOptions(config_.lr_backbone));
+    base_rates_.clear();
+    for (auto& group : optimizer_->param_groups())
+      base_rates_.push_back(static_cast<AdamOptions&>(group.options()).lr());
+  }
+
+  // Sets every group's learning rate for step `step` of `total` (0-based).
+  void schedule_rates(std::int64_t step, std::int64_t total) {
+    double factor = 1.0;
+    if (config_.lr_schedule == "cosine" && total > 0)
+      factor = 0.5 * (1.0 + std::cos(kPi * static_cast<double>(step) / static_cast<double>(total)));
+    auto& groups = optimizer_->param_groups();
+    for (std::size_t g = 0; g < groups.size(); ++g)
+      static_cast<torch::optim::AdamOptions&>(groups[g].options()).lr(base_rates_[g] * factor);
   }
 
   json run_json() const {
@@ -291,7 +307,10 @@ class Run {
     for (const auto& t : tasks_) tasks.push_back({{"name", t.name}, {"group", t.group}, {"train", t.data.train.size()}});
     return {{"batch", config_.batch}, {"seed", config_.seed}, {"lr_backbone", config_.lr_backbone * backbone_scale_},
             {"lr_edges", config_.lr_edges}, {"lr_tokens", config_.lr_tokens}, {"weight_decay", config_.weight_decay},
-            {"clip_norm", config_.clip_norm}, {"backbone", backbone_json(config_.backbone)}, {"tasks", tasks}};
+            {"clip_norm", config_.clip_norm}, {"lr_schedule", config_.lr_schedule},
+            // the cosine schedule depends on the length of the run
+            {"epochs", config_.lr_schedule == "constant" ? json(nullptr) : json(config_.epochs)},
+            {"backbone", backbone_json(config_.backbone)}, {"tasks", tasks}};
   }
 
   std::string checkpoint_path() const { return (fs::path(config_.out_dir) / "checkpoint.pt").string(); }
@@ -406,6 +425,8 @@ class Run {
       const TaskData& t = tasks_[k];
       const torch::Tensor x = t.data.train.inputs.index_select(0, index).to(device_);
       const torch::Tensor y = t.data.train.targets.index_select(0, index).to(device_);
+      schedule_rates(epoch * static_cast<std::int64_t>(batches.size()) + static_cast<std::int64_t>(done),
+                     config_.epochs * static_cast<std::int64_t>(batches.size()));
       optimizer_->zero_grad();
       const torch::Tensor loss = loss_of(t.kind, model_->forward(t.name, x), y);
       loss.backward();
@@ -429,6 +450,7 @@ class Run {
   TrainConfig config_;
   double backbone_scale_;
   std::unique_ptr<torch::optim::Adam> optimizer_;
+  std::vector<double> base_rates_;  ///< per parameter group, before the schedule
   torch::Device device_ = torch::kCPU;
 };
 

@@ -178,3 +178,30 @@ TEST_F(GATv2Test, FusedDenseAttentionMatchesTheComposedOpsWithGradients) {
   for (std::size_t k = 0; k < params.size(); ++k)
     EXPECT_TRUE(torch::allclose(grads[k].to(torch::kDouble), params[k].grad(), 1e-3, 1e-4)) << k;
 }
+
+TEST(Dropout, HasTheLawOfInvertedDropoutAndFollowsTorchsSeed) {
+  const torch::Tensor x = torch::ones({400, 500});
+  torch::manual_seed(11);
+  const torch::Tensor a = asen::nn::inverted_dropout(x, 0.3, true);
+  const double zeros = (a == 0).to(torch::kDouble).mean().item<double>();
+  EXPECT_NEAR(zeros, 0.3, 0.005);  // 200,000 draws: the standard error is 0.001
+  // the kept elements are scaled so that the mean is unchanged
+  EXPECT_NEAR(a.masked_select(a != 0).min().item<double>(), 1.0 / 0.7, 1e-6);
+  EXPECT_NEAR(a.masked_select(a != 0).max().item<double>(), 1.0 / 0.7, 1e-6);
+  // no pattern between neighbours (the two halves of one hash) or along rows
+  const torch::Tensor kept = (a != 0).to(torch::kDouble);
+  const double both = (kept.flatten().slice(0, 0, -1) * kept.flatten().slice(0, 1)).mean().item<double>();
+  EXPECT_NEAR(both, 0.49, 0.006);
+  // the same seed gives the same mask, the next call another one
+  const torch::Tensor b = asen::nn::inverted_dropout(x, 0.3, true);
+  EXPECT_FALSE(torch::equal(a, b));
+  torch::manual_seed(11);
+  EXPECT_TRUE(torch::equal(a, asen::nn::inverted_dropout(x, 0.3, true)));
+  // evaluation mode and p = 0 leave the input as it is; gradients flow through the mask
+  EXPECT_TRUE(torch::equal(asen::nn::inverted_dropout(x, 0.3, false), x));
+  EXPECT_TRUE(torch::equal(asen::nn::inverted_dropout(x, 0.0, true), x));
+  const torch::Tensor w = torch::ones({3, 1000}, torch::requires_grad());
+  const torch::Tensor y = asen::nn::inverted_dropout(w, 0.5, true);
+  y.sum().backward();
+  EXPECT_TRUE(torch::equal(w.grad(), y.detach()));
+}

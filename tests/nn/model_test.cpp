@@ -133,14 +133,19 @@ TEST_F(ModelTest, TrainingLowersTheLossAndIsReproducible) {
 TEST_F(ModelTest, CheckpointsResumeToTheSameResult) {
   const std::string full = temp_dir("asen_full");
   const std::string split = temp_dir("asen_split");
+  // A run stopped after one epoch and continued: with a constant learning
+  // rate the schedule does not depend on the number of epochs.
   auto c = quick_config(full);
   c.epochs = 3;
+  c.lr_schedule = "constant";
   const auto whole = asen::nn::train({asen::nn::synthetic_task("intersect", 200, 10, 2)}, c);
   auto first = quick_config(split);
   first.epochs = 1;
+  first.lr_schedule = "constant";
   (void)asen::nn::train({asen::nn::synthetic_task("intersect", 200, 10, 2)}, first);
   auto rest = quick_config(split);
   rest.epochs = 3;
+  rest.lr_schedule = "constant";
   const auto resumed = asen::nn::train({asen::nn::synthetic_task("intersect", 200, 10, 2)}, rest);
   ASSERT_EQ(whole.history.size(), resumed.history.size());
   for (std::size_t k = 0; k < whole.history.size(); ++k) EXPECT_NEAR(whole.history[k].loss, resumed.history[k].loss, 1e-6);
@@ -150,6 +155,17 @@ TEST_F(ModelTest, CheckpointsResumeToTheSameResult) {
   for (std::string line; std::getline(in, line);) lines += line.empty() ? 0 : 1;
   EXPECT_EQ(lines, 9);
   EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(split) / "model.pt"));
+  // The cosine schedule spans the whole run: another number of epochs is
+  // another run, and its checkpoint is refused.
+  const std::string cosine = temp_dir("asen_cosine");
+  auto two = quick_config(cosine);
+  (void)asen::nn::train({asen::nn::synthetic_task("intersect", 200, 10, 2)}, two);
+  auto three = quick_config(cosine);
+  three.epochs = 3;
+  EXPECT_THROW((void)asen::nn::train({asen::nn::synthetic_task("intersect", 200, 10, 2)}, three), asen::InputError);
+  auto unknown = quick_config();
+  unknown.lr_schedule = "linear";
+  EXPECT_THROW((void)asen::nn::train({asen::nn::synthetic_task("intersect", 20, 10, 2)}, unknown), asen::InputError);
 }
 
 TEST_F(ModelTest, CorruptOrMismatchedCheckpointsAreClearErrors) {

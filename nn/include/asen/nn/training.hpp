@@ -56,6 +56,10 @@ struct TrainConfig {
   double weight_decay = 0.0;
   /// Clip the gradient norm (0: no clipping).
   double clip_norm = 1.0;
+  /// Learning-rate schedule over the whole run, applied to every parameter
+  /// group: "constant", or "cosine" (each rate decays from its set value to
+  /// zero along half a cosine, step by step).
+  std::string lr_schedule = "cosine";
   /// Fraction of each task's training split that is used (transfer learning
   /// finetunes on a fraction).
   double train_fraction = 1.0;
