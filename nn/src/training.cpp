@@ -110,6 +110,23 @@ json structure_json(const TaskData& t, std::int64_t nodes) {
           {"base", base}};
 }
 
+// Every structure of the model, described by its task data when given, else
+// by the description it was built with (a model loaded or trained earlier).
+json structures_json(const AsenModel& model, const std::vector<TaskData>& tasks) {
+  json structures = json::array();
+  for (const auto& name : model->structure_names()) {
+    const auto it = std::find_if(tasks.begin(), tasks.end(), [&](const TaskData& t) { return t.name == name; });
+    const StructureSpec& spec = model->structure(name);
+    if (it != tasks.end())
+      structures.push_back(structure_json(*it, spec.input.num_nodes()));
+    else if (!spec.description.empty())
+      structures.push_back(json::parse(spec.description));
+    else
+      throw InputError("cannot save structure '" + name + "': it was added by hand and no task data describes it");
+  }
+  return structures;
+}
+
 TaskData task_from_json(const json& j, algebra::PermGroup& group_out) {
   TaskData t;
   t.name = j.at("name").get<std::string>();
@@ -212,7 +229,9 @@ class Run {
     for (auto& t : tasks_) {
       if (!model_->has_structure(t.name)) {
         const std::int64_t n = nodes_of(t);
-        model_->add_structure(structure_spec(t, task_group(t, n)));
+        StructureSpec spec = structure_spec(t, task_group(t, n));
+        spec.description = structure_json(t, n).dump();
+        model_->add_structure(spec);
       }
       if (config_.train_fraction < 1.0) {
         const auto keep = static_cast<std::int64_t>(std::llround(config_.train_fraction * static_cast<double>(t.data.train.size())));
@@ -334,10 +353,8 @@ class Run {
   }
 
   json model_meta() const {
-    json structures = json::array();
-    for (const auto& t : tasks_) structures.push_back(structure_json(t, nodes_of(t)));
     return {{"format", kFormat}, {"version", kFormatVersion}, {"backbone", backbone_json(model_->options)},
-            {"structures", structures}};
+            {"structures", structures_json(model_, tasks_)}};
   }
 
   // Returns the number of epochs already done (0 without a usable checkpoint).
@@ -510,12 +527,7 @@ Metrics evaluate(AsenModel& model, const std::string& structure, const Dataset& 
 }
 
 void save_model(const AsenModel& model, const std::vector<TaskData>& tasks, const std::string& path) {
-  json structures = json::array();
-  for (const auto& name : model->structure_names()) {
-    const auto it = std::find_if(tasks.begin(), tasks.end(), [&](const TaskData& t) { return t.name == name; });
-    if (it == tasks.end()) throw InputError("save_model: no task data for structure '" + name + "'");
-    structures.push_back(structure_json(*it, model->structure(name).input.num_nodes()));
-  }
+  const json structures = structures_json(model, tasks);
   const json meta = {{"format", kFormat}, {"version", kFormatVersion}, {"backbone", backbone_json(model->options)},
                      {"structures", structures}};
   write_atomically(path, [&](const std::string& tmp) {
@@ -548,7 +560,9 @@ LoadedModel load_model(const std::string& path) {
     for (const auto& s : meta.at("structures")) {
       algebra::PermGroup group;
       TaskData t = task_from_json(s, group);
-      out.model->add_structure(structure_spec(t, group));
+      StructureSpec spec = structure_spec(t, group);
+      spec.description = s.dump();
+      out.model->add_structure(spec);
       out.tasks.push_back(std::move(t));
     }
     out.model->load(archive);

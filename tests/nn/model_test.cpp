@@ -206,3 +206,27 @@ TEST_F(ModelTest, SavedModelsLoadWithIdenticalOutputs) {
   std::ofstream(std::filesystem::path(dir) / "junk.pt") << "junk";
   EXPECT_THROW((void)asen::nn::load_model((std::filesystem::path(dir) / "junk.pt").string()), asen::InputError);
 }
+
+TEST_F(ModelTest, FinetunedModelsKeepTheirEarlierStructuresWhenSaved) {
+  // Pretrain on two tasks, save, load, finetune on a third: the finetuned
+  // model file holds all three structures and loads with the same outputs.
+  const std::string pre = temp_dir("asen_pre");
+  const std::string fine = temp_dir("asen_fine");
+  (void)asen::nn::train({asen::nn::synthetic_task("palindrome", 60, 10, 1), asen::nn::synthetic_task("cyclicsum", 60, 10, 1)},
+                        quick_config(pre));
+  auto loaded = asen::nn::load_model((std::filesystem::path(pre) / "model.pt").string());
+  auto c = quick_config(fine);
+  c.epochs = 1;
+  auto tuned = asen::nn::finetune(loaded.model, {asen::nn::synthetic_task("intersect", 60, 10, 1)}, c);
+  auto again = asen::nn::load_model((std::filesystem::path(fine) / "model.pt").string());
+  EXPECT_EQ(again.model->structure_names(), (std::vector<std::string>{"cyclicsum", "intersect", "palindrome"}));
+  torch::NoGradGuard no_grad;
+  tuned.model->eval();
+  again.model->eval();
+  const torch::Tensor x = torch::randint(10, {4, 10}, torch::kLong);
+  EXPECT_TRUE(torch::allclose(tuned.model->forward("palindrome", x), again.model->forward("palindrome", x)));
+  EXPECT_TRUE(torch::allclose(tuned.model->forward("intersect", x % 4), again.model->forward("intersect", x % 4)));
+  // a structure added by hand has no description: saving it without task data is refused clearly
+  AsenModel bare = model_with("bare", "D(10)");
+  EXPECT_THROW(asen::nn::save_model(bare, {}, (std::filesystem::path(fine) / "bare.pt").string()), asen::InputError);
+}

@@ -68,6 +68,10 @@ struct StructureSpec {
   /// Classes (classification) or outputs (regression).
   std::int64_t out_dim = 2;
   TaskKind kind = TaskKind::node_classification;
+  /// How a saved model file describes this structure (JSON: group generators,
+  /// sizes, base graph), set by training and by load_model so that a model
+  /// can be saved again without its task data; empty for a structure added by hand.
+  std::string description;
 };
 
 class AsenModelImpl : public torch::nn::Module {
