@@ -27,6 +27,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <exception>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -149,8 +150,24 @@ nn::TrainConfig train_config(const py::dict& settings) {
     if (known.count(key) == 0) throw InputError("unknown training setting '" + key + "'");
   }
   auto get = [&](const char* key, auto& target) {
-    if (settings.contains(key) && !settings[key].is_none())
-      target = settings[key].cast<std::remove_reference_t<decltype(target)>>();
+    using T = std::remove_reference_t<decltype(target)>;
+    if (!settings.contains(key) || settings[key].is_none()) return;
+    const py::object value = settings[key];
+    const bool is_bool = PyBool_Check(value.ptr()) != 0;
+    const char* expected = std::is_same_v<T, bool>            ? "a bool"
+                           : std::is_same_v<T, std::string>   ? "a str"
+                           : std::is_floating_point_v<T>      ? "a number"
+                                                              : "an int";
+    // bool is an int in Python; accept it only where a bool is meant.
+    if (is_bool != std::is_same_v<T, bool> && !std::is_floating_point_v<T>)
+      throw py::type_error(std::string("training setting '") + key + "' must be " + expected + ", got " +
+                           std::string(py::str(py::type::handle_of(value).attr("__name__"))));
+    try {
+      target = value.cast<T>();
+    } catch (const py::cast_error&) {
+      throw py::type_error(std::string("training setting '") + key + "' must be " + expected + ", got " +
+                           std::string(py::str(py::type::handle_of(value).attr("__name__"))));
+    }
   };
   get("epochs", c.epochs);
   get("batch", c.batch);
@@ -362,6 +379,9 @@ class Model {
       throw InputError("structure '" + name +
                        "' was built from a raw breaking input and has no group, so the model cannot be saved; "
                        "build it from a group instead");
+    const std::filesystem::path parent = std::filesystem::absolute(path).parent_path();
+    if (!std::filesystem::is_directory(parent))
+      throw InputError("cannot save the model to " + path + ": the folder " + parent.string() + " does not exist");
     nn::save_model(model_, tasks_, path);
   }
 
@@ -371,14 +391,34 @@ class Model {
     const nn::StructureSpec& s = model_->structure(name);
     nn::Dataset data;
     data.inputs = checked_input(name, inputs);
-    if (targets.size(0) != data.inputs.size(0))
+    if (targets.dim() == 0 || targets.size(0) != data.inputs.size(0))
       throw InputError("inputs and targets must have the same number of samples, got " +
-                       std::to_string(data.inputs.size(0)) + " and " + std::to_string(targets.size(0)));
+                       std::to_string(data.inputs.size(0)) + " and targets of shape " + shape_string(targets));
+    const std::int64_t samples = data.inputs.size(0);
+    const std::int64_t n = s.input.num_nodes();
     if (s.kind == nn::TaskKind::graph_regression) {
-      data.targets = targets.detach().to(torch::kFloat).reshape({targets.size(0), -1});
+      if (targets.numel() != samples * s.out_dim)
+        throw InputError("structure '" + name + "' takes regression targets of shape [S, " + std::to_string(s.out_dim) +
+                         "], got " + shape_string(targets));
+      data.targets = targets.detach().to(torch::kFloat).reshape({samples, s.out_dim});
     } else {
-      if (targets.is_floating_point()) throw InputError("classification targets must be integers");
+      if (targets.is_floating_point() || targets.is_complex() || targets.scalar_type() == torch::kBool)
+        throw InputError("classification targets must be integers, got dtype " +
+                         std::string(c10::toString(targets.scalar_type())));
+      const bool per_node = s.kind == nn::TaskKind::node_classification;
+      const bool shape_ok = per_node ? targets.dim() == 2 && targets.size(1) == n : targets.dim() == 1;
+      if (!shape_ok)
+        throw InputError("structure '" + name + "' takes targets of shape " +
+                         (per_node ? "[S, " + std::to_string(n) + "]" : std::string("[S]")) + ", got " +
+                         shape_string(targets));
       data.targets = targets.detach().to(torch::kLong);
+      if (data.targets.numel() > 0) {
+        const auto lo = data.targets.min().item<std::int64_t>();
+        const auto hi = data.targets.max().item<std::int64_t>();
+        if (lo < 0 || hi >= s.out_dim)
+          throw InputError("structure '" + name + "' has " + std::to_string(s.out_dim) + " classes, got targets in [" +
+                           std::to_string(lo) + ", " + std::to_string(hi) + "]");
+      }
     }
     nn::Metrics m;
     {

@@ -96,6 +96,13 @@ def test_bad_inputs_raise_input_error(d10_model):
         d10_model("nope", torch.zeros(2, N, dtype=torch.long))
     with pytest.raises(TypeError):
         d10_model("cyclicsum", [[0] * N])
+    x = torch.zeros(3, N, dtype=torch.long)
+    with pytest.raises(asen.InputError, match="2 classes"):
+        ann.evaluate(d10_model, "cyclicsum", x, torch.full((3, N), 7))
+    with pytest.raises(asen.InputError, match="shape"):
+        ann.evaluate(d10_model, "cyclicsum", x, torch.zeros(3, dtype=torch.long))
+    with pytest.raises(asen.InputError, match="does not exist"):
+        d10_model.save("/nonexistent-folder/model.pt")
 
 
 def test_bad_group_or_settings_raise_input_error():
@@ -232,6 +239,8 @@ def test_training_errors_are_input_errors(tmp_path):
         ann.train("cyclicsum", group="D(", **TINY)
     with pytest.raises(asen.InputError, match="unknown training setting"):
         ann.train("cyclicsum", samples=80, epoch=1)
+    with pytest.raises(TypeError, match="'epochs' must be an int"):
+        ann.train("cyclicsum", samples=80, epochs="1")
     with pytest.raises(asen.InputError, match="does not exist"):
         ann.load(tmp_path / "missing.pt")
     (tmp_path / "bad.pt").write_bytes(b"not a model")
