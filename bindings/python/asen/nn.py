@@ -387,7 +387,10 @@ def train(
 
     :returns: ``{"history": [metrics dicts], "test": {task: metrics},
         "model": Model, "out": path}``; transfer: ``{"pretrain": ...,
-        "finetune": ..., "scratch": ..., "out": path}`` with one such dict each.
+        "finetune": ..., "scratch": ..., "out": path}`` with one such dict each;
+        finetuning continues the pretrained model in place, so the pretrain and
+        finetune dicts hold the same Model (``pretrain/model.pt`` keeps the
+        pretrained weights).
     """
     out_dir = None if out is None else os.fspath(out)
     if "out" in settings:
@@ -421,19 +424,13 @@ def train(
     )
     model: Model = pre["model"]
     fine_settings = dict(settings, train_fraction=finetune_fraction)
-    # nn::finetune writes its model.pt with only the finetuning task's
-    # description, which save_model refuses for a model that also holds the
-    # pretraining structures; so it runs without an output folder and the
-    # metrics and model are written here, with every structure described.
-    fine = dict(model._impl.finetune([fine_name], fine_groups, samples, length, dict(fine_settings, out=""), finetune_lr_scale))
+    fine = dict(
+        model._impl.finetune(
+            [fine_name], fine_groups, samples, length, dict(fine_settings, out=folder("finetune")), finetune_lr_scale
+        )
+    )
     fine["model"] = model
     fine["out"] = folder("finetune") or None
-    if out_dir:
-        os.makedirs(fine["out"], exist_ok=True)
-        with open(os.path.join(fine["out"], "metrics.jsonl"), "w", encoding="utf-8") as f:
-            for line in fine["history"]:
-                f.write(json.dumps(line) + "\n")
-        model.save(os.path.join(fine["out"], "model.pt"))
     scratch = _wrap_result(
         _nn.train([fine_name], fine_groups, samples, length, dict(fine_settings, out=folder("scratch"))),
         folder("scratch") or None,
