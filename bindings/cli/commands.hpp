@@ -113,12 +113,15 @@ struct TrainOptions {
   std::size_t epochs = 15;
   std::size_t samples = 1000;  ///< per task, split 70/15/15
   std::size_t length = 10;
-  std::size_t batch = 64;
+  std::size_t batch = 16;
   std::uint64_t seed = 0;
   std::string out_dir;  ///< empty: runs/<tasks>[-<group>]-seed<S>
-  double lr_backbone = 0.01;
-  double lr_edges = 0.03;
-  double lr_tokens = 0.1;
+  // The nn library's defaults (TrainConfig), repeated: the executable does
+  // not link it.
+  double lr_backbone = 0.002;
+  double lr_edges = 0.002;
+  double lr_tokens = 0.002;
+  std::string lr_schedule = "cosine";
   std::size_t hidden = 128;
   std::size_t layers = 4;
   std::size_t heads = 8;

@@ -10,7 +10,7 @@
 //                 (transfer: the pretraining tasks), "finetune": name|null,
 //                 "groups": {task: spec} (only those given), "epochs",
 //                 "samples", "length", "batch", "seed", "out", "lr_backbone",
-//                 "lr_edges", "lr_tokens", "hidden", "layers", "heads",
+//                 "lr_edges", "lr_tokens", "lr_schedule", "hidden", "layers", "heads",
 //                 "dropout", "finetune_fraction", "finetune_lr_scale",
 //                 "device", "threads", "progress", "gap_memory_mb"|null}
 //   eval          {"model", "samples", "seed", "seed_given", "batch", "gap_memory_mb"}
@@ -327,7 +327,7 @@ CLI::App* add_train_command(CLI::App& app, TrainOptions& o) {
   add_size(cmd, "--epochs", o.epochs, "epochs (default 15)");
   add_size(cmd, "--samples", o.samples, "sequences per task, split 70/15/15 into train/val/test (default 1000)");
   add_size(cmd, "--length", o.length, "sequence length, the number of nodes (default 10)");
-  add_size(cmd, "--batch", o.batch, "batch size (default 64)");
+  add_size(cmd, "--batch", o.batch, "batch size (default 16)");
   cmd->add_option("--seed", o.seed, "seed of the data, the initial weights and the batch order (default 0)")
       ->type_name("S")
       ->check(digits_only());
@@ -336,15 +336,19 @@ CLI::App* add_train_command(CLI::App& app, TrainOptions& o) {
                   "finetune/ and scratch/ inside)")
       ->type_name("DIR");
   const auto positive = real_in(0.0, std::numeric_limits<double>::max(), true, "a positive number");
-  cmd->add_option("--lr-backbone", o.lr_backbone, "learning rate of the backbone and heads (default 0.01)")
+  cmd->add_option("--lr-backbone", o.lr_backbone, "learning rate of the backbone and heads (default 0.002)")
       ->type_name("X")
       ->check(positive);
-  cmd->add_option("--lr-edges", o.lr_edges, "learning rate of the colour embeddings (default 0.03)")
+  cmd->add_option("--lr-edges", o.lr_edges, "learning rate of the colour embeddings (default 0.002)")
       ->type_name("X")
       ->check(positive);
-  cmd->add_option("--lr-tokens", o.lr_tokens, "learning rate of the token embeddings (default 0.1)")
+  cmd->add_option("--lr-tokens", o.lr_tokens, "learning rate of the token embeddings (default 0.002)")
       ->type_name("X")
       ->check(positive);
+  cmd->add_option("--lr-schedule", o.lr_schedule,
+                  "cosine (each rate decays to zero over the run; default) or constant")
+      ->type_name("S")
+      ->check(CLI::IsMember({"cosine", "constant"}));
   add_size(cmd, "--hidden", o.hidden, "hidden size, a multiple of --heads (default 128)");
   add_size(cmd, "--layers", o.layers, "GATv2 blocks (default 4)");
   add_size(cmd, "--heads", o.heads, "attention heads (default 8)");
@@ -425,6 +429,7 @@ int run_train(const TrainOptions& o, std::ostream& out) {
   options["lr_backbone"] = o.lr_backbone;
   options["lr_edges"] = o.lr_edges;
   options["lr_tokens"] = o.lr_tokens;
+  options["lr_schedule"] = o.lr_schedule;
   options["hidden"] = o.hidden;
   options["layers"] = o.layers;
   options["heads"] = o.heads;

@@ -101,6 +101,7 @@ nn::TrainConfig train_config(const Json& o) {
   c.lr_backbone = o.at("lr_backbone").get<double>();
   c.lr_edges = o.at("lr_edges").get<double>();
   c.lr_tokens = o.at("lr_tokens").get<double>();
+  c.lr_schedule = o.at("lr_schedule").get<std::string>();
   c.backbone.hidden(o.at("hidden").get<std::int64_t>())
       .layers(o.at("layers").get<std::int64_t>())
       .heads(o.at("heads").get<std::int64_t>())

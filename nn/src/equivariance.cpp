@@ -36,12 +36,21 @@ EquivarianceReport check_equivariance(AsenModel& model, const std::string& struc
   torch::NoGradGuard no_grad;
   const bool was_training = model->is_training();
   model->eval();
+  // In double precision, so that float32 rounding (which grows with the size
+  // of a trained model's outputs, to ~1e-5) does not blur "equivariant" and
+  // "not equivariant"; float -> double -> float restores the weights exactly.
+  const auto precision = model->parameters().front().scalar_type();
+  model->to(torch::kDouble);
+  struct Restore {
+    AsenModel& model;
+    torch::ScalarType precision;
+    ~Restore() { model->to(precision); }
+  } restore{model, precision};
   torch::manual_seed(seed);
   const std::int64_t batch = 16;
   torch::Tensor x = spec.vocab > 0 ? torch::randint(spec.vocab, {batch, n}, torch::kLong)
                                    : torch::randn({batch, n, spec.in_features});
   x = x.to(model->device());
-  // Double precision would hide nothing here; float errors are ~1e-6.
   const torch::Tensor fx = model->forward(structure, x);
 
   EquivarianceReport report;

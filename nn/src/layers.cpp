@@ -394,7 +394,8 @@ void InputMLPImpl::reset() {
 torch::Tensor InputMLPImpl::forward(const torch::Tensor& x) {
   if (x.dim() != 3 || x.size(2) != options.in_features())
     throw InputError("node features must have shape [B, N, " + std::to_string(options.in_features()) + "]");
-  return mlp->forward(x.to(torch::kFloat));
+  // in the parameters' precision (float, or double during equivariance checks)
+  return mlp->forward(x.to(mlp->parameters().front().scalar_type()));
 }
 
 }  // namespace asen::nn

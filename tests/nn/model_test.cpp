@@ -58,8 +58,13 @@ TEST_F(ModelTest, FreshModelIsEquivariantInsideItsGroupAndNotOutside) {
   for (const std::string spec : {"trivial(10)", "D(10)", "wreath(S(5),S(2))", "mirror(10)"}) {
     SCOPED_TRACE(spec);
     AsenModel model = model_with("t", spec);
+    const torch::Tensor before = model->parameters().front().clone();
     const auto report = asen::nn::check_equivariance(model, "t", PermGroup::parse(spec, 10));
     EXPECT_LE(report.inside_max_error, 1e-5);
+    EXPECT_LE(report.inside_max_error, 1e-10);  // computed in double precision
+    // ... and the model is given back in float with its weights unchanged
+    EXPECT_EQ(model->parameters().front().scalar_type(), torch::kFloat);
+    EXPECT_TRUE(torch::equal(model->parameters().front(), before));
     ASSERT_TRUE(report.outside_max_error.has_value());
     EXPECT_GT(*report.outside_max_error, 1e-3);
     EXPECT_FALSE(report.closure_max_error.has_value());  // these groups are 2-closed

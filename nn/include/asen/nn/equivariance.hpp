@@ -17,6 +17,8 @@
 
 namespace asen::nn {
 
+/// Errors are max |f(g.x) - g.f(x)| over a batch of random inputs, computed
+/// in double precision (the model is converted and given back unchanged).
 struct EquivarianceReport {
   /// Over the generators of G and `random` random elements of G.
   double inside_max_error = 0;

@@ -48,11 +48,14 @@ struct TaskData {
 
 struct TrainConfig {
   std::int64_t epochs = 15;
-  std::int64_t batch = 64;
+  // Defaults chosen on the paper's tasks at 700 training sequences (see the
+  // README's quality table): small batches and one moderate rate learn the
+  // tasks the paper's 64 / 0.01 / 0.03 / 0.1 left at the majority class.
+  std::int64_t batch = 16;
   std::uint64_t seed = 0;
-  double lr_backbone = 0.01;
-  double lr_edges = 0.03;
-  double lr_tokens = 0.1;
+  double lr_backbone = 0.002;
+  double lr_edges = 0.002;
+  double lr_tokens = 0.002;
   double weight_decay = 0.0;
   /// Clip the gradient norm (0: no clipping).
   double clip_norm = 1.0;
