@@ -1,6 +1,8 @@
 #include <asen/error.hpp>
 #include <asen/nn/training.hpp>
 
+#include <asen/nn/flat_adam.hpp>
+
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 #if defined(__GLIBC__)
@@ -298,17 +300,17 @@ class Run {
         if (tasks_[a].name == tasks_[b].name) throw InputError("task '" + tasks_[a].name + "' is given twice");
   }
 
+  // After the model's last move or load: the optimiser makes its parameters
+  // views into flat buffers (see flat_adam.hpp).
   void build_optimizer() {
-    using torch::optim::AdamOptions;
-    std::vector<torch::optim::OptimizerParamGroup> groups;
-    groups.emplace_back(model_->backbone_parameters(),
-                        std::make_unique<AdamOptions>(AdamOptions(config_.lr_backbone * backbone_scale_).weight_decay(config_.weight_decay)));
-    groups.emplace_back(model_->edge_parameters(), std::make_unique<AdamOptions>(AdamOptions(config_.lr_edges)));
-    groups.emplace_back(model_->token_parameters(), std::make_unique<AdamOptions>(AdamOptions(config_.lr_tokens)));
-    optimizer_ = std::make_unique<torch::optim::Adam>(groups, AdamOptions(config_.lr_backbone));
+    using Options = FlatAdam::GroupOptions;
+    optimizer_ = std::make_unique<FlatAdam>(
+        std::vector<std::vector<torch::Tensor>>{model_->backbone_parameters(), model_->edge_parameters(),
+                                                model_->token_parameters()},
+        std::vector<Options>{Options{config_.lr_backbone * backbone_scale_, config_.weight_decay},
+                             Options{config_.lr_edges, 0.0}, Options{config_.lr_tokens, 0.0}});
     base_rates_.clear();
-    for (auto& group : optimizer_->param_groups())
-      base_rates_.push_back(static_cast<AdamOptions&>(group.options()).lr());
+    for (std::size_t g = 0; g < optimizer_->num_groups(); ++g) base_rates_.push_back(optimizer_->lr(g));
   }
 
   // Sets every group's learning rate for step `step` of `total` (0-based).
@@ -316,9 +318,7 @@ class Run {
     double factor = 1.0;
     if (config_.lr_schedule == "cosine" && total > 0)
       factor = 0.5 * (1.0 + std::cos(kPi * static_cast<double>(step) / static_cast<double>(total)));
-    auto& groups = optimizer_->param_groups();
-    for (std::size_t g = 0; g < groups.size(); ++g)
-      static_cast<torch::optim::AdamOptions&>(groups[g].options()).lr(base_rates_[g] * factor);
+    for (std::size_t g = 0; g < optimizer_->num_groups(); ++g) optimizer_->set_lr(g, base_rates_[g] * factor);
   }
 
   json run_json() const {
@@ -381,6 +381,8 @@ class Run {
                        "backbone); remove it or use another output folder");
     try {
       model_->load(archive);
+      model_->to_device(device_);
+      build_optimizer();
       torch::serialize::InputArchive opt;
       archive.read("optimizer", opt);
       optimizer_->load(opt);
@@ -393,7 +395,6 @@ class Run {
       throw InputError("the checkpoint " + path + " does not match this model (" +
                        std::string(e.what_without_backtrace()).substr(0, 200) + ")");
     }
-    model_->to_device(device_);
     const auto done = meta.at("epochs_done").get<std::int64_t>();
     // Keep the metrics of the epochs the checkpoint covers.
     std::ifstream in(metrics_path());
@@ -447,7 +448,7 @@ class Run {
       optimizer_->zero_grad();
       const torch::Tensor loss = loss_of(t.kind, model_->forward(t.name, x), y);
       loss.backward();
-      if (config_.clip_norm > 0) torch::nn::utils::clip_grad_norm_(model_->parameters(), config_.clip_norm);
+      if (config_.clip_norm > 0) optimizer_->clip_grad_norm(config_.clip_norm);
       optimizer_->step();
       ++done;
       if (bar) {
@@ -466,7 +467,7 @@ class Run {
   std::vector<TaskData> tasks_;
   TrainConfig config_;
   double backbone_scale_;
-  std::unique_ptr<torch::optim::Adam> optimizer_;
+  std::unique_ptr<FlatAdam> optimizer_;
   std::vector<double> base_rates_;  ///< per parameter group, before the schedule
   torch::Device device_ = torch::kCPU;
 };

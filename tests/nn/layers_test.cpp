@@ -3,7 +3,10 @@
 #include <asen/nn/model.hpp>
 #include <gtest/gtest.h>
 
+#include <asen/nn/flat_adam.hpp>
+
 #include <cmath>
+#include <sstream>
 #include <vector>
 
 using asen::nn::BreakingInput;
@@ -204,4 +207,58 @@ TEST(Dropout, HasTheLawOfInvertedDropoutAndFollowsTorchsSeed) {
   const torch::Tensor y = asen::nn::inverted_dropout(w, 0.5, true);
   y.sum().backward();
   EXPECT_TRUE(torch::equal(w.grad(), y.detach()));
+}
+
+TEST(FlatAdam, TakesTorchsAdamStepsWithClippingAndWeightDecay) {
+  // Two copies of the same small network, one trained with torch's Adam and
+  // torch's clipping, one with the flat optimiser: the same weights after
+  // several steps, and the flat one's parameters stay the module's tensors.
+  torch::manual_seed(3);
+  torch::nn::Sequential a(torch::nn::Linear(6, 5), torch::nn::ReLU(), torch::nn::Linear(5, 3));
+  torch::nn::Sequential b(torch::nn::Linear(6, 5), torch::nn::ReLU(), torch::nn::Linear(5, 3));
+  {
+    torch::NoGradGuard no_grad;
+    for (std::size_t k = 0; k < a->parameters().size(); ++k) b->parameters()[k].copy_(a->parameters()[k]);
+  }
+  const auto pa = a->parameters();
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(std::vector<torch::Tensor>{pa[0], pa[1]},
+                      std::make_unique<torch::optim::AdamOptions>(torch::optim::AdamOptions(0.05).weight_decay(0.01)));
+  groups.emplace_back(std::vector<torch::Tensor>{pa[2], pa[3]},
+                      std::make_unique<torch::optim::AdamOptions>(torch::optim::AdamOptions(0.2)));
+  torch::optim::Adam reference(std::move(groups), torch::optim::AdamOptions(0.05));
+  const auto pb = b->parameters();
+  asen::nn::FlatAdam flat({{pb[0], pb[1]}, {pb[2], pb[3]}}, {{0.05, 0.01}, {0.2, 0.0}});
+  for (int step = 0; step < 12; ++step) {
+    const torch::Tensor x = torch::randn({8, 6});
+    reference.zero_grad();
+    a->forward(x).pow(2).sum().backward();
+    torch::nn::utils::clip_grad_norm_(a->parameters(), 0.5);
+    reference.step();
+    flat.zero_grad();
+    b->forward(x).pow(2).sum().backward();
+    flat.clip_grad_norm(0.5);
+    flat.step();
+  }
+  for (std::size_t k = 0; k < pa.size(); ++k) EXPECT_TRUE(torch::allclose(pa[k], pb[k], 1e-5, 1e-6)) << k;
+  EXPECT_TRUE(pb[0].is_same(b->parameters()[0]));
+  // the state survives a save and load into a fresh optimiser over the same tensors
+  torch::serialize::OutputArchive out;
+  flat.save(out);
+  std::stringstream bytes;
+  out.save_to(bytes);
+  torch::serialize::InputArchive in;
+  in.load_from(bytes);
+  asen::nn::FlatAdam again({{pb[0], pb[1]}, {pb[2], pb[3]}}, {{0.05, 0.01}, {0.2, 0.0}});
+  again.load(in);
+  const torch::Tensor before = pb[0].clone();
+  const torch::Tensor x = torch::randn({8, 6});
+  reference.zero_grad();
+  a->forward(x).pow(2).sum().backward();
+  reference.step();
+  again.zero_grad();
+  b->forward(x).pow(2).sum().backward();
+  again.step();
+  EXPECT_FALSE(torch::equal(before, pb[0]));
+  for (std::size_t k = 0; k < pa.size(); ++k) EXPECT_TRUE(torch::allclose(pa[k], pb[k], 1e-5, 1e-6)) << k;
 }
