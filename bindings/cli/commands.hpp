@@ -113,7 +113,7 @@ struct TrainOptions {
   std::size_t epochs = 15;
   std::size_t samples = 1000;  ///< per task, split 70/15/15
   std::size_t length = 10;
-  std::size_t batch = 16;
+  std::size_t batch = 8;
   std::uint64_t seed = 0;
   std::string out_dir;  ///< empty: runs/<tasks>[-<group>]-seed<S>
   // The nn library's defaults (TrainConfig), repeated: the executable does

@@ -327,7 +327,7 @@ CLI::App* add_train_command(CLI::App& app, TrainOptions& o) {
   add_size(cmd, "--epochs", o.epochs, "epochs (default 15)");
   add_size(cmd, "--samples", o.samples, "sequences per task, split 70/15/15 into train/val/test (default 1000)");
   add_size(cmd, "--length", o.length, "sequence length, the number of nodes (default 10)");
-  add_size(cmd, "--batch", o.batch, "batch size (default 16)");
+  add_size(cmd, "--batch", o.batch, "batch size (default 8)");
   cmd->add_option("--seed", o.seed, "seed of the data, the initial weights and the batch order (default 0)")
       ->type_name("S")
       ->check(digits_only());

@@ -143,7 +143,7 @@ nn::TrainConfig train_config(const py::dict& settings) {
   c.progress = false;
   const std::set<std::string> known = {
       "epochs",  "batch",       "seed",   "lr_backbone", "lr_edges",          "lr_tokens", "weight_decay",
-      "clip_norm", "train_fraction", "hidden", "layers", "heads", "dropout", "attention_dropout",
+      "lr_schedule", "clip_norm", "train_fraction", "hidden", "layers", "heads", "dropout", "attention_dropout",
       "out",     "progress",    "resume", "device",      "threads"};
   for (const auto& item : settings) {
     const auto key = item.first.cast<std::string>();
@@ -177,6 +177,7 @@ nn::TrainConfig train_config(const py::dict& settings) {
   get("lr_backbone", c.lr_backbone);
   get("lr_edges", c.lr_edges);
   get("lr_tokens", c.lr_tokens);
+  get("lr_schedule", c.lr_schedule);
   get("weight_decay", c.weight_decay);
   get("clip_norm", c.clip_norm);
   get("train_fraction", c.train_fraction);

@@ -375,8 +375,9 @@ def train(
 
     Each task has ``samples`` sequences of ``length`` (split 70/15/15), on its
     own group unless ``group`` (one task) or ``groups`` ({task: spec}) says
-    otherwise. ``settings``: epochs (15), batch (64), seed (0), lr_backbone
-    (0.01), lr_edges (0.03), lr_tokens (0.1), weight_decay, clip_norm (1.0),
+    otherwise. ``settings``: epochs (15), batch (8), seed (0), lr_backbone
+    (0.002), lr_edges (0.002), lr_tokens (0.002), lr_schedule ('cosine' or
+    'constant'), weight_decay, clip_norm (1.0),
     train_fraction, hidden (128), layers (4), heads (8), dropout,
     attention_dropout, progress (False), resume (True), device ('auto'),
     threads (0: torch's default).
