@@ -12,7 +12,7 @@ jobs="${ASEN_JOBS:-$(nproc)}"
 
 # Sanitizer build: the algebra layer and its tests only.
 cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=Debug -DASEN_SANITIZE=ON \
-  -DASEN_BUILD_CLI=OFF -DASEN_BUILD_PYTHON=OFF -DASEN_BUILD_BENCH=OFF
+  -DASEN_BUILD_NN=OFF -DASEN_BUILD_CLI=OFF -DASEN_BUILD_PYTHON=OFF -DASEN_BUILD_BENCH=OFF
 cmake --build build-sanitize -j"$jobs"
 # GAP keeps its workspace until exit by design: leak checking is off.
 (cd build-sanitize && ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
