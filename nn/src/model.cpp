@@ -48,7 +48,6 @@ torch::Tensor inverted_dropout(const torch::Tensor& x, double p, bool training) 
   return x * mask;
 }
 
-
 BackboneImpl::BackboneImpl(const BackboneOptions& options_) : options(options_) { reset(); }
 
 void BackboneImpl::reset() {
