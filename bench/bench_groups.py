@@ -242,3 +242,26 @@ def print_table(headers, rows, out=sys.stdout):
 def machine_note():
     load = os.getloadavg()
     return "load average %.2f %.2f %.2f, %d CPUs" % (load[0], load[1], load[2], os.cpu_count() or 0)
+
+
+def finish_report(targets, problems, json_path=None, payload=None, label="PROBLEM"):
+    """The end of every driver: the targets (text, holds, value) as PASS/FAIL
+    lines, the machine's load, the problems, and with json_path the payload
+    plus machine, targets and problems as JSON. Returns the exit status
+    (1 when there were problems)."""
+    if targets:
+        print("\nTargets:")
+        for text, ok, value in targets:
+            print("  [%s] %s (%s)" % ("PASS" if ok else "FAIL", text, value))
+    print("\nfinished; %s" % machine_note())
+    for p in problems:
+        print("%s: %s" % (label, p))
+    if json_path:
+        record = dict(payload or {})
+        record.update({"machine": machine_note(),
+                       "targets": [{"target": t, "holds": ok, "value": v} for t, ok, v in targets],
+                       "problems": problems})
+        with open(json_path, "w") as f:
+            json.dump(record, f, indent=1)
+        print("results saved to %s" % json_path)
+    return 1 if problems else 0

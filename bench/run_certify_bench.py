@@ -26,7 +26,6 @@ paper's lists (for information).
 """
 
 import argparse
-import json
 import math
 import os
 import sys
@@ -247,20 +246,7 @@ def main():
                         "%d of %d cases; worst %s" % (len(ok), len(within), ", ".join(
                             "%s n=%d %.0fx" % (k[0], k[1], asen[k]["certify_over_search"]) for k in sorted(
                                 within, key=lambda k: -asen[k]["certify_over_search"])[:3]))))
-    if targets:
-        print("\nTargets:")
-        for text, ok, value in targets:
-            print("  [%s] %s (%s)" % ("PASS" if ok else "FAIL", text, value))
-    print("\nfinished; %s" % bg.machine_note())
-    for p in problems:
-        print("PROBLEM: " + p)
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"machine": bg.machine_note(), "results": results,
-                       "targets": [{"target": t, "holds": ok, "value": v} for t, ok, v in targets],
-                       "problems": problems}, f, indent=1)
-        print("results saved to %s" % args.json)
-    return 1 if problems else 0
+    return bg.finish_report(targets, problems, args.json, {"results": results})
 
 
 if __name__ == "__main__":

@@ -177,21 +177,7 @@ def main():
     if two:
         targets.append(("dihedral-2gen n=4000: asen within 3x of filling an n^2 int32 array",
                         two["ratio_to_fill"] <= 3, "%.2fx" % two["ratio_to_fill"]))
-    if targets:
-        print("\nTargets:")
-        for text, ok, value in targets:
-            print("  [%s] %s (%s)" % ("PASS" if ok else "FAIL", text, value))
-    print("\nfinished; %s" % bg.machine_note())
-    for p in problems:
-        print("MISMATCH: " + p)
-
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"machine": bg.machine_note(), "results": results,
-                       "targets": [{"target": t, "holds": ok, "value": v} for t, ok, v in targets],
-                       "problems": problems}, f, indent=1)
-        print("results saved to %s" % args.json)
-    return 1 if problems else 0
+    return bg.finish_report(targets, problems, args.json, {"results": results}, label="MISMATCH")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ and prints one table with the ratios, the proof asen gives for its order
 """
 
 import argparse
-import json
 import os
 import sys
 
@@ -170,20 +169,7 @@ def main():
         targets.append(("wreath n=200: asen's exact order and membership under 1 s", w["median_ms"] < 1000,
                         "%s ms, proof %s; with Sims' test %s ms" % (
                             bg.fmt_ms(w["median_ms"]), w["proof"], bg.fmt_ms(w.get("proven_ms")))))
-    if targets:
-        print("\nTargets:")
-        for text, ok, value in targets:
-            print("  [%s] %s (%s)" % ("PASS" if ok else "FAIL", text, value))
-    print("\nfinished; %s" % bg.machine_note())
-    for p in problems:
-        print("PROBLEM: " + p)
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"machine": bg.machine_note(), "results": results,
-                       "targets": [{"target": t, "holds": ok, "value": v} for t, ok, v in targets],
-                       "problems": problems}, f, indent=1)
-        print("results saved to %s" % args.json)
-    return 1 if problems else 0
+    return bg.finish_report(targets, problems, args.json, {"results": results})
 
 
 if __name__ == "__main__":

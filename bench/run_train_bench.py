@@ -23,7 +23,6 @@ busy machine disturb less. Run with Debian's /usr/bin/python3 (it has torch):
 """
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -195,21 +194,9 @@ def main():
     if a and "error" not in a:
         targets.append(("training >= 3,200 samples/s (20x the paper's 160)", rate(a, "train") >= 3200,
                         "%s wall clock, %s per CPU-s" % (fmt_rate(rate(a, "train")), fmt_rate(rate(a, "train", True)))))
-    if targets:
-        print("\nTargets:")
-        for text, ok, value in targets:
-            print("  [%s] %s (%s)" % ("PASS" if ok else "FAIL", text, value))
-    print("\nfinished; %s" % bg.machine_note())
-    for e in errors:
-        print("PROBLEM: %s" % e["error"][:300])
-
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"machine": bg.machine_note(), "side_by_side": {"asen": asen10, "reference": ref10},
-                       "scaling": [{"system": s, "n": n, "mode": m, "result": rec} for s, n, m, rec in scaling],
-                       "targets": [{"target": t, "holds": ok, "value": v} for t, ok, v in targets]}, f, indent=1)
-        print("results saved to %s" % args.json)
-    return 1 if errors else 0
+    scaling_json = [{"system": s, "n": n, "mode": m, "result": rec} for s, n, m, rec in scaling]
+    return bg.finish_report(targets, [e["error"][:300] for e in errors], args.json,
+                            {"side_by_side": {"asen": asen10, "reference": ref10}, "scaling": scaling_json})
 
 
 if __name__ == "__main__":
