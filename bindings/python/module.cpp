@@ -4,7 +4,7 @@
 //   init_algebra(m);   // Permutation, Group, Orbitals, orbitals(), GAP
 //   init_graph(m);     // Graph, automorphisms(), certify(), breaking-input
 //                      // arrays, orbital graphs; registers "graph:" specs
-//   (later: init_nn(m);)
+//   (the nn layer is the separate extension asen._nn, nn.cpp)
 
 #include <asen/error.hpp>
 
@@ -14,6 +14,7 @@
 #include <string>
 
 #include "common.hpp"
+#include "errors.hpp"
 
 namespace py = pybind11;
 
@@ -21,10 +22,7 @@ namespace {
 
 // Exception types live as long as the process (extension modules are never
 // unloaded), so these references are deliberately never released.
-PyObject* g_error = nullptr;
-PyObject* g_input_error = nullptr;
-PyObject* g_limit_error = nullptr;
-PyObject* g_gap_error = nullptr;
+asen::python::ErrorClasses g_errors;
 
 PyObject* add_exception(py::module_& m, const char* name, PyObject* base, const char* doc) {
   const std::string qualified = std::string("asen.") + name;
@@ -38,31 +36,20 @@ PyObject* add_exception(py::module_& m, const char* name, PyObject* base, const 
 // a RuntimeError; the message is exactly the C++ what(). std::out_of_range
 // stays pybind11's IndexError and std::invalid_argument its ValueError.
 void register_errors(py::module_& m) {
-  g_error = add_exception(m, "Error", PyExc_RuntimeError,
+  g_errors.error = add_exception(m, "Error", PyExc_RuntimeError,
                           "A backend or internal failure in asen (asen::Error that is not an "
                           "input error). A subclass of RuntimeError.");
-  g_input_error = add_exception(m, "InputError", PyExc_ValueError,
+  g_errors.input = add_exception(m, "InputError", PyExc_ValueError,
                                 "The caller's input is wrong: a malformed string, a point out of "
                                 "range, an unknown name (asen::InputError). A subclass of ValueError.");
-  g_limit_error = add_exception(m, "LimitError", g_input_error,
+  g_errors.limit = add_exception(m, "LimitError", g_errors.input,
                                 "A request needs more memory or more elements than the configured "
                                 "limit (asen::LimitError). A subclass of InputError and ValueError.");
-  g_gap_error = add_exception(m, "GapError", g_input_error,
+  g_errors.gap = add_exception(m, "GapError", g_errors.input,
                               "GAP evaluated the request and raised an error; the message is GAP's "
                               "text (asen::GapError). A subclass of InputError and ValueError.");
-  py::register_local_exception_translator([](std::exception_ptr error) {
-    try {
-      if (error) std::rethrow_exception(error);
-    } catch (const asen::LimitError& e) {
-      PyErr_SetString(g_limit_error, e.what());
-    } catch (const asen::GapError& e) {
-      PyErr_SetString(g_gap_error, e.what());
-    } catch (const asen::InputError& e) {
-      PyErr_SetString(g_input_error, e.what());
-    } catch (const asen::Error& e) {
-      PyErr_SetString(g_error, e.what());
-    }
-  });
+  py::register_local_exception_translator(
+      [](std::exception_ptr error) { asen::python::set_python_error(g_errors, error); });
 }
 
 }  // namespace

@@ -37,6 +37,8 @@
 #include <utility>
 #include <vector>
 
+#include "errors.hpp"
+
 namespace py = pybind11;
 using namespace pybind11::literals;
 
@@ -49,10 +51,7 @@ namespace nn = asen::nn;
 
 // Held for the life of the process (extension modules are never unloaded), so
 // deliberately never released.
-PyObject* g_error = nullptr;
-PyObject* g_input_error = nullptr;
-PyObject* g_limit_error = nullptr;
-PyObject* g_gap_error = nullptr;
+ErrorClasses g_errors;
 
 PyObject* core_exception(const py::module_& core, const char* name) {
   py::object type = core.attr(name);
@@ -61,21 +60,11 @@ PyObject* core_exception(const py::module_& core, const char* name) {
 
 void register_errors() {
   const py::module_ core = py::module_::import("asen._core");
-  g_error = core_exception(core, "Error");
-  g_input_error = core_exception(core, "InputError");
-  g_limit_error = core_exception(core, "LimitError");
-  g_gap_error = core_exception(core, "GapError");
+  g_errors = {core_exception(core, "Error"), core_exception(core, "InputError"), core_exception(core, "LimitError"),
+              core_exception(core, "GapError")};
   py::register_local_exception_translator([](std::exception_ptr error) {
     try {
-      if (error) std::rethrow_exception(error);
-    } catch (const asen::LimitError& e) {
-      PyErr_SetString(g_limit_error, e.what());
-    } catch (const asen::GapError& e) {
-      PyErr_SetString(g_gap_error, e.what());
-    } catch (const asen::InputError& e) {
-      PyErr_SetString(g_input_error, e.what());
-    } catch (const asen::Error& e) {
-      PyErr_SetString(g_error, e.what());
+      set_python_error(g_errors, error);
     } catch (const c10::Error& e) {
       // LibTorch's own errors: RuntimeError with the message, without the
       // C++ backtrace that what() carries.
