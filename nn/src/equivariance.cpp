@@ -20,7 +20,7 @@ double max_error(AsenModel& model, const std::string& structure, const torch::Te
                  const algebra::Permutation& g) {
   const StructureSpec& spec = model->structure(structure);
   const torch::Tensor fgx = model->forward(structure, permute_nodes(x, g));
-  const torch::Tensor expected = spec.kind == TaskKind::node_classification ? permute_nodes(fx, g) : fx;
+  const torch::Tensor expected = is_node_level(spec.kind) ? permute_nodes(fx, g) : fx;
   return (fgx - expected).abs().max().item<double>();
 }
 

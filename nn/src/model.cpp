@@ -86,6 +86,8 @@ const char* to_string(TaskKind kind) {
       return "graph-classification";
     case TaskKind::graph_regression:
       return "graph-regression";
+    case TaskKind::node_regression:
+      return "node-regression";
   }
   return "unknown";
 }
@@ -94,7 +96,9 @@ TaskKind parse_task_kind(const std::string& text) {
   if (text == "node-classification") return TaskKind::node_classification;
   if (text == "graph-classification") return TaskKind::graph_classification;
   if (text == "graph-regression") return TaskKind::graph_regression;
-  throw InputError("unknown task kind '" + text + "'; expected node-classification, graph-classification or graph-regression");
+  if (text == "node-regression") return TaskKind::node_regression;
+  throw InputError("unknown task kind '" + text +
+                   "'; expected node-classification, graph-classification, graph-regression or node-regression");
 }
 
 AsenModelImpl::AsenModelImpl(const BackboneOptions& options_) : options(options_) {
@@ -120,6 +124,8 @@ void AsenModelImpl::add_structure(const StructureSpec& spec) {
     s.tokens = register_module("tokens_" + spec.name, TokenEmbedder(TokenEmbedderOptions(spec.vocab, hidden)));
   else
     s.features = register_module("features_" + spec.name, InputMLP(InputMLPOptions(spec.in_features, hidden)));
+  // Classification per node reads classes off each node's state linearly;
+  // the other kinds get a hidden layer (regression per node included).
   if (spec.kind == TaskKind::node_classification)
     s.head = torch::nn::Sequential(torch::nn::Linear(hidden, spec.out_dim));
   else
@@ -163,7 +169,7 @@ torch::Tensor AsenModelImpl::forward(const std::string& name, const torch::Tenso
   }
   h = backbone->forward(h, s.spec.input, s.edges->forward());
   h = inverted_dropout(h, options.dropout(), is_training());
-  if (s.spec.kind == TaskKind::node_classification) return s.head->forward(h);
+  if (is_node_level(s.spec.kind)) return s.head->forward(h);
   return s.head->forward(h.mean(1));
 }
 

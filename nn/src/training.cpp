@@ -100,7 +100,7 @@ json structure_json(const TaskData& t, std::int64_t nodes) {
     for (const auto& [u, v] : t.base->edges()) edges.push_back({u, v});
     base = {{"vertices", t.base->num_vertices()}, {"directed", t.base->directed()}, {"edges", edges}};
   }
-  return {{"name", t.name},
+  json out = {{"name", t.name},
           {"kind", to_string(t.kind)},
           {"vocab", t.vocab},
           {"in_features", t.in_features},
@@ -110,6 +110,8 @@ json structure_json(const TaskData& t, std::int64_t nodes) {
           {"generators", gens},
           {"mode", graph::to_string(t.mode)},
           {"base", base}};
+  if (!t.data_dir.empty()) out["data"] = t.data_dir;
+  return out;
 }
 
 // Every structure of the model, described by its task data when given, else
@@ -148,6 +150,7 @@ TaskData task_from_json(const json& j, algebra::PermGroup& group_out) {
     for (const auto& e : b.at("edges")) edges.emplace_back(e.at(0).get<algebra::Point>(), e.at(1).get<algebra::Point>());
     t.base = graph::BaseGraph(b.at("vertices").get<std::size_t>(), edges, b.at("directed").get<bool>());
   }
+  if (j.contains("data")) t.data_dir = j.at("data").get<std::string>();
   return t;
 }
 
@@ -176,6 +179,8 @@ torch::Tensor loss_of(TaskKind kind, const torch::Tensor& out, const torch::Tens
       return torch::nn::functional::cross_entropy(out, target);
     case TaskKind::graph_regression:
       return torch::nn::functional::l1_loss(out, target);
+    case TaskKind::node_regression:
+      return torch::nn::functional::mse_loss(out, target);
   }
   return {};
 }
@@ -185,6 +190,14 @@ void count_correct(TaskKind kind, const torch::Tensor& out, const torch::Tensor&
                    double& nodes_total, double& samples_right, double& samples_total) {
   if (kind == TaskKind::node_classification) {
     const torch::Tensor right = out.argmax(-1).eq(target);
+    nodes_right += right.sum().item<double>();
+    nodes_total += static_cast<double>(right.numel());
+    samples_right += right.all(1).sum().item<double>();
+    samples_total += static_cast<double>(right.size(0));
+    return;
+  }
+  if (kind == TaskKind::node_regression) {
+    const torch::Tensor right = out.round().eq(target).all(-1);  // [B, N]
     nodes_right += right.sum().item<double>();
     nodes_total += static_cast<double>(right.numel());
     samples_right += right.all(1).sum().item<double>();
@@ -212,8 +225,10 @@ void write_atomically(const std::string& path, const std::function<void(const st
 }
 
 json metrics_json(const Metrics& m) {
-  return {{"task", m.task},       {"epoch", m.epoch},       {"split", m.split},     {"loss", m.loss},
-          {"node_accuracy", m.node_accuracy}, {"exact_match", m.exact_match}, {"seconds", m.seconds}};
+  json out = {{"task", m.task},       {"epoch", m.epoch},       {"split", m.split},     {"loss", m.loss},
+              {"node_accuracy", m.node_accuracy}, {"exact_match", m.exact_match}, {"seconds", m.seconds}};
+  if (m.mae) out["mae"] = *m.mae;
+  return out;
 }
 
 // One training run over a set of tasks on a model.
@@ -249,7 +264,8 @@ class Run {
     }
     TrainResult result;
     for (const json& m : earlier_metrics) {
-      Metrics x{m.at("task"), m.at("epoch"), m.at("split"), m.at("loss"), m.at("node_accuracy"), m.at("exact_match"), m.at("seconds")};
+      Metrics x{m.at("task"), m.at("epoch"), m.at("split"), m.at("loss"), m.at("node_accuracy"), m.at("exact_match"), m.at("seconds"), std::nullopt};
+      if (m.contains("mae")) x.mae = m.at("mae").get<double>();
       result.history.push_back(x);
     }
     const auto clock_start = std::chrono::steady_clock::now();
@@ -509,6 +525,8 @@ Metrics evaluate(AsenModel& model, const std::string& structure, const Dataset& 
   double nodes_total = 0;
   double samples_right = 0;
   double samples_total = 0;
+  double abs_error_sum = 0;
+  double outputs_total = 0;
   const std::int64_t size = data.size();
   for (std::int64_t b = 0; b < size; b += batch) {
     const std::int64_t e = std::min(size, b + batch);
@@ -517,6 +535,10 @@ Metrics evaluate(AsenModel& model, const std::string& structure, const Dataset& 
     const torch::Tensor out = model->forward(structure, x);
     loss_sum += loss_of(spec.kind, out, y).item<double>() * static_cast<double>(e - b);
     count_correct(spec.kind, out, y, nodes_right, nodes_total, samples_right, samples_total);
+    if (is_regression(spec.kind)) {
+      abs_error_sum += (out - y).abs().sum().item<double>();
+      outputs_total += static_cast<double>(out.numel());
+    }
   }
   if (was_training) model->train();
   Metrics m;
@@ -524,6 +546,7 @@ Metrics evaluate(AsenModel& model, const std::string& structure, const Dataset& 
   m.loss = size > 0 ? loss_sum / static_cast<double>(size) : 0.0;
   m.node_accuracy = nodes_total > 0 ? nodes_right / nodes_total : 0.0;
   m.exact_match = samples_total > 0 ? samples_right / samples_total : 0.0;
+  if (is_regression(spec.kind)) m.mae = outputs_total > 0 ? abs_error_sum / outputs_total : 0.0;
   return m;
 }
 

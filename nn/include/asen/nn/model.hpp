@@ -53,7 +53,16 @@ enum class TaskKind {
   node_classification,   ///< equivariant: classes per node
   graph_classification,  ///< invariant: classes per sample (mean-pooled)
   graph_regression,      ///< invariant: real outputs per sample (mean-pooled)
+  node_regression,       ///< equivariant: real outputs per node
 };
+/// True for the equivariant kinds, whose outputs are per node ([B, N, out]).
+inline bool is_node_level(TaskKind kind) {
+  return kind == TaskKind::node_classification || kind == TaskKind::node_regression;
+}
+/// True for the regression kinds (real-valued targets).
+inline bool is_regression(TaskKind kind) {
+  return kind == TaskKind::graph_regression || kind == TaskKind::node_regression;
+}
 const char* to_string(TaskKind kind);
 TaskKind parse_task_kind(const std::string& text);
 
@@ -86,8 +95,8 @@ class AsenModelImpl : public torch::nn::Module {
   [[nodiscard]] const StructureSpec& structure(const std::string& name) const;
   [[nodiscard]] std::vector<std::string> structure_names() const;
 
-  /// x: tokens [B, N] (int64) or features [B, N, F] -> [B, N, out] for node
-  /// classification, [B, out] otherwise. One tensor computation for the batch.
+  /// x: tokens [B, N] (int64) or features [B, N, F] -> [B, N, out] for the
+  /// node kinds, [B, out] otherwise. One tensor computation for the batch.
   torch::Tensor forward(const std::string& structure, const torch::Tensor& x);
   /// A mixed batch: samples grouped by structure, each group in one pass;
   /// outputs in the order of the inputs.

@@ -3,14 +3,18 @@
 /// Training ASEN: one task, several at once (one shared backbone, batches
 /// drawn at random across tasks), or pretrained on some and finetuned on
 /// another. Adam with three parameter groups (backbone, colour embeddings,
-/// token embeddings), cross-entropy per node for equivariant tasks, cross
-/// entropy per sample for invariant classification and L1 for invariant
-/// regression. Every run is reproducible from its seed, and resumable.
+/// token embeddings), cross-entropy per node for equivariant classification,
+/// cross entropy per sample for invariant classification, L1 for invariant
+/// regression (as the paper's counting tasks) and mean squared error for
+/// regression per node (PyTorch's usual regression loss; both regression
+/// kinds also report the mean absolute error, "mae"). Every run is
+/// reproducible from its seed, and resumable.
 ///
 /// Files in the output folder: `metrics.jsonl` (one line per task, epoch and
 /// split: {"task", "epoch", "split", "loss", "node_accuracy", "exact_match",
-/// "seconds"}), `checkpoint.pt` (after every epoch, written to a temporary
-/// name and renamed), and `model.pt` (the final model).
+/// "seconds"}, and "mae" for the regression kinds), `checkpoint.pt` (after
+/// every epoch, written to a temporary name and renamed), and `model.pt` (the
+/// final model).
 
 #include <asen/graph/base_graph.hpp>
 #include <asen/nn/model.hpp>
@@ -39,6 +43,10 @@ struct TaskData {
   graph::BreakingMode mode = graph::BreakingMode::dense;
   std::optional<graph::BaseGraph> base;
   Splits data;
+  /// The user's data folder the task was read from (graph_data.hpp); empty
+  /// for a synthetic task. Saved with the model, so that tools that generate
+  /// synthetic data know not to.
+  std::string data_dir;
 };
 
 /// The synthetic task `name` with `samples` sequences of `length`, split
@@ -91,6 +99,8 @@ struct Metrics {
   /// Share of samples with every node right (node tasks); as node_accuracy otherwise.
   double exact_match = 0;
   double seconds = 0;
+  /// The mean absolute error over every output (regression kinds only).
+  std::optional<double> mae;
 };
 
 struct TrainResult {
