@@ -102,7 +102,8 @@ struct BreakingInputOptions {
 
 /// `asen train`: ASEN on the synthetic tasks, on one task (--task), on
 /// several with one shared backbone (--tasks), or pretrained on some and
-/// finetuned on another (--pretrain, --finetune). Runs in the nn plugin.
+/// finetuned on another (--pretrain, --finetune); or on a user's data folder
+/// (--data). Runs in the nn plugin.
 struct TrainOptions {
   std::string task;       ///< --task T (single task)
   std::string tasks;      ///< --tasks A,B,C (multi-task)
@@ -110,6 +111,9 @@ struct TrainOptions {
   std::string finetune;   ///< --finetune C
   std::string group;      ///< --group SPEC (single task); empty: the task's own
   std::string groups;     ///< --groups A=SPEC,B=SPEC
+  std::string data_dir;   ///< --data DIR: a user's data folder (nn/graph_data.hpp)
+  std::string breaking_mode;  ///< --mode (with --data); empty: asen.json's, else dense
+  std::string head;       ///< --head (with --data); empty: asen.json's, else by the targets' dtype
   std::size_t epochs = 15;
   std::size_t samples = 1000;  ///< per task, split 70/15/15
   std::size_t length = 10;

@@ -6,20 +6,26 @@
 // JSON object and prints the plugin's JSON answer as JSON or as text.
 //
 // Options passed to the plugin (every key present):
-//   train         {"mode": "single"|"multi"|"transfer", "tasks": [names]
+//   train         {"mode": "single"|"multi"|"transfer"|"data", "tasks": [names]
 //                 (transfer: the pretraining tasks), "finetune": name|null,
 //                 "groups": {task: spec} (only those given), "epochs",
 //                 "samples", "length", "batch", "seed", "out", "lr_backbone",
 //                 "lr_edges", "lr_tokens", "lr_schedule", "hidden", "layers", "heads",
 //                 "dropout", "finetune_fraction", "finetune_lr_scale",
-//                 "device", "threads", "progress", "gap_memory_mb"|null}
+//                 "device", "threads", "progress", "gap_memory_mb"|null,
+//                 "data": DIR|null, "data_group", "data_mode", "data_head"
+//                 (mode "data": tasks and groups are empty; "" for the
+//                 folder's asen.json or the defaults)}
 //   eval          {"model", "samples", "seed", "seed_given", "batch", "gap_memory_mb"}
 //   equivariance  {"model", "structure" ("" for all), "random", "seed", "gap_memory_mb"}
 // Answers:
 //   train         {"out", "tasks": {task: {"group", "loss", "node_accuracy",
 //                 "exact_match"}}, "epochs", "resumed_from", "seconds"};
 //                 transfer: {"out", "pretrain": {...}, "finetune": {...},
-//                 "scratch": {...}, "seconds"}, each phase as a single run
+//                 "scratch": {...}, "seconds"}, each phase as a single run;
+//                 data: a single run's object with "data": {"dir", "samples",
+//                 "train", "val", "test", "nodes", "features", "vocab", "kind",
+//                 "out_dim", "mode", "base_edges"}; regression metrics add "mae"
 //   eval          {"model", "samples", "seed", "structures": {name: {"group",
 //                 "loss", "node_accuracy", "exact_match"}}}
 //   equivariance  {"structures": [{"structure", "group", "inside_max_error",
@@ -183,6 +189,14 @@ std::string join(const std::vector<std::string>& names, const std::string& separ
 }
 
 std::string default_out_dir(const TrainOptions& o, const std::vector<std::string>& tasks) {
+  if (!o.data_dir.empty()) {
+    std::string folder = o.data_dir;
+    while (folder.size() > 1 && folder.back() == '/') folder.pop_back();
+    std::string name = folder.substr(folder.find_last_of('/') == std::string::npos ? 0 : folder.find_last_of('/') + 1);
+    if (!o.group.empty()) name += "-" + o.group;
+    if (!o.breaking_mode.empty()) name += "-" + o.breaking_mode;
+    return "runs/" + slug(name) + "-seed" + std::to_string(o.seed);
+  }
   std::string name = join(tasks, "+");
   if (!o.finetune.empty()) name += "-to-" + o.finetune;
   if (!o.group.empty()) name += "-" + o.group;
@@ -230,12 +244,22 @@ std::string general(const Json& value) {
 
 void print_metrics_table(std::ostream& out, const Json& metrics, const std::string& first_column,
                          const std::string& indent = "") {
+  // Regression metrics carry "mae" (mean absolute error): a column then.
+  bool mae = false;
+  for (const auto& [name, m] : metrics.items()) mae = mae || m.contains("mae");
   std::vector<std::vector<std::string>> rows;
-  for (const auto& [name, m] : metrics.items())
+  for (const auto& [name, m] : metrics.items()) {
     rows.push_back({name, m["group"].get<std::string>(), fixed(m["loss"].get<double>()),
                     fixed(m["node_accuracy"].get<double>()), fixed(m["exact_match"].get<double>())});
-  print_table(out, {first_column, "group", "loss", "node_accuracy", "exact_match"}, rows,
-              {false, false, true, true, true}, indent);
+    if (mae) rows.back().push_back(m.contains("mae") ? fixed(m["mae"].get<double>()) : "-");
+  }
+  std::vector<std::string> header = {first_column, "group", "loss", "node_accuracy", "exact_match"};
+  std::vector<bool> right = {false, false, true, true, true};
+  if (mae) {
+    header.emplace_back("mae");
+    right.push_back(true);
+  }
+  print_table(out, header, rows, right, indent);
 }
 
 std::string seconds_text(const Json& seconds) { return fixed(seconds.get<double>(), 1) + " s"; }
@@ -251,6 +275,16 @@ void print_phase(std::ostream& out, const Json& phase, const std::string& indent
 }
 
 void print_train_text(std::ostream& out, const Json& answer, const TrainOptions& o) {
+  if (answer.contains("data")) {
+    const Json& d = answer["data"];
+    out << "data " << d["dir"].get<std::string>() << ": " << d["samples"].get<long long>() << " samples ("
+        << d["train"].get<long long>() << " train, " << d["val"].get<long long>() << " val, "
+        << d["test"].get<long long>() << " test) of " << d["nodes"].get<long long>() << " nodes, "
+        << (d["features"].is_null() ? std::to_string(d["vocab"].get<long long>()) + " tokens"
+                                    : std::to_string(d["features"].get<long long>()) + " features")
+        << "; " << d["kind"].get<std::string>() << " (" << d["out_dim"].get<long long>() << " outputs), "
+        << d["mode"].get<std::string>() << " breaking input\n";
+  }
   if (!answer.contains("pretrain")) {
     print_phase(out, answer);
     return;
@@ -303,7 +337,14 @@ CLI::App* add_train_command(CLI::App& app, TrainOptions& o) {
       "\"epochs\", \"resumed_from\", \"seconds\"} (transfer: {\"out\", \"pretrain\", \"finetune\", "
       "\"scratch\", \"seconds\"}, each phase such an object). Tasks: palindrome, monotone, constant, "
       "cyclicsum, cyclicprod, cyclicaltsum, intersect, symdiff, targetsum (per position); longestpal, "
-      "detectcapital, vandermonde, palindrome-count, intersect-count (per sequence).");
+      "detectcapital, vandermonde, palindrome-count, intersect-count (per sequence). With --data DIR, "
+      "trains on your own graph data instead: DIR/inputs.npy ([samples, nodes, features] floats or "
+      "[samples, nodes] integer tokens), DIR/targets.npy ([samples, nodes] classes, [samples, nodes, D] "
+      "reals, [samples] classes or [samples, D] reals), a base graph DIR/graph.txt or graph.dot, and "
+      "optionally DIR/asen.json with defaults {\"name\", \"group\", \"mode\", \"head\", \"graph\", "
+      "\"vocab\", \"classes\"}; the group defaults to the automorphism group of the base graph, the "
+      "samples are shuffled (by --seed) and split 70/15/15; the JSON answer adds \"data\" (what was read) "
+      "and regression metrics add \"mae\".");
   auto* task = cmd->add_option("--task", o.task, "train on one task")->type_name("T");
   auto* tasks = cmd->add_option("--tasks", o.tasks, "train on several tasks at once, one shared backbone")
                     ->type_name("A,B,C");
@@ -311,22 +352,41 @@ CLI::App* add_train_command(CLI::App& app, TrainOptions& o) {
                        ->type_name("A,B");
   auto* finetune = cmd->add_option("--finetune", o.finetune, "then finetune on this task (with --pretrain)")
                        ->type_name("C");
+  auto* data = cmd->add_option("--data", o.data_dir,
+                               "train on your own graph data in this folder (inputs.npy, targets.npy, graph.txt "
+                               "or graph.dot, asen.json; see above)")
+                   ->type_name("DIR");
+  data->excludes(task)->excludes(tasks)->excludes(pretrain)->excludes(finetune);
   task->excludes(tasks)->excludes(pretrain)->excludes(finetune);
   tasks->excludes(pretrain)->excludes(finetune);
   pretrain->needs(finetune);
   finetune->needs(pretrain);
   cmd->add_option("--group", o.group,
                   "with --task: the group whose breaking input the structure gets (default the task's own "
-                  "group; e.g. trivial(10) or S(10) as baselines); see 'asen group --help' for specs")
+                  "group; e.g. trivial(10) or S(10) as baselines); with --data: default asen.json's, else "
+                  "graph:DIR/graph.txt; see 'asen group --help' for specs")
       ->type_name("SPEC")
       ->excludes(tasks)
       ->excludes(pretrain)
       ->excludes(finetune);
   cmd->add_option("--groups", o.groups, "groups for several tasks (the others get their own)")
       ->type_name("A=SPEC,B=SPEC");
+  cmd->add_option("--mode", o.breaking_mode,
+                  "with --data: the breaking input, dense (all pairs), sparse (the base graph's edges) or "
+                  "weak-sparse (default asen.json's, else dense)")
+      ->type_name("M")
+      ->check(CLI::IsMember({"dense", "sparse", "weak-sparse"}))
+      ->needs(data);
+  cmd->add_option("--head", o.head,
+                  "with --data: regression or classification (default asen.json's, else by the dtype of "
+                  "targets.npy: floats regression, integers classification)")
+      ->type_name("H")
+      ->check(CLI::IsMember({"regression", "classification"}))
+      ->needs(data);
   add_size(cmd, "--epochs", o.epochs, "epochs (default 15)");
-  add_size(cmd, "--samples", o.samples, "sequences per task, split 70/15/15 into train/val/test (default 1000)");
-  add_size(cmd, "--length", o.length, "sequence length, the number of nodes (default 10)");
+  add_size(cmd, "--samples", o.samples, "sequences per task, split 70/15/15 into train/val/test (default 1000)")
+      ->excludes(data);
+  add_size(cmd, "--length", o.length, "sequence length, the number of nodes (default 10)")->excludes(data);
   add_size(cmd, "--batch", o.batch, "batch size (default 8)");
   cmd->add_option("--seed", o.seed, "seed of the data, the initial weights and the batch order (default 0)")
       ->type_name("S")
@@ -377,12 +437,15 @@ CLI::App* add_train_command(CLI::App& app, TrainOptions& o) {
 
 int run_train(const TrainOptions& o, std::ostream& out) {
   const int modes = static_cast<int>(!o.task.empty()) + static_cast<int>(!o.tasks.empty()) +
-                    static_cast<int>(!o.pretrain.empty() || !o.finetune.empty());
+                    static_cast<int>(!o.pretrain.empty() || !o.finetune.empty()) +
+                    static_cast<int>(!o.data_dir.empty());
   if (modes != 1)
-    throw InputError("give exactly one of --task T, --tasks A,B,C or --pretrain A,B --finetune C");
+    throw InputError("give exactly one of --task T, --tasks A,B,C, --pretrain A,B --finetune C or --data DIR");
   std::string mode;
   std::vector<std::string> tasks;
-  if (!o.task.empty()) {
+  if (!o.data_dir.empty()) {
+    mode = "data";
+  } else if (!o.task.empty()) {
     mode = "single";
     tasks = {o.task};
   } else if (!o.tasks.empty()) {
@@ -403,7 +466,7 @@ int run_train(const TrainOptions& o, std::ostream& out) {
     throw InputError("--hidden " + std::to_string(o.hidden) + " must be a multiple of --heads " +
                      std::to_string(o.heads));
   Json groups = Json::object();
-  if (!o.group.empty()) groups[o.task] = o.group;
+  if (!o.group.empty() && o.data_dir.empty()) groups[o.task] = o.group;
   if (!o.groups.empty()) {
     for (const auto& [name, spec] : split_groups(o.groups)) {
       const bool known = std::find(tasks.begin(), tasks.end(), name) != tasks.end() || name == o.finetune;
@@ -440,6 +503,10 @@ int run_train(const TrainOptions& o, std::ostream& out) {
   options["threads"] = o.threads;
   options["progress"] = !o.no_progress;
   options["gap_memory_mb"] = optional_json(o.gap_memory_mb);
+  options["data"] = o.data_dir.empty() ? Json(nullptr) : Json(o.data_dir);
+  options["data_group"] = o.data_dir.empty() ? std::string() : o.group;
+  options["data_mode"] = o.breaking_mode;
+  options["data_head"] = o.head;
   const Json answer = call_plugin("train", options);
   if (o.json)
     write_answer(out, answer);

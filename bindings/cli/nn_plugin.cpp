@@ -16,6 +16,7 @@
 #include <asen/algebra/perm_group.hpp>
 #include <asen/error.hpp>
 #include <asen/nn/equivariance.hpp>
+#include <asen/nn/graph_data.hpp>
 #include <asen/nn/tasks.hpp>
 #include <asen/nn/training.hpp>
 
@@ -69,7 +70,9 @@ void set_up(const Json& options) {
 }
 
 Json metrics_json(const std::string& group, const nn::Metrics& m) {
-  return {{"group", group}, {"loss", m.loss}, {"node_accuracy", m.node_accuracy}, {"exact_match", m.exact_match}};
+  Json out = {{"group", group}, {"loss", m.loss}, {"node_accuracy", m.node_accuracy}, {"exact_match", m.exact_match}};
+  if (m.mae) out["mae"] = *m.mae;  // regression only
+  return out;
 }
 
 /// The metadata a model or checkpoint file carries (the "asen_meta" entry),
@@ -205,9 +208,50 @@ nn::AsenModel backbone_copy(const nn::AsenModel& trained) {
   return fresh;
 }
 
+// ---------------------------------------------------------------------------
+// train --data: a user's data folder (nn/graph_data.hpp) as one task.
+
+/// The task read from the folder in "data", with "data_group", "data_mode"
+/// and "data_head" ("" for the folder's asen.json or the defaults).
+nn::TaskData data_task(const Json& o) {
+  nn::GraphDataOptions options;
+  options.group = o.at("data_group").get<std::string>();
+  options.mode = o.at("data_mode").get<std::string>();
+  options.head = o.at("data_head").get<std::string>();
+  options.seed = o.at("seed").get<std::uint64_t>();
+  return nn::load_graph_data(o.at("data").get<std::string>(), options);
+}
+
+/// What was read: {"dir", "samples", "train", "val", "test", "nodes",
+/// "features" (null for tokens), "vocab" (null for features), "kind",
+/// "out_dim", "mode", "base_edges" (null in dense mode)}.
+Json data_summary(const nn::TaskData& t) {
+  const auto& d = t.data;
+  const std::int64_t nodes = d.train.inputs.size(1);
+  return {{"dir", t.data_dir},
+          {"samples", d.train.size() + d.val.size() + d.test.size()},
+          {"train", d.train.size()},
+          {"val", d.val.size()},
+          {"test", d.test.size()},
+          {"nodes", nodes},
+          {"features", t.vocab > 0 ? Json(nullptr) : Json(t.in_features)},
+          {"vocab", t.vocab > 0 ? Json(t.vocab) : Json(nullptr)},
+          {"kind", nn::to_string(t.kind)},
+          {"out_dim", t.out_dim},
+          {"mode", asen::graph::to_string(t.mode)},
+          {"base_edges", t.base ? Json(t.base->num_edges()) : Json(nullptr)}};
+}
+
 Json run_train(const Json& o) {
   const auto begin = Clock::now();
   const std::string mode = o.at("mode").get<std::string>();
+  if (mode == "data") {
+    nn::TaskData task = data_task(o);
+    Json summary = data_summary(task);
+    Json answer = run_phase({std::move(task)}, train_config(o)).answer();
+    answer["data"] = std::move(summary);
+    return answer;
+  }
   std::vector<nn::TaskData> tasks;
   for (const auto& name : o.at("tasks")) tasks.push_back(make_task(name.get<std::string>(), o));
   const nn::TrainConfig config = train_config(o);
@@ -265,6 +309,10 @@ Json run_eval(const Json& o) {
   const std::vector<std::string> known = nn::task_names();
   Json structures = Json::object();
   for (const auto& t : loaded.tasks) {
+    if (!t.data_dir.empty())
+      throw InputError("the model " + path + " has the structure '" + t.name + "', trained on the data folder " +
+                       t.data_dir + "; asen eval generates data of asen's synthetic tasks only (its test metrics "
+                       "are in metrics.jsonl beside the model, split \"test\")");
     if (std::find(known.begin(), known.end(), t.name) == known.end())
       throw InputError("the model " + path + " has the structure '" + t.name +
                        "', which is not one of asen's synthetic tasks: asen eval can only generate data for those");
