@@ -20,6 +20,7 @@
 #include <asen/graph/colored_digraph.hpp>
 #include <asen/nn/breaking_input.hpp>
 #include <asen/nn/equivariance.hpp>
+#include <asen/nn/graph_data.hpp>
 #include <asen/nn/model.hpp>
 #include <asen/nn/tasks.hpp>
 #include <asen/nn/training.hpp>
@@ -116,8 +117,10 @@ py::int_ big_int(const algebra::BigInt& value) {
 }
 
 py::dict metrics_dict(const nn::Metrics& m) {
-  return py::dict("task"_a = m.task, "epoch"_a = m.epoch, "split"_a = m.split, "loss"_a = m.loss,
-                  "node_accuracy"_a = m.node_accuracy, "exact_match"_a = m.exact_match, "seconds"_a = m.seconds);
+  py::dict out("task"_a = m.task, "epoch"_a = m.epoch, "split"_a = m.split, "loss"_a = m.loss,
+               "node_accuracy"_a = m.node_accuracy, "exact_match"_a = m.exact_match, "seconds"_a = m.seconds);
+  if (m.mae) out["mae"] = *m.mae;  // regression kinds only
+  return out;
 }
 
 py::dict task_info_dict(const nn::TaskInfo& info) {
@@ -391,6 +394,11 @@ class Model {
         throw InputError("structure '" + name + "' takes regression targets of shape [S, " + std::to_string(s.out_dim) +
                          "], got " + shape_string(targets));
       data.targets = targets.detach().to(torch::kFloat).reshape({samples, s.out_dim});
+    } else if (s.kind == nn::TaskKind::node_regression) {
+      if (targets.dim() != 3 || targets.size(1) != n || targets.size(2) != s.out_dim)
+        throw InputError("structure '" + name + "' takes regression targets of shape [S, " + std::to_string(n) + ", " +
+                         std::to_string(s.out_dim) + "], got " + shape_string(targets));
+      data.targets = targets.detach().to(torch::kFloat);
     } else {
       if (targets.is_floating_point() || targets.is_complex() || targets.scalar_type() == torch::kBool)
         throw InputError("classification targets must be integers, got dtype " +
@@ -548,6 +556,46 @@ py::dict train(const std::vector<std::string>& names, const std::map<std::string
   return out;
 }
 
+/// Trains on a user's data folder (nn/graph_data.hpp); `data` holds the
+/// optional "group", "mode", "head" and "name" (None or absent: the folder's
+/// asen.json or the defaults). The split is seeded by settings["seed"].
+py::dict train_data(const std::string& dir, const py::dict& data, const py::dict& settings) {
+  nn::TrainConfig config = train_config(settings);
+  nn::GraphDataOptions options;
+  options.seed = config.seed;
+  for (const auto& item : data) {
+    const auto key = item.first.cast<std::string>();
+    std::string* target = key == "group" ? &options.group
+                          : key == "mode" ? &options.mode
+                          : key == "head" ? &options.head
+                          : key == "name" ? &options.name
+                                          : nullptr;
+    if (target == nullptr) throw InputError("unknown data setting '" + key + "' (group, mode, head, name)");
+    if (item.second.is_none()) continue;
+    if (!py::isinstance<py::str>(item.second))
+      throw py::type_error("data setting '" + key + "' must be a str, got " +
+                           std::string(py::str(py::type::handle_of(item.second).attr("__name__"))));
+    *target = item.second.cast<std::string>();
+  }
+  std::vector<nn::TaskData> tasks;
+  nn::TrainResult r;
+  {
+    py::gil_scoped_release release;
+    tasks.push_back(nn::load_graph_data(dir, options));
+    SeededGenerator keep_user_stream(config.seed);
+    r = nn::train(tasks, config);
+  }
+  const nn::TaskData& t = tasks.front();
+  py::dict summary("dir"_a = t.data_dir, "name"_a = t.name, "kind"_a = nn::to_string(t.kind), "group"_a = t.group,
+                   "mode"_a = asen::graph::to_string(t.mode), "train"_a = t.data.train.size(), "val"_a = t.data.val.size(),
+                   "test"_a = t.data.test.size(), "nodes"_a = t.data.train.inputs.size(1),
+                   "in_features"_a = t.in_features, "vocab"_a = t.vocab, "out_dim"_a = t.out_dim);
+  py::dict out = result_dict(r);
+  out["data"] = summary;
+  out["model"] = Model(r.model, without_data(std::move(tasks)), config.seed);
+  return out;
+}
+
 Model load(const std::string& path) {
   nn::LoadedModel loaded;
   {
@@ -628,6 +676,7 @@ PYBIND11_MODULE(_nn, m) {
            "backbone_lr_scale"_a);
 
   m.def("train", &p::train, "tasks"_a, "groups"_a, "samples"_a, "length"_a, "settings"_a);
+  m.def("train_data", &p::train_data, "dir"_a, "data"_a, "settings"_a);
   m.def("load", &p::load, "path"_a);
   m.def("tasks", &p::tasks, "length"_a);
   m.def(

@@ -54,7 +54,7 @@ __all__ = [
     "train",
 ]
 
-_KINDS = ("node-classification", "graph-classification", "graph-regression")
+_KINDS = ("node-classification", "graph-classification", "graph-regression", "node-regression")
 
 
 def _kind(kind: str) -> str:
@@ -164,9 +164,9 @@ class Model:
             ``num_classes`` is a synonym. Default 2.
         :param vocab: tokens are in [0, vocab); 0 for real-valued features,
             then ``in_features`` per node.
-        :param kind: 'node-classification' (equivariant, output [B, n, out]),
-            'graph-classification' or 'graph-regression' (invariant, mean-pooled,
-            output [B, out]).
+        :param kind: 'node-classification' or 'node-regression' (equivariant,
+            output [B, n, out]), 'graph-classification' or 'graph-regression'
+            (invariant, mean-pooled, output [B, out]).
         :param mode, base: 'dense' (all pairs), or 'sparse' / 'weak-sparse' on
             a base graph (an asen.Graph or a graph file).
         :param degree: the number of points for cycle-notation specs.
@@ -362,9 +362,22 @@ def train(
     finetune: Optional[str] = None,
     finetune_fraction: float = 0.15,
     finetune_lr_scale: float = 0.1,
+    data: Union[str, os.PathLike, None] = None,
+    mode: Optional[str] = None,
+    head: Optional[str] = None,
+    name: Optional[str] = None,
     **settings: Any,
 ) -> Dict[str, Any]:
     """Trains through the C++ training loop (the GIL is released meanwhile).
+
+    - ``train(data="folder")``: your own graph data, as ``asen train --data``:
+      ``inputs.npy``, ``targets.npy``, a base graph ``graph.txt`` (or
+      ``graph.dot``) and optionally ``asen.json`` in the folder (see the
+      README). ``group`` (default: asen.json's, else the automorphism group
+      of the base graph), ``mode`` ('dense', 'sparse', 'weak-sparse'),
+      ``head`` ('regression', 'classification') and ``name`` override
+      asen.json. The samples are shuffled with ``seed`` and split 70/15/15.
+      The result also holds ``"data"``: what was read (sizes, kind, group).
 
     - ``train("cyclicsum")``: one task; ``train(["a", "b"])``: several at
       once on one backbone (batches drawn at random across tasks);
@@ -397,6 +410,19 @@ def train(
     if "out" in settings:
         raise TypeError("out is a keyword of train")
     settings = dict(settings)
+    if data is not None:
+        if tasks is not None or pretrain is not None or finetune is not None or groups is not None:
+            raise TypeError("train(data=...) takes no tasks, groups, pretrain or finetune")
+        settings["out"] = out_dir or ""
+        options = {
+            "group": None if group is None else _group_spec(group),
+            "mode": None if mode is None else _check_str(mode, "mode"),
+            "head": None if head is None else _check_str(head, "head"),
+            "name": None if name is None else _check_str(name, "name"),
+        }
+        return _wrap_result(_nn.train_data(os.fspath(data), options, settings), out_dir)
+    if mode is not None or head is not None or name is not None:
+        raise TypeError("mode, head and name are for train(data=...)")
     if pretrain is None and finetune is None:
         if tasks is None:
             raise TypeError("train needs tasks (or pretrain= and finetune=)")
@@ -449,8 +475,9 @@ def evaluate(
     seed: int = 1,
     batch: int = 256,
 ) -> Dict[str, Any]:
-    """Loss, node_accuracy and exact_match of ``model`` on a structure, in
-    evaluation mode (the model's mode is restored). Without inputs, on
+    """Loss, node_accuracy and exact_match (and mae, the mean absolute error,
+    for regression) of ``model`` on a structure, in evaluation mode (the
+    model's mode is restored). Without inputs, on
     ``samples`` fresh sequences of the synthetic task named like the
     structure (from ``seed``)."""
     if not isinstance(model, Model):
@@ -464,7 +491,8 @@ def evaluate(
     elif targets is None:
         raise TypeError("inputs were given without targets")
     metrics = model._impl.evaluate(structure, inputs, targets, batch)
-    return {k: metrics[k] for k in ("task", "loss", "node_accuracy", "exact_match")}
+    keys = ("task", "loss", "node_accuracy", "exact_match", "mae")  # mae: regression only
+    return {k: metrics[k] for k in keys if k in metrics}
 
 
 def check_equivariance(

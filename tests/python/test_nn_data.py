@@ -1,0 +1,67 @@
+"""asen.nn.train(data=DIR): a user's data folder from Python (the same loader
+as `asen train --data`), and the node-regression kind it brings."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch", reason="the Python nn layer needs torch (python3-torch)")
+np = pytest.importorskip("numpy")
+
+import asen  # noqa: E402
+
+try:
+    import asen.nn as ann  # noqa: E402
+except ImportError as error:  # pragma: no cover - depends on the build
+    pytest.skip(f"asen._nn was not built: {error}", allow_module_level=True)
+
+SCRIPT = Path(__file__).resolve().parents[2] / "examples" / "skeleton_data.py"
+TINY = dict(epochs=1, hidden=16, heads=2, layers=1, batch=32, threads=1)
+MIRROR = [0, 4, 5, 6, 1, 2, 3, 7, 8, 9, 13, 14, 15, 10, 11, 12]
+
+
+@pytest.fixture(scope="module")
+def skeleton(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("skeleton") / "data"
+    subprocess.run([sys.executable, str(SCRIPT), str(folder), "--samples", "40"], check=True, capture_output=True)
+    return folder
+
+
+def test_train_on_a_data_folder_returns_what_it_read_and_a_model(skeleton, tmp_path):
+    result = ann.train(data=skeleton, out=tmp_path, **TINY)
+    assert result["data"]["kind"] == "node-regression"
+    assert (result["data"]["train"], result["data"]["val"], result["data"]["test"]) == (28, 6, 6)
+    assert result["data"]["group"] == "(2,5)(3,6)(4,7)(11,14)(12,15)(13,16)"
+    assert result["test"]["skeleton16"]["mae"] > 0
+    model = result["model"]
+    assert model.structure("skeleton16")["kind"] == "node-regression"
+    x = torch.from_numpy(np.load(skeleton / "inputs.npy"))
+    y = model.eval()("skeleton16", x)
+    assert y.shape == (40, 16, 1)
+    # Equivariant to the mirror: mirroring the joints mirrors the outputs.
+    inverse = [MIRROR.index(i) for i in range(16)]
+    assert torch.allclose(model("skeleton16", x[:, inverse]), y[:, inverse], atol=1e-5)
+    metrics = model.evaluate("skeleton16", x, torch.from_numpy(np.load(skeleton / "targets.npy")))
+    assert metrics["mae"] > 0
+    assert os.path.isfile(tmp_path / "model.pt")
+    assert ann.load(tmp_path / "model.pt").structure("skeleton16")["kind"] == "node-regression"
+
+
+def test_group_mode_and_name_override_the_folder(skeleton):
+    result = ann.train(data=str(skeleton), group="trivial(16)", mode="sparse", name="pose", **TINY)
+    assert (result["data"]["group"], result["data"]["mode"], result["data"]["name"]) == ("trivial(16)", "sparse", "pose")
+    assert list(result["test"]) == ["pose"]
+
+
+def test_a_bad_folder_or_bad_arguments_are_clear_errors(skeleton, tmp_path):
+    with pytest.raises(asen.InputError, match="does not exist"):
+        ann.train(data=tmp_path / "nowhere", **TINY)
+    with pytest.raises(asen.InputError, match="the head 'ordinal'"):
+        ann.train(data=skeleton, head="ordinal", **TINY)
+    with pytest.raises(TypeError, match="takes no tasks"):
+        ann.train("cyclicsum", data=skeleton)
+    with pytest.raises(TypeError, match="for train\\(data=...\\)"):
+        ann.train("cyclicsum", mode="sparse")
