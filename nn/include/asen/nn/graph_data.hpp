@@ -25,7 +25,8 @@
 ///
 /// The group: the caller's spec, else asen.json's (a `graph:FILE` there is
 /// relative to DIR), else the automorphism group of the base graph
-/// (`graph:DIR/graph.txt`). Its degree must be N.
+/// (`graph:DIR/graph.txt`), parsed with degree N: a spec on fewer points is
+/// extended by fixed points, one on more is refused.
 ///
 /// The samples are shuffled with the seed and then split 70/15/15 into
 /// train/validation/test (files are often ordered, e.g. by subject or time:
