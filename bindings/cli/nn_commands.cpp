@@ -193,6 +193,7 @@ std::string default_out_dir(const TrainOptions& o, const std::vector<std::string
     std::string folder = o.data_dir;
     while (folder.size() > 1 && folder.back() == '/') folder.pop_back();
     std::string name = folder.substr(folder.find_last_of('/') == std::string::npos ? 0 : folder.find_last_of('/') + 1);
+    if (name.empty() || name == "." || name == "..") name = "data";
     if (!o.group.empty()) name += "-" + o.group;
     if (!o.breaking_mode.empty()) name += "-" + o.breaking_mode;
     return "runs/" + slug(name) + "-seed" + std::to_string(o.seed);
