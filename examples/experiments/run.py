@@ -464,13 +464,24 @@ def results_from_files(config, out):
 
 def train_all(config, jobs):
     todo = [{"run": run, "seed": seed} for run in config.runs for seed in run["seeds"]]
+
+    def progress(done, result):
+        print(f"  [{done}/{len(todo)}] {result['name']} seed {result['seed']}: {result['seconds']:.1f} s", flush=True)
+
     if jobs <= 1:
         worker_init()
-        return [train_one(job) for job in todo]
+        results = []
+        for job in todo:
+            results.append(train_one(job))
+            progress(len(results), results[-1])
+        return results
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: no forked torch thread pools
     with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context,
                                                 initializer=worker_init) as pool:
-        return list(pool.map(train_one, todo))
+        futures = [pool.submit(train_one, job) for job in todo]
+        for done, future in enumerate(concurrent.futures.as_completed(futures), 1):
+            progress(done, future.result())
+        return [future.result() for future in futures]  # in the configuration's order, whatever finished first
 
 
 # -- outputs ---------------------------------------------------------------------
