@@ -56,8 +56,9 @@ PLOT_KEYS = {
 }
 EXPECT_KEYS = {
     "compare": {"kind", "name", "metric", "statistic", "task", "split", "better", "worse", "margin", "quick",
-                "report_only"},
-    "embedding": {"kind", "name", "run", "task", "reference_group", "of", "below", "quick", "report_only"},
+                "full", "report_only"},
+    "embedding": {"kind", "name", "run", "task", "reference_group", "of", "below", "quick", "full",
+                  "report_only"},
 }
 SELECTOR_KEYS = {"runs", "phase", "task"}
 
@@ -303,7 +304,7 @@ class Config:
         self.check_keys(entry, EXPECT_KEYS[kind], key)
         self.fail_if(not isinstance(entry.get("name"), str), f"{key}.name", "must be a string")
         out = dict(entry, kind=kind)
-        for flag, default in (("quick", True), ("report_only", False)):
+        for flag, default in (("quick", True), ("full", True), ("report_only", False)):
             out[flag] = entry.get(flag, default)
             self.fail_if(not isinstance(out[flag], bool), f"{key}.{flag}", "must be true or false")
         if kind == "compare":
@@ -611,9 +612,10 @@ def check_expectations(config, lines, results):
 
     report = []
     for e in config.expect:
-        if config.quick and not e["quick"]:
+        if not e["quick" if config.quick else "full"]:
+            only = "full" if config.quick else "quick"
             report.append({"name": e["name"], "kind": e["kind"], "held": None, "status": "skipped",
-                           "text": f"{e['name']}: checked at the full budget only"})
+                           "text": f"{e['name']}: checked at the {only} budget only"})
             continue
         if e["kind"] == "compare":
             better, better_seeds = selector_value(config, lines, e["better"], e["metric"], e["statistic"], e["split"])
@@ -805,7 +807,8 @@ def main(argv=None):
     parser.add_argument("--seeds", help="comma-separated seeds for every run instead of the configuration's")
     parser.add_argument("--no-check", action="store_true", help="report the expectations without failing on them")
     parser.epilog = ("An expectation with \"report_only\": true is measured and reported (status 'reported' when "
-                     "it does not hold) but never fails; one with \"quick\": false is skipped at the quick budget.")
+                     "it does not hold) but never fails; one with \"quick\": false (\"full\": false) is skipped at the quick "
+                     "(full) budget.")
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
