@@ -172,7 +172,10 @@ void finish_info(std::vector<OrbitalInfo>& info, ColorOf color_of) {
 // Candidate classes of G_a from a cheap stabilizer chain with base [a]: the
 // orbits of its level-1 strong generators. A refinement of the true orbits of
 // G_a in any case (they are elements of G_a), equal to them when `proven`.
-bool chain_classes(const PermGroup& group, Point a, detail::UnionFind& uf, bool& proven) {
+// `gens` generate the group (the working generators: fewer than the given
+// ones when those are many, which makes the chain's random phase cheaper).
+bool chain_classes(const PermGroup& group, const std::vector<Gen>& gens, Point a, detail::UnionFind& uf,
+                   bool& proven) {
   constexpr std::size_t kMaxBase = 24;
   // A group of order above n^24 has no base of length 24: do not even try.
   const auto& known = group.known_order_lazy();
@@ -186,7 +189,10 @@ bool chain_classes(const PermGroup& group, Point a, detail::UnionFind& uf, bool&
   options.max_base_length = kMaxBase;
   StabChain chain;
   try {
-    chain = StabChain::build(group.degree(), group.generators(), options);
+    std::vector<Permutation> perms;
+    perms.reserve(gens.size());
+    for (const Gen& g : gens) perms.push_back(Permutation::from_images_no_checks(g.perm));
+    chain = StabChain::build(group.degree(), perms, options);
   } catch (const LimitError&) {
     return false;  // a long base: the chain would cost more than it saves
   }
@@ -430,7 +436,7 @@ Orbitals Orbitals::compute(const PermGroup& group, const OrbitalOptions& options
       bfs_tree(a, gens, parent, label, order);
       detail::UnionFind uf(n);
       bool proven = false;
-      const bool with_chain = nonsingleton <= 4 && chain_classes(group, a, uf, proven);
+      const bool with_chain = nonsingleton <= 4 && chain_classes(group, gens, a, uf, proven);
       std::size_t classes = 0;
       std::vector<std::int32_t> local;
       if (with_chain) {
@@ -539,7 +545,7 @@ Orbitals Orbitals::compute(const PermGroup& group, const OrbitalOptions& options
     }
     detail::UnionFind uf(n);
     bool proven = false;
-    if (!chain_classes(group, a, uf, proven) || !proven) {
+    if (!chain_classes(group, gens, a, uf, proven) || !proven) {
       detail::UnionFind exact(n);
       exact_classes_streaming(n, a, gens, exact, options.memory_limit_bytes);
       uf = exact;

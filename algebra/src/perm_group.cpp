@@ -10,7 +10,6 @@
 #include <stdexcept>
 
 #include "gap_values.hpp"
-#include "order_bound.hpp"
 #include "random.hpp"
 #include "union_find.hpp"
 
@@ -98,8 +97,9 @@ StabChainOptions PermGroup::chain_options() const {
   StabChainOptions options;
   options.known_order = known_order();
   // Without a known order, a cheap upper bound (orbits, a block system,
-  // parity) guides the random phase and proves the chain when reached.
-  if (!options.known_order) options.upper_bound = detail::order_upper_bound(degree_, generators_);
+  // parity) proves the chain when reached, computed only for groups whose
+  // chain Sims' test cannot prove within its budget.
+  options.bound_when_needed = !options.known_order;
   return options;
 }
 

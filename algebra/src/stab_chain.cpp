@@ -8,6 +8,7 @@
 #include <string>
 #include <unordered_set>
 
+#include "order_bound.hpp"
 #include "random.hpp"
 
 namespace asen::algebra {
@@ -142,29 +143,12 @@ class StabChain::Builder {
 
     std::mt19937_64 rng(opt_.seed);
     detail::ProductReplacement random(n_, gens, rng);
-    // Consecutive trivial sifts needed; with a known order we go on until it
-    // is reached, but give up (the known order must be wrong) after many more.
-    const unsigned target = std::max(1U, opt_.consecutive_sifts);
-    const unsigned give_up = opt_.known_order ? 40U * target + 400U : opt_.upper_bound ? 4U * target : target;
-    for (;;) {
-      unsigned in_a_row = 0;
-      while (in_a_row < give_up) {
-        if (known_order_reached() || upper_bound_reached()) break;
-        if (!opt_.known_order && !opt_.upper_bound && in_a_row >= target) break;
-        if (sift_and_add(random.next()))
-          in_a_row = 0;
-        else
-          ++in_a_row;
-      }
-      if (known_order_reached()) {
-        check_known_order_reached();  // reached, or passed: then it was wrong
-        c_.proof_ = ChainProof::known_order;
-        return;
-      }
-      // Deterministic check that the chain contains every given generator.
-      bool added = false;
-      for (const auto& g : gens) added = sift_and_add(g.images()) || added;
-      if (!added) break;
+    bound_ = opt_.upper_bound;
+    random_phase(random, gens);
+    if (known_order_reached()) {
+      check_known_order_reached();  // reached, or passed: then it was wrong
+      c_.proof_ = ChainProof::known_order;
+      return;
     }
     check_known_order_reached();
     if (upper_bound_reached()) {
@@ -178,8 +162,38 @@ class StabChain::Builder {
     if (verify) {
       verify_deterministically();
       c_.proof_ = ChainProof::deterministic;
-    } else {
-      c_.proof_ = ChainProof::monte_carlo;
+      return;
+    }
+    c_.proof_ = ChainProof::monte_carlo;
+    if (opt_.bound_when_needed && !bound_ && !opt_.known_order) {
+      bound_ = detail::order_upper_bound(n_, gens);
+      if (!bound_) return;
+      random_phase(random, gens);
+      if (upper_bound_reached()) c_.proof_ = ChainProof::upper_bound;
+    }
+  }
+
+  // Random elements (then every given generator again, as a deterministic
+  // check) until `consecutive_sifts` sift to the identity in a row; with a
+  // known order until it is reached (giving up after many more), with an
+  // upper bound until it is reached or 4x as many sifted in a row.
+  void random_phase(detail::ProductReplacement& random, const std::vector<Permutation>& gens) {
+    const unsigned target = std::max(1U, opt_.consecutive_sifts);
+    const unsigned give_up = opt_.known_order ? 40U * target + 400U : bound_ ? 4U * target : target;
+    for (;;) {
+      unsigned in_a_row = 0;
+      while (in_a_row < give_up) {
+        if (known_order_reached() || upper_bound_reached()) break;
+        if (sift_and_add(random.next()))
+          in_a_row = 0;
+        else
+          ++in_a_row;
+      }
+      if (known_order_reached()) return;
+      // Deterministic check that the chain contains every given generator.
+      bool added = false;
+      for (const auto& g : gens) added = sift_and_add(g.images()) || added;
+      if (!added) return;
     }
   }
 
@@ -240,7 +254,7 @@ class StabChain::Builder {
     return c_.order() >= *opt_.known_order;
   }
 
-  bool upper_bound_reached() const { return opt_.upper_bound && c_.order() >= *opt_.upper_bound; }
+  bool upper_bound_reached() const { return bound_ && c_.order() >= *bound_; }
 
   void check_known_order_reached() const {
     if (!opt_.known_order) return;
@@ -305,6 +319,7 @@ class StabChain::Builder {
   const StabChainOptions& opt_;
   std::size_t n_;
   std::size_t used_bytes_ = 0;
+  std::optional<BigInt> bound_;                // opt_.upper_bound, or computed when needed
   std::vector<Point> group_orbit_;             // point -> representative of its group orbit
   std::vector<std::size_t> group_orbit_size_;  // representative -> orbit size
   std::vector<std::size_t> capacity_;          // per level: the largest possible basic orbit

@@ -17,7 +17,9 @@
 ///  4. completeness is then *proven* when the order equals a known order or a
 ///     proven upper bound, or by
 ///     Sims' deterministic test (every Schreier generator of every level sifts)
-///     when its estimated cost is within budget; otherwise the chain is
+///     when its estimated cost is within budget, or else (with
+///     `bound_when_needed`) when more random elements bring the order to a
+///     bound computed only then; otherwise the chain is
 ///     Monte Carlo: if it were incomplete, a uniformly random element would
 ///     sift to the identity with probability at most 1/2, so the chance that
 ///     `consecutive_sifts` did is at most 2^-consecutive_sifts.
@@ -65,6 +67,11 @@ struct StabChainOptions {
   /// to 4x longer) while the order is below it, and reaching it proves the
   /// chain complete (ChainProof::upper_bound). Not reaching it is no error.
   std::optional<BigInt> upper_bound;
+  /// Without a known order or an upper bound: when the random phase has
+  /// ended and Sims' test is over `verify_budget`, compute a cheap proven
+  /// upper bound of the order (orbits, block systems, parity) and go on as
+  /// with `upper_bound`. Only groups that need it pay for the bound.
+  bool bound_when_needed = false;
   /// Seed of the random phase; the same seed gives the same chain.
   std::uint64_t seed = 0x5eedULL;
   /// Random elements that must sift to the identity in a row.
@@ -74,8 +81,9 @@ struct StabChainOptions {
   double verify_budget = 3e8;
   /// Largest memory for explicit transversal elements, in bytes. Levels that
   /// would go beyond it keep a Schreier vector (a labelled tree) instead and
-  /// compute transversal elements on demand: less memory, slower sifting.
-  std::size_t explicit_transversal_bytes = std::size_t{512} << 20U;
+  /// compute transversal elements on demand: less memory, slower sifting
+  /// (S_500 wr S_2 from three generators needs about 1 GiB of rows).
+  std::size_t explicit_transversal_bytes = std::size_t{2048} << 20U;
   /// Give up (LimitError) if the base grows longer than this: lets callers try
   /// a chain only where it is cheap.
   std::size_t max_base_length = SIZE_MAX;
