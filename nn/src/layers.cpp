@@ -355,22 +355,8 @@ torch::Tensor GATv2ConvImpl::forward_edges(const torch::Tensor& x_in, const Brea
 
 EdgeEmbedderImpl::EdgeEmbedderImpl(const EdgeEmbedderOptions& options_) : options(options_) { reset(); }
 
-// The colour embeddings start close together: torch's N(0, 1) draw scaled
-// to N(0, 0.01^2) (the same draw, so every other parameter is initialised as
-// before). Colours then differ only as far as training makes them differ,
-// and colours that play symmetric roles stay close, which is what symmetry
-// discovery (discover.hpp) reads off. With N(0, 1), the random distances
-// between rows (about 16 at dim 128) dwarf what 15 epochs learn (about 2):
-// measured on intersect trained on S(5)*S(5), seeds 0..2, the three pairs
-// that S(5) wr S(2) joins ended 0.16-0.31 times the RMS distance between
-// colours apart, other pairs of one kind at least 1.13 times; with N(0, 1)
-// every pair was 0.98-1.17 times. The tasks' accuracy: see the README.
-constexpr double kColorInitScale = 0.01;
-
 void EdgeEmbedderImpl::reset() {
   embedding = register_module("embedding", torch::nn::Embedding(options.num_colors(), options.dim()));
-  torch::NoGradGuard no_grad;
-  embedding->weight.mul_(kColorInitScale);
 }
 
 torch::Tensor EdgeEmbedderImpl::forward() { return embedding->weight; }
