@@ -125,6 +125,7 @@ struct TrainOptions {
   double lr_backbone = 0.002;
   double lr_edges = 0.002;
   double lr_tokens = 0.002;
+  double edge_init_scale = 1.0;
   std::string lr_schedule = "cosine";
   std::size_t hidden = 128;
   std::size_t layers = 4;
@@ -159,6 +160,18 @@ struct EquivarianceOptions {
   std::string structure;  ///< empty: every structure
   std::size_t random = 8;
   std::uint64_t seed = 0;
+  bool json = false;
+  std::optional<std::size_t> gap_memory_mb;
+};
+
+/// `asen discover`: the symmetry a trained model's colour embeddings show
+/// (discover_command.cpp; runs in the nn plugin).
+struct DiscoverOptions {
+  std::string model_file;
+  std::string structure;  ///< empty: every structure
+  double threshold = 0.5;  ///< nn::kDefaultDiscoverThreshold, repeated
+  std::string feature = "embedding";
+  std::optional<std::string> true_group;  ///< absent: the synthetic task's own
   bool json = false;
   std::optional<std::size_t> gap_memory_mb;
 };
@@ -204,6 +217,9 @@ CLI::App* add_eval_command(CLI::App& app, EvalOptions& options);
 int run_eval(const EvalOptions& options, std::ostream& out);
 CLI::App* add_equivariance_command(CLI::App& app, EquivarianceOptions& options);
 int run_equivariance(const EquivarianceOptions& options, std::ostream& out);
+
+CLI::App* add_discover_command(CLI::App& app, DiscoverOptions& options);
+int run_discover(const DiscoverOptions& options, std::ostream& out);
 
 /// MiB to bytes, saturating.
 std::size_t mib_to_bytes(std::size_t mib);

@@ -56,6 +56,7 @@ int run(int argc, char** argv) {
   TrainOptions train_options;
   EvalOptions eval_options;
   EquivarianceOptions equivariance_options;
+  DiscoverOptions discover_options;
   CLI::App* group = add_group_command(app, group_options);
   CLI::App* orbitals = add_orbitals_command(app, orbitals_options);
   CLI::App* certify = add_certify_command(app, certify_options);
@@ -65,6 +66,7 @@ int run(int argc, char** argv) {
   CLI::App* train = add_train_command(app, train_options);
   CLI::App* eval = add_eval_command(app, eval_options);
   CLI::App* equivariance = add_equivariance_command(app, equivariance_options);
+  CLI::App* discover = add_discover_command(app, discover_options);
 
   try {
     app.parse(argc, argv);
@@ -91,6 +93,8 @@ int run(int argc, char** argv) {
   if (*train) return run_train(train_options, std::cout);
   if (*eval) return run_eval(eval_options, std::cout);
   if (*equivariance) return run_equivariance(equivariance_options, std::cout);
+  discover_options.gap_memory_mb = global.gap_memory_mb;
+  if (*discover) return run_discover(discover_options, std::cout);
   throw Error("internal error: no subcommand ran");
 }
 

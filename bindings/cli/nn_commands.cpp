@@ -10,7 +10,7 @@
 //                 (transfer: the pretraining tasks), "finetune": name|null,
 //                 "groups": {task: spec} (only those given), "epochs",
 //                 "samples", "length", "batch", "seed", "out", "lr_backbone",
-//                 "lr_edges", "lr_tokens", "lr_schedule", "hidden", "layers", "heads",
+//                 "lr_edges", "lr_tokens", "lr_schedule", "edge_init_scale", "hidden", "layers", "heads",
 //                 "dropout", "finetune_fraction", "finetune_lr_scale",
 //                 "device", "threads", "progress", "gap_memory_mb"|null,
 //                 "data": DIR|null, "data_group", "data_mode", "data_head"
@@ -34,6 +34,7 @@
 
 #include "commands.hpp"
 #include "nn_plugin.hpp"
+#include "nn_plugin_call.hpp"
 #include "output.hpp"
 #include "plugins.hpp"
 
@@ -97,9 +98,9 @@ void append(void* context, const char* data, std::size_t size) {
   static_cast<std::string*>(context)->append(data, size);
 }
 
-/// Runs `command` in the plugin and returns its answer.
-/// \throws InputError (status 2) or Error (status 1) with the plugin's
-/// message; Error when the plugin cannot be loaded.
+}  // namespace
+
+// Declared in nn_plugin_call.hpp.
 Json call_plugin(const char* command, const Json& options) {
   const NnPlugin& plugin = nn_plugin();
   if (plugin.run == nullptr) throw Error(std::string("cannot run 'asen ") + command + "': " + plugin.error);
@@ -111,6 +112,8 @@ Json call_plugin(const char* command, const Json& options) {
   if (status != kExitOk) throw Error(error.data());
   return Json::parse(answer);
 }
+
+namespace {
 
 Json optional_json(const std::optional<std::size_t>& value) { return value ? Json(*value) : Json(nullptr); }
 
@@ -406,6 +409,11 @@ CLI::App* add_train_command(CLI::App& app, TrainOptions& o) {
   cmd->add_option("--lr-tokens", o.lr_tokens, "learning rate of the token embeddings (default 0.002)")
       ->type_name("X")
       ->check(positive);
+  cmd->add_option("--edge-init-scale", o.edge_init_scale,
+                  "scale of the initial colour embeddings, >= 0 (default 1: torch's N(0, 1)); 0.01 lets "
+                  "'asen discover' read the symmetry the model learns")
+      ->type_name("X")
+      ->check(real_in(0.0, std::numeric_limits<double>::max(), false, "a number >= 0"));
   cmd->add_option("--lr-schedule", o.lr_schedule,
                   "cosine (each rate decays to zero over the run; default) or constant")
       ->type_name("S")
@@ -494,6 +502,7 @@ int run_train(const TrainOptions& o, std::ostream& out) {
   options["lr_edges"] = o.lr_edges;
   options["lr_tokens"] = o.lr_tokens;
   options["lr_schedule"] = o.lr_schedule;
+  options["edge_init_scale"] = o.edge_init_scale;
   options["hidden"] = o.hidden;
   options["layers"] = o.layers;
   options["heads"] = o.heads;

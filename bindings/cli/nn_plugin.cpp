@@ -1,14 +1,16 @@
-// The nn commands plugin (libasen_nn_commands.so): `asen train`, `asen eval`
-// and `asen equivariance` run here, on asen::nn, so that the executable
-// never links LibTorch. It exports two C functions (nn_plugin.hpp); the
-// options and the answers are JSON objects whose keys are documented in
-// nn_commands.cpp. The executable has checked the arguments' syntax; what
+// The nn commands plugin (libasen_nn_commands.so): `asen train`, `asen eval`,
+// `asen equivariance` and `asen discover` (discover_plugin.cpp) run here, on
+// asen::nn, so that the executable never links LibTorch. It exports two C
+// functions (nn_plugin.hpp); the options and the answers are JSON objects
+// whose keys are documented in nn_commands.cpp (discover: in
+// discover_command.cpp). The executable has checked the arguments' syntax; what
 // needs the library (task names, group specs, model files) is checked here.
 //
 // This library holds its own copy of the algebra and graph layers (they are
 // static libraries), so its own registry of group spec prefixes and its own
 // GAP settings: both are set up here, from the options, on every call.
 
+#include "discover_plugin.hpp"
 #include "graph_specs.hpp"
 #include "nn_plugin.hpp"
 
@@ -105,6 +107,7 @@ nn::TrainConfig train_config(const Json& o) {
   c.lr_edges = o.at("lr_edges").get<double>();
   c.lr_tokens = o.at("lr_tokens").get<double>();
   c.lr_schedule = o.at("lr_schedule").get<std::string>();
+  c.edge_init_scale = o.at("edge_init_scale").get<double>();
   c.backbone.hidden(o.at("hidden").get<std::int64_t>())
       .layers(o.at("layers").get<std::int64_t>())
       .heads(o.at("heads").get<std::int64_t>())
@@ -375,6 +378,7 @@ Json dispatch(const std::string& command, const Json& options) {
   if (command == "train") return run_train(options);
   if (command == "eval") return run_eval(options);
   if (command == "equivariance") return run_equivariance(options);
+  if (command == "discover") return asen::cli::run_discover_in_plugin(options);
   throw std::logic_error("the nn plugin has no command '" + command + "'");
 }
 

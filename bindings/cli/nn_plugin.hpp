@@ -1,7 +1,7 @@
 #pragma once
 // The C interface of the nn commands plugin (libasen_nn_commands.so, built
 // from nn_plugin.cpp and linked to asen::nn), which the `asen` executable
-// loads with dlopen only for `train`, `eval` and `equivariance` (see
+// loads with dlopen only for `train`, `eval`, `equivariance` and `discover` (see
 // plugins.hpp): loading LibTorch costs over a second, which every other run
 // of the tool would otherwise pay at start-up.
 //
@@ -19,7 +19,7 @@ extern "C" {
 /// Receives the bytes of the plugin's JSON answer (possibly in several calls).
 using AsenNnSink = void (*)(void* context, const char* data, std::size_t size);
 
-/// Runs `command` ("train", "eval" or "equivariance") with `options_json`
+/// Runs `command` ("train", "eval", "equivariance" or "discover") with `options_json`
 /// (NUL-terminated, UTF-8). \returns 0 on success, with the answer passed
 /// to `sink`; otherwise the exit status (2 for bad input: arguments, task
 /// names, group specs, files that are missing, corrupt or do not match;

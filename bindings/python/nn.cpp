@@ -19,6 +19,7 @@
 #include <asen/graph/base_graph.hpp>
 #include <asen/graph/colored_digraph.hpp>
 #include <asen/nn/breaking_input.hpp>
+#include <asen/nn/discover.hpp>
 #include <asen/nn/equivariance.hpp>
 #include <asen/nn/graph_data.hpp>
 #include <asen/nn/model.hpp>
@@ -134,7 +135,7 @@ nn::TrainConfig train_config(const py::dict& settings) {
   nn::TrainConfig c;
   c.progress = false;
   const std::set<std::string> known = {
-      "epochs",  "batch",       "seed",   "lr_backbone", "lr_edges",          "lr_tokens", "weight_decay",
+      "epochs",  "batch",       "seed",   "lr_backbone", "lr_edges",          "lr_tokens", "weight_decay", "edge_init_scale",
       "lr_schedule", "clip_norm", "train_fraction", "hidden", "layers", "heads", "dropout", "attention_dropout",
       "out",     "progress",    "resume", "device",      "threads"};
   for (const auto& item : settings) {
@@ -171,6 +172,7 @@ nn::TrainConfig train_config(const py::dict& settings) {
   get("lr_tokens", c.lr_tokens);
   get("lr_schedule", c.lr_schedule);
   get("weight_decay", c.weight_decay);
+  get("edge_init_scale", c.edge_init_scale);
   get("clip_norm", c.clip_norm);
   get("train_fraction", c.train_fraction);
   std::int64_t hidden = c.backbone.hidden();
@@ -458,6 +460,56 @@ class Model {
                     "outside_checks"_a = r.outside_checks);
   }
 
+  /// Symmetry discovery on a structure (nn::discover_symmetry); the keys
+  /// are the CLI's (`asen discover --json`), orders are ints, distances a
+  /// [K, K] float64 tensor.
+  py::dict discover(const std::string& name, double threshold, const std::string& feature,
+                    const std::optional<std::string>& true_group) {
+    nn::DiscoverOptions options;
+    options.threshold = threshold;
+    options.feature = nn::parse_color_feature(feature);
+    options.true_group = true_group;
+    std::string spec;
+    const bool raw = raw_.count(name) != 0;
+    for (const auto& t : tasks_)
+      if (t.name == name && !raw) spec = t.group;
+    nn::Discovery d;
+    {
+      py::gil_scoped_release release;
+      if (!spec.empty())
+        options.trained_group =
+            algebra::PermGroup::parse(spec, static_cast<std::size_t>(model_->structure(name).input.num_nodes()));
+      d = nn::discover_symmetry(model_, name, options);
+    }
+    py::list generators;
+    for (const auto& g : d.discovered.generators) generators.append(py::cast(g.images()));
+    py::list representatives;
+    for (const auto& [s, t] : d.representatives) representatives.append(py::make_tuple(s, t));
+    py::object truth = py::none();
+    if (d.true_group)
+      truth = py::dict("spec"_a = d.true_group->spec, "order"_a = big_int(d.true_group->order),
+                       "closure_order"_a = big_int(d.true_group->closure_order));
+    auto optional = [](const std::optional<bool>& v) { return v ? py::cast(*v) : py::none(); };
+    std::vector<double> flat;
+    for (const auto& row : d.distances) flat.insert(flat.end(), row.begin(), row.end());
+    const torch::Tensor distances =
+        torch::tensor(flat, torch::kDouble).reshape({d.num_colors, d.num_colors});
+    return py::dict(
+        "structure"_a = d.structure, "nodes"_a = d.num_nodes,
+        "trained_group"_a = py::dict("spec"_a = spec.empty() ? py::object(py::none()) : py::str(spec),
+                                     "order"_a = d.trained_group ? py::object(big_int(d.trained_group->order))
+                                                                 : py::object(py::none()),
+                                     "closure_order"_a = big_int(d.trained_closure_order), "rank"_a = d.num_colors),
+        "threshold"_a = d.threshold, "feature"_a = nn::to_string(d.feature), "scale"_a = d.scale,
+        "representatives"_a = representatives, "clusters"_a = d.clusters, "merged_rank"_a = d.merged_rank,
+        "discovered"_a = py::dict("order"_a = big_int(d.discovered.order), "generators"_a = generators,
+                                  "orbits"_a = d.discovered.orbits,
+                                  "contains_trained_group"_a = d.contains_trained_group,
+                                  "larger_than_trained"_a = d.larger_than_trained),
+        "true_group"_a = truth, "equals_true_group"_a = optional(d.equals_true_group),
+        "equals_true_closure"_a = optional(d.equals_true_closure), "distances"_a = distances);
+  }
+
   /// Continues training on synthetic tasks (nn::finetune); the model gains a
   /// structure for each task it lacks. Writes nothing (see nn.py).
   py::dict finetune(const std::vector<std::string>& names, const std::map<std::string, std::string>& groups,
@@ -672,6 +724,7 @@ PYBIND11_MODULE(_nn, m) {
       .def("save", &p::Model::save, "path"_a)
       .def("evaluate", &p::Model::evaluate, "name"_a, "inputs"_a, "targets"_a, "batch"_a)
       .def("check_equivariance", &p::Model::check_equivariance, "name"_a, "group"_a, "random"_a, "seed"_a)
+      .def("discover", &p::Model::discover, "name"_a, "threshold"_a, "feature"_a, "true_group"_a)
       .def("finetune", &p::Model::finetune, "tasks"_a, "groups"_a, "samples"_a, "length"_a, "settings"_a,
            "backbone_lr_scale"_a);
 

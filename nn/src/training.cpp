@@ -249,6 +249,7 @@ class Run {
         StructureSpec spec = structure_spec(t, task_group(t, n));
         spec.description = structure_json(t, n).dump();
         model_->add_structure(spec);
+        scale_initial_colors(t.name);
       }
       if (config_.train_fraction < 1.0) {
         const auto keep = static_cast<std::int64_t>(std::llround(config_.train_fraction * static_cast<double>(t.data.train.size())));
@@ -309,11 +310,24 @@ class Run {
     if (config_.batch <= 0) throw InputError("the batch size must be positive");
     if (config_.lr_schedule != "constant" && config_.lr_schedule != "cosine")
       throw InputError("unknown learning-rate schedule '" + config_.lr_schedule + "' (constant or cosine)");
+    if (!(config_.edge_init_scale >= 0.0) || !std::isfinite(config_.edge_init_scale))
+      throw InputError("the colour embeddings' initial scale must be a finite number >= 0");
     if (!(config_.train_fraction > 0.0 && config_.train_fraction <= 1.0))
       throw InputError("the training fraction must be in (0, 1]");
     for (std::size_t a = 0; a < tasks_.size(); ++a)
       for (std::size_t b = a + 1; b < tasks_.size(); ++b)
         if (tasks_[a].name == tasks_[b].name) throw InputError("task '" + tasks_[a].name + "' is given twice");
+  }
+
+  // The colour embedding of a structure this run has just created, scaled
+  // by edge_init_scale (the same random draw, so every other parameter is
+  // initialised as without it).
+  void scale_initial_colors(const std::string& structure) {
+    if (config_.edge_init_scale == 1.0) return;
+    torch::NoGradGuard no_grad;
+    const std::string key = "edges_" + structure + ".embedding.weight";
+    for (auto& p : model_->named_parameters())
+      if (p.key() == key) p.value().mul_(config_.edge_init_scale);
   }
 
   // After the model's last move or load: the optimiser makes its parameters
@@ -340,12 +354,15 @@ class Run {
   json run_json() const {
     json tasks = json::array();
     for (const auto& t : tasks_) tasks.push_back({{"name", t.name}, {"group", t.group}, {"train", t.data.train.size()}});
-    return {{"batch", config_.batch}, {"seed", config_.seed}, {"lr_backbone", config_.lr_backbone * backbone_scale_},
+    json run = {{"batch", config_.batch}, {"seed", config_.seed}, {"lr_backbone", config_.lr_backbone * backbone_scale_},
             {"lr_edges", config_.lr_edges}, {"lr_tokens", config_.lr_tokens}, {"weight_decay", config_.weight_decay},
             {"clip_norm", config_.clip_norm}, {"lr_schedule", config_.lr_schedule},
             // the cosine schedule depends on the length of the run
             {"epochs", config_.lr_schedule == "constant" ? json(nullptr) : json(config_.epochs)},
             {"backbone", backbone_json(config_.backbone)}, {"tasks", tasks}};
+    // Only when set: checkpoints of runs without it still match.
+    if (config_.edge_init_scale != 1.0) run["edge_init_scale"] = config_.edge_init_scale;
+    return run;
   }
 
   std::string checkpoint_path() const { return (fs::path(config_.out_dir) / "checkpoint.pt").string(); }

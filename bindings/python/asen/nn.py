@@ -45,6 +45,7 @@ __all__ = [
     "Dataset",
     "Model",
     "check_equivariance",
+    "discover",
     "evaluate",
     "generate_dataset",
     "label_sequence",
@@ -284,6 +285,10 @@ class Model:
         """See :func:`check_equivariance`."""
         return check_equivariance(self, structure, group, **kwargs)
 
+    def discover(self, structure: Optional[str] = None, **kwargs) -> Dict[str, Any]:
+        """See :func:`discover`."""
+        return discover(self, structure, **kwargs)
+
     def __repr__(self) -> str:
         o = self.options
         return (
@@ -390,7 +395,8 @@ def train(
     own group unless ``group`` (one task) or ``groups`` ({task: spec}) says
     otherwise. ``settings``: epochs (15), batch (8), seed (0), lr_backbone
     (0.002), lr_edges (0.002), lr_tokens (0.002), lr_schedule ('cosine' or
-    'constant'), weight_decay, clip_norm (1.0),
+    'constant'), weight_decay, clip_norm (1.0), edge_init_scale (1.0; 0.01
+    lets :func:`discover` read the symmetry the model learns),
     train_fraction, hidden (128), layers (4), heads (8), dropout,
     attention_dropout, progress (False), resume (True), device ('auto'),
     threads (0: torch's default).
@@ -514,3 +520,59 @@ def check_equivariance(
     if group is not None:
         spec = _group_spec(group, model.structure(structure)["num_nodes"])
     return model._impl.check_equivariance(structure, spec, random, seed)
+
+
+DEFAULT_DISCOVER_THRESHOLD = 0.5  # nn::kDefaultDiscoverThreshold
+
+
+def discover(
+    model: Union[Model, str, os.PathLike],
+    structure: Optional[str] = None,
+    *,
+    threshold: float = DEFAULT_DISCOVER_THRESHOLD,
+    feature: str = "embedding",
+    true_group: Any = None,
+) -> Dict[str, Any]:
+    """The symmetry a trained model has learned, read off its colour
+    embeddings exactly (as ``asen discover``): colours closer than
+    ``threshold`` times the RMS distance between colours are merged (single
+    linkage; loop colours only with loop colours), and the automorphism
+    group of the merged colouring is computed with nauty/Traces.
+
+    :param model: an asen.nn.Model, or the path of a model.pt / checkpoint.pt.
+    :param structure: the structure to read; may be left out when the model
+        has only one.
+    :param threshold: the relative merge threshold, >= 0.
+    :param feature: 'embedding' (the colours' embedding rows) or 'projected'
+        (the rows after every layer's edge projection).
+    :param true_group: a group spec (or asen.Group) to compare with; default
+        the group of the synthetic task named like the structure, if any;
+        '' for none.
+    :returns: a dict with the keys of ``asen discover --json``: structure,
+        nodes, trained_group {spec, order, closure_order, rank}, threshold,
+        feature, scale, representatives (a pair per colour), clusters,
+        merged_rank, discovered {order, generators (0-based image lists),
+        orbits, contains_trained_group, larger_than_trained}, true_group
+        {spec, order, closure_order} or None, equals_true_group,
+        equals_true_closure (None without a true group), and distances (a
+        [K, K] float64 tensor). Orders are ints.
+    :raises asen.InputError: for a bad file, an unknown structure, a
+        negative threshold or a bad group spec.
+    """
+    if isinstance(model, (str, os.PathLike)):
+        model = load(model)
+    if not isinstance(model, Model):
+        raise TypeError(f"model must be an asen.nn.Model or a path, got {type(model).__name__}")
+    names = model.structures
+    if structure is None:
+        if len(names) != 1:
+            raise _core.InputError(f"the model has {len(names)} structures ({', '.join(names)}); pass structure=")
+        structure = names[0]
+    _check_str(structure, "structure")
+    _check_str(feature, "feature")
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
+        raise TypeError(f"threshold must be a number, got {type(threshold).__name__}")
+    spec = None
+    if true_group is not None:
+        spec = true_group if true_group == "" else _group_spec(true_group, model.structure(structure)["num_nodes"])
+    return model._impl.discover(structure, float(threshold), feature, spec)
