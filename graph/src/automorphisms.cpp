@@ -243,8 +243,11 @@ AutomorphismGroup automorphism_group(const ColoredDigraph& dg, const Automorphis
   const double log10_estimate = std::log10(r.grpsize1) + r.grpsize2;
   if (r.exact_order) {
     out.order = *r.exact_order;
-  } else if (options.order_divisor && *options.order_divisor >= 1 &&
-             (out.order = multiple_of(*options.order_divisor, log10_estimate)) != 0) {
+  } else if (const std::optional<algebra::BigInt> divisor =
+                 options.order_divisor        ? options.order_divisor
+                 : options.order_divisor_source ? std::optional<algebra::BigInt>(options.order_divisor_source())
+                                                : std::nullopt;
+             divisor && *divisor >= 1 && (out.order = multiple_of(*divisor, log10_estimate)) != 0) {
     // the order is a multiple of the divisor: D * round(X / D)
   } else {
     out.order = exact_order_from_estimate(n, out.generators, log10_estimate);

@@ -16,12 +16,16 @@ KEYS = ["structure", "nodes", "trained_group", "threshold", "feature", "scale", 
         "merged_rank", "discovered", "true_group", "equals_true_group", "equals_true_closure", "distances"]
 
 
-@pytest.fixture(scope="module")
-def model(tmp_path_factory):
-    """intersect trained for one epoch on S(5)*S(5), its true group being S(5) wr S(2)."""
+@pytest.fixture(scope="module", autouse=True)
+def needs_the_nn_plugin():
     probe = run("discover", "/nonexistent/model.pt")
     if probe.returncode != 0 and "built without" in probe.stderr:
         pytest.skip("this asen was built without LibTorch (ASEN_BUILD_NN=OFF)")
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    """intersect trained for one epoch on S(5)*S(5), its true group being S(5) wr S(2)."""
     out = tmp_path_factory.mktemp("intersect")
     run_json("train", "--task", "intersect", "--group", "S(5)*S(5)", "--edge-init-scale", "0.01", *TINY,
              "--out", str(out))

@@ -85,7 +85,7 @@ TEST(Automorphisms, MatchBruteForceOnRandomColouredDigraphs) {
     for (const auto backend : {AutomorphismBackend::nauty, AutomorphismBackend::traces}) {
       SCOPED_TRACE(std::string(asen::graph::to_string(backend)) + " n=" + std::to_string(n) +
                    (symmetric ? " symmetric" : " directed"));
-      const auto aut = asen::graph::automorphism_group(g, {backend, std::nullopt});
+      const auto aut = asen::graph::automorphism_group(g, {backend, std::nullopt, {}});
       ASSERT_EQ(aut.order, expected.size());
       // The generators generate exactly the brute-force group.
       ASSERT_EQ(asen::test::closure(n, aut.generators), expected);
@@ -108,7 +108,7 @@ TEST(Automorphisms, KnownGraphs) {
     petersen.emplace_back(v + 5, (v + 2) % 5 + 5);
   }
   for (const auto backend : {AutomorphismBackend::nauty, AutomorphismBackend::traces})
-    EXPECT_EQ(asen::graph::automorphism_group(BaseGraph(10, petersen), {backend, std::nullopt}).order, 120);
+    EXPECT_EQ(asen::graph::automorphism_group(BaseGraph(10, petersen), {backend, std::nullopt, {}}).order, 120);
   std::vector<std::pair<Point, Point>> k6;
   for (Point u = 0; u < 6; ++u)
     for (Point v = u + 1; v < 6; ++v) k6.emplace_back(u, v);
@@ -127,11 +127,11 @@ TEST(Automorphisms, ExactOrdersOfLargeGroupsMatchGap) {
     const BigInt gap(asen::algebra::gap::evaluate("String(Size(WreathProduct(SymmetricGroup(" + std::to_string(m) +
                                                   "), SymmetricGroup(2))))"));
     for (const auto backend : {AutomorphismBackend::nauty, AutomorphismBackend::traces}) {
-      const auto aut = asen::graph::automorphism_group(dg, {backend, std::nullopt});
+      const auto aut = asen::graph::automorphism_group(dg, {backend, std::nullopt, {}});
       EXPECT_EQ(aut.order, gap) << asen::graph::to_string(backend);
       EXPECT_EQ(PermGroup(g.degree(), aut.generators).order(asen::algebra::Backend::gap), gap);
       // with a divisor, Traces needs no chain and gets the same exact order
-      const auto with_divisor = asen::graph::automorphism_group(dg, {backend, g.order()});
+      const auto with_divisor = asen::graph::automorphism_group(dg, {backend, g.order(), {}});
       EXPECT_EQ(with_divisor.order, gap);
     }
   }
@@ -141,8 +141,8 @@ TEST(Automorphisms, NautyAndTracesAgreeOnLargerDigraphs) {
   std::mt19937_64 rng(5);
   for (int trial = 0; trial < 20; ++trial) {
     const ColoredDigraph g = random_digraph(20 + rng() % 20, trial % 2 == 0, 2, 2, 0.5, rng);
-    const auto a = asen::graph::automorphism_group(g, {AutomorphismBackend::nauty, std::nullopt});
-    const auto b = asen::graph::automorphism_group(g, {AutomorphismBackend::traces, std::nullopt});
+    const auto a = asen::graph::automorphism_group(g, {AutomorphismBackend::nauty, std::nullopt, {}});
+    const auto b = asen::graph::automorphism_group(g, {AutomorphismBackend::traces, std::nullopt, {}});
     EXPECT_EQ(a.order, b.order);
     EXPECT_EQ(a.orbits, b.orbits);
   }

@@ -24,6 +24,7 @@
 #include <asen/graph/colored_digraph.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,6 +47,9 @@ struct AutomorphismOptions {
   /// G of automorphisms). With Traces, the order is then the divisor times
   /// the integer nearest to estimate / divisor, with no stabilizer chain.
   std::optional<algebra::BigInt> order_divisor;
+  /// When order_divisor is empty: called once after the search, if the
+  /// order needs a divisor, to get one (lets a caller compute it meanwhile).
+  std::function<algebra::BigInt()> order_divisor_source;
 };
 
 struct AutomorphismGroup {
