@@ -203,41 +203,116 @@ bool chain_classes(const PermGroup& group, const std::vector<Gen>& gens, Point a
   return true;
 }
 
-// Rows of one point orbit in BFS order: row(i)[j] = row(parent)[g^-1(j)].
-void fill_rows_from_root(std::int32_t* m, std::size_t n, const std::vector<Point>& order,
-                         const std::vector<Point>& parent, const std::vector<std::uint32_t>& label,
-                         const std::vector<Gen>& gens) {
-  for (std::size_t k = 1; k < order.size(); ++k) {
-    const Point i = order[k];
-    const std::int32_t* src = m + static_cast<std::size_t>(parent[i]) * n;
-    std::int32_t* dst = m + static_cast<std::size_t>(i) * n;
-    const Point* ginv = gens[label[i]].inv.data();
-    for (std::size_t j = 0; j < n; ++j) dst[j] = src[ginv[j]];
+// Random elements of the group, for the candidate classes of the point
+// stabilizers: `extra` of them (with their inverses) join the generators as
+// labels of shallow spanning trees, `samples` more are lifted into the
+// stabilizers. Seeded: the same group gives the same work.
+struct RandomElements {
+  std::vector<Gen> tree_gens;                 // generators, inverses, random elements and inverses
+  std::vector<std::vector<Point>> samples;    // random elements to lift into G_a
+};
+
+RandomElements random_elements(std::size_t n, const std::vector<Gen>& gens, std::size_t extra,
+                               std::size_t samples) {
+  RandomElements out;
+  out.tree_gens = gens;
+  for (const Gen& g : gens) {
+    Gen inv;
+    inv.perm = g.inv;
+    inv.inv = g.perm;
+    out.tree_gens.push_back(std::move(inv));
   }
+  if (gens.empty()) return out;
+  std::vector<Permutation> perms;
+  for (const Gen& g : gens) perms.push_back(Permutation::from_images_no_checks(g.perm));
+  std::mt19937_64 rng(0x0b17a15ULL);
+  detail::ProductReplacement random(n, perms, rng);
+  for (std::size_t k = 0; k < extra; ++k) {
+    Gen r = make_gen(random.next());
+    Gen rinv;
+    rinv.perm = r.inv;
+    rinv.inv = r.perm;
+    out.tree_gens.push_back(std::move(r));
+    out.tree_gens.push_back(std::move(rinv));
+  }
+  for (std::size_t k = 0; k < samples; ++k) out.samples.push_back(random.next());
+  return out;
 }
 
-// Calls merge(x, y) for every j where row(g(p))[g(j)] and row(p)[j] differ,
-// over every generator edge p -> g(p) of the orbit that is not a tree edge.
-// Where g fixes p only the points g moves can differ.
+// Candidate classes of G_a: the orbits of the elements t_b^-1 g of G_a, for
+// the random elements g (b = g(a)) and t_b read off a shallow spanning tree
+// of a's orbit. Elements of G_a, so a refinement of its true orbits (equal
+// to them with high probability; fill_rows_checked proves or repairs them).
+// tparent/tlabel are scratch arrays of size n with tlabel kNone throughout.
+void random_stabilizer_classes(std::size_t n, Point a, const RandomElements& random, detail::UnionFind& uf,
+                               std::vector<Point>& tparent, std::vector<std::uint32_t>& tlabel) {
+  std::vector<Point> torder;
+  bfs_tree(a, random.tree_gens, tparent, tlabel, torder);
+  std::vector<Point> w(n);
+  for (const auto& g : random.samples) {
+    w = g;
+    // t_b^-1 g: walk from b back to the root, undoing one tree edge a time.
+    for (Point q = g[a]; q != a; q = tparent[q]) {
+      const Point* inv = random.tree_gens[tlabel[q]].inv.data();
+      for (std::size_t x = 0; x < n; ++x) w[x] = inv[w[x]];
+    }
+    for (std::size_t x = 0; x < n; ++x) uf.unite(static_cast<std::uint32_t>(x), w[x]);
+  }
+  for (const Point q : torder) tlabel[q] = kNone;
+}
+
+// Rows of one point orbit in BFS order, row(i)[j] = row(parent)[g^-1(j)],
+// with row(a) given; and Schreier's lemma checked on the way: for every
+// generator edge p -> g(p) that is not a tree edge, row(g(p))[g(j)] must equal
+// row(p)[j] for all j, and merge(x, y) is called where it does not. Each edge
+// is checked as soon as both its rows exist (BFS neighbours: the rows are
+// still in cache). Where g fixes p only the points g moves can differ.
+// `filled` is a scratch array of size n, false on the orbit.
 template <typename Merge>
-void for_each_mismatch(const std::int32_t* m, std::size_t n, const std::vector<Point>& order,
+void fill_rows_checked(std::int32_t* m, std::size_t n, const std::vector<Point>& order,
                        const std::vector<Point>& parent, const std::vector<std::uint32_t>& label,
-                       const std::vector<Gen>& gens, Merge merge) {
-  for (const Point p : order) {
-    const std::int32_t* rp = m + static_cast<std::size_t>(p) * n;
+                       const std::vector<Gen>& gens, std::vector<std::uint8_t>& filled, Merge merge) {
+  auto row = [&](Point p) { return m + static_cast<std::size_t>(p) * n; };
+  auto check = [&](Point p, const Gen& g) {
+    const Point i = g.perm[p];
+    const std::int32_t* rp = row(p);
+    const std::int32_t* ri = row(i);
+    const Point* gp = g.perm.data();
+    if (i == p) {
+      for (const Point j : g.moved)
+        if (ri[gp[j]] != rp[j]) merge(rp[j], ri[gp[j]]);
+    } else {
+      // Mismatches are rare: test blocks without branching, then look
+      // closer only at a block that has one.
+      constexpr std::size_t kBlock = 16;
+      std::size_t j = 0;
+      for (; j + kBlock <= n; j += kBlock) {
+        std::int32_t diff = 0;
+        for (std::size_t t = j; t < j + kBlock; ++t) diff |= ri[gp[t]] ^ rp[t];
+        if (diff != 0)
+          for (std::size_t t = j; t < j + kBlock; ++t)
+            if (ri[gp[t]] != rp[t]) merge(rp[t], ri[gp[t]]);
+      }
+      for (; j < n; ++j)
+        if (ri[gp[j]] != rp[j]) merge(rp[j], ri[gp[j]]);
+    }
+  };
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    const Point q = order[k];
+    if (k > 0) {
+      const std::int32_t* src = row(parent[q]);
+      std::int32_t* dst = row(q);
+      const Point* ginv = gens[label[q]].inv.data();
+      for (std::size_t j = 0; j < n; ++j) dst[j] = src[ginv[j]];
+    }
+    filled[q] = 1;
     for (std::uint32_t gi = 0; gi < gens.size(); ++gi) {
       const Gen& g = gens[gi];
-      const Point i = g.perm[p];
-      if (label[i] == gi && parent[i] == p && i != p) continue;  // tree edge
-      const std::int32_t* ri = m + static_cast<std::size_t>(i) * n;
-      if (i == p) {
-        for (Point j : g.moved)
-          if (ri[g.perm[j]] != rp[j]) merge(rp[j], ri[g.perm[j]]);
-      } else {
-        const Point* gp = g.perm.data();
-        for (std::size_t j = 0; j < n; ++j)
-          if (ri[gp[j]] != rp[j]) merge(rp[j], ri[gp[j]]);
-      }
+      // q -> g(q) when g(q) came earlier (or is q): never a tree edge.
+      if (filled[g.perm[q]]) check(q, g);
+      // g^-1(q) -> q when g^-1(q) came earlier, unless it is q's tree edge.
+      const Point p = g.inv[q];
+      if (p != q && filled[p] && !(k > 0 && parent[q] == p && label[q] == gi)) check(p, g);
     }
   }
 }
@@ -381,7 +456,7 @@ Orbitals Orbitals::compute(const PermGroup& group, const OrbitalOptions& options
       }
     }
     // Roots are the first pairs of their classes, so ids by first appearance.
-    std::vector<std::int32_t>& colors = out.colors_;
+    ColorMatrix& colors = out.colors_;
     colors.resize(n * n);
     std::vector<std::uint64_t> size;
     for (std::size_t x = 0; x < n * n; ++x) {
@@ -409,8 +484,6 @@ Orbitals Orbitals::compute(const PermGroup& group, const OrbitalOptions& options
 
   const std::vector<Gen> gens = working_generators(group);
   const PointOrbits orbits = point_orbits(n, gens);
-  std::size_t nonsingleton = 0;
-  for (const auto& o : orbits.members) nonsingleton += o.size() > 1 ? 1 : 0;
 
   // Classes of G_a for a fixed point a: the point orbits of G itself.
   std::vector<std::int32_t> orbit_ids(n);
@@ -418,11 +491,27 @@ Orbitals Orbitals::compute(const PermGroup& group, const OrbitalOptions& options
 
   if (options.dense) {
     check_memory(n, 1, options.memory_limit_bytes);
-    out.colors_.assign(n * n, 0);
+    out.colors_.resize(n * n);  // uninitialised: every row is written below
     std::int32_t* m = out.colors_.data();
     std::vector<Point> parent(n);
     std::vector<std::uint32_t> label(n, kNone);
+    std::vector<Point> tparent(n);
+    std::vector<std::uint32_t> tlabel(n, kNone);
+    std::vector<std::uint8_t> filled(n, 0);
     std::vector<Point> order;
+    // Orbits this large get candidate classes from random elements (a few
+    // O(n) passes instead of merging along every Schreier generator), unless
+    // the generators are many: product replacement's warm-up grows with them.
+    constexpr std::size_t kSamples = 12;
+    constexpr std::size_t kRandomFrom = 64;
+    constexpr std::size_t kRandomGensMax = 32;
+    RandomElements random;
+    for (const auto& members : orbits.members)
+      if (members.size() >= kRandomFrom && gens.size() <= kRandomGensMax) {
+        const auto extra = static_cast<std::size_t>(2.0 * std::log2(static_cast<double>(n) + 1.0));
+        random = random_elements(n, gens, extra, kSamples);
+        break;
+      }
     std::int32_t offset = 0;
     for (const auto& members : orbits.members) {
       const Point a = members.front();
@@ -433,61 +522,37 @@ Orbitals Orbitals::compute(const PermGroup& group, const OrbitalOptions& options
         offset += static_cast<std::int32_t>(orbits.members.size());
         continue;
       }
-      bfs_tree(a, gens, parent, label, order);
-      detail::UnionFind uf(n);
-      bool proven = false;
-      const bool with_chain = nonsingleton <= 4 && chain_classes(group, gens, a, uf, proven);
+      // Row a holds the candidate classes (ids by smallest point); the other
+      // rows follow the tree, and every mismatch on a non-tree edge merges
+      // two candidates. The merged classes are exactly the orbits of G_a: a
+      // partition coarser than candidates that all Schreier generators keep.
+      detail::UnionFind candidates(n);
+      if (!random.samples.empty() && members.size() >= kRandomFrom)
+        random_stabilizer_classes(n, a, random, candidates, tparent, tlabel);
       std::size_t classes = 0;
-      std::vector<std::int32_t> local;
-      if (with_chain) {
-        // Row a holds the candidate classes; the other rows follow the tree.
-        local = ids_by_smallest_point(uf, n, classes);
-        std::int32_t* row = m + static_cast<std::size_t>(a) * n;
-        for (std::size_t j = 0; j < n; ++j) row[j] = local[j];
-        fill_rows_from_root(m, n, order, parent, label, gens);
-        if (!proven) {
-          // Schreier's lemma: every non-tree edge must map classes to classes.
-          detail::UnionFind merged(classes);
-          bool any = false;
-          for_each_mismatch(m, n, order, parent, label, gens, [&](std::int32_t x, std::int32_t y) {
-            any = merged.unite(static_cast<std::uint32_t>(x), static_cast<std::uint32_t>(y)) || any;
-          });
-          if (any) {
-            std::size_t merged_count = 0;
-            const std::vector<std::int32_t> remap = ids_by_smallest_point(merged, classes, merged_count);
-            for (Point i : order) {
-              std::int32_t* r = m + static_cast<std::size_t>(i) * n;
-              for (std::size_t j = 0; j < n; ++j) r[j] = remap[static_cast<std::size_t>(r[j])];
-            }
-            for (auto& v : local) v = remap[static_cast<std::size_t>(v)];
-            classes = merged_count;
-          }
-        }
-        if (offset != 0)
-          for (Point i : order) {
-            std::int32_t* r = m + static_cast<std::size_t>(i) * n;
-            for (std::size_t j = 0; j < n; ++j) r[j] += offset;
-          }
-      } else {
-        // Row i holds the raw points t_i^-1(j); merge along non-tree edges.
-        std::int32_t* row = m + static_cast<std::size_t>(a) * n;
-        for (std::size_t j = 0; j < n; ++j) row[j] = static_cast<std::int32_t>(j);
-        fill_rows_from_root(m, n, order, parent, label, gens);
-        detail::UnionFind points(n);
-        for_each_mismatch(m, n, order, parent, label, gens, [&](std::int32_t x, std::int32_t y) {
-          points.unite(static_cast<std::uint32_t>(x), static_cast<std::uint32_t>(y));
-        });
-        local = ids_by_smallest_point(points, n, classes);
-        std::vector<std::int32_t> final_id(n);
-        for (std::size_t x = 0; x < n; ++x) final_id[x] = offset + local[x];
-        for (Point i : order) {
+      std::vector<std::int32_t> local = ids_by_smallest_point(candidates, n, classes);
+      std::int32_t* row = m + static_cast<std::size_t>(a) * n;
+      for (std::size_t j = 0; j < n; ++j) row[j] = offset + local[j];
+      bfs_tree(a, gens, parent, label, order);
+      detail::UnionFind merged(classes);
+      bool any = false;
+      fill_rows_checked(m, n, order, parent, label, gens, filled, [&](std::int32_t x, std::int32_t y) {
+        any = merged.unite(static_cast<std::uint32_t>(x - offset), static_cast<std::uint32_t>(y - offset)) || any;
+      });
+      if (any) {
+        std::size_t merged_count = 0;
+        std::vector<std::int32_t> remap = ids_by_smallest_point(merged, classes, merged_count);
+        for (auto& v : local) v = remap[static_cast<std::size_t>(v)];
+        for (auto& v : remap) v += offset;
+        for (const Point i : order) {
           std::int32_t* r = m + static_cast<std::size_t>(i) * n;
-          for (std::size_t j = 0; j < n; ++j) r[j] = final_id[static_cast<std::size_t>(r[j])];
+          for (std::size_t j = 0; j < n; ++j) r[j] = remap[static_cast<std::size_t>(r[j] - offset)];
         }
+        classes = merged_count;
       }
       append_orbit_info(out.info_, a, members.size(), local, classes, offset);
       offset += static_cast<std::int32_t>(classes);
-      for (Point i : order) label[i] = kNone;
+      for (const Point i : order) label[i] = kNone;
     }
     finish_info(out.info_, [&](Point i, Point j) { return m[static_cast<std::size_t>(i) * n + j]; });
     return out;
@@ -503,28 +568,8 @@ Orbitals Orbitals::compute(const PermGroup& group, const OrbitalOptions& options
   im.local_slot.resize(orbits.members.size());
   // Tree generators: the generators, their inverses, and random elements so
   // the trees stay shallow (a colour lookup walks the tree).
-  im.tree_gens = gens;
-  for (const Gen& g : gens) {
-    Gen inv;
-    inv.perm = g.inv;
-    inv.inv = g.perm;
-    im.tree_gens.push_back(std::move(inv));
-  }
-  if (!gens.empty()) {
-    std::vector<Permutation> perms;
-    for (const Gen& g : gens) perms.push_back(Permutation::from_images_no_checks(g.perm));
-    std::mt19937_64 rng(0x0b17a15ULL);
-    detail::ProductReplacement random(n, perms, rng);
-    const auto extra = static_cast<std::size_t>(2.0 * std::log2(static_cast<double>(n) + 1.0));
-    for (std::size_t k = 0; k < extra; ++k) {
-      Gen r = make_gen(random.next());
-      Gen rinv;
-      rinv.perm = r.inv;
-      rinv.inv = r.perm;
-      im.tree_gens.push_back(std::move(r));
-      im.tree_gens.push_back(std::move(rinv));
-    }
-  }
+  const auto extra = static_cast<std::size_t>(2.0 * std::log2(static_cast<double>(n) + 1.0));
+  im.tree_gens = random_elements(n, gens, extra, 0).tree_gens;
   std::vector<Point> order;
   std::int32_t offset = 0;
   std::int32_t shared_slot = -1;

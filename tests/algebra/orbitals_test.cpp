@@ -33,8 +33,8 @@ void expect_correct(const PermGroup& g) {
   const Orbitals chain = with(g, OrbitalMethod::stabilizer_chain);
   const Orbitals uf = with(g, OrbitalMethod::union_find);
   const Orbitals implicit = with(g, OrbitalMethod::stabilizer_chain, false);
-  ASSERT_EQ(chain.colors(), reference);
-  ASSERT_EQ(uf.colors(), reference);
+  ASSERT_EQ(asen::test::matrix(chain), reference);
+  ASSERT_EQ(asen::test::matrix(uf), reference);
   ASSERT_FALSE(implicit.is_dense());
   for (Point i = 0; i < n; ++i)
     for (Point j = 0; j < n; ++j) ASSERT_EQ(implicit.color(i, j), reference[i * n + j]) << i << "," << j;
@@ -126,6 +126,48 @@ TEST(Orbitals, MethodsAgreeWithBruteForceOnRandomGroups) {
     const std::size_t n = 1 + rng() % 9;
     expect_correct(asen::test::random_small_group(n, rng));
   }
+}
+
+TEST(Orbitals, LargeOrbitsAreExactWhateverTheRandomCandidates) {
+  // Orbits of 64 points or more start from candidate classes drawn from
+  // random stabilizer elements; the checked fill must make them exact,
+  // transitive or not, with few generators or many, order known or not.
+  std::vector<PermGroup> groups;
+  for (const char* spec : {"D(100)", "wreath(S(40),S(2))", "wreath(C(8),C(9))", "C(70)*S(3)", "wreath(C(2),D(33))",
+                           "mirror(30)*D(64)", "gap:Action(SymmetricGroup(12), Combinations([1..12], 2), OnSets)",
+                           "gap:PSL(2, 67)"})
+    groups.push_back(PermGroup::parse(spec));
+  // AGL(1, 67) = <x -> x + 1, x -> 2x> (2 is a primitive root mod 67).
+  std::vector<Point> shift(67), times2(67);
+  for (std::size_t x = 0; x < 67; ++x) {
+    shift[x] = static_cast<Point>((x + 1) % 67);
+    times2[x] = static_cast<Point>((2 * x) % 67);
+  }
+  groups.emplace_back(67, std::vector<asen::algebra::Permutation>{asen::algebra::Permutation(shift),
+                                                                  asen::algebra::Permutation(times2)});
+  // Two generators, order unknown: a 90-cycle and a reflection.
+  const std::size_t n = 90;
+  std::vector<Point> cycle(n), reflection(n);
+  for (std::size_t x = 0; x < n; ++x) {
+    cycle[x] = static_cast<Point>((x + 1) % n);
+    reflection[x] = static_cast<Point>((n - x) % n);
+  }
+  groups.emplace_back(n, std::vector<asen::algebra::Permutation>{asen::algebra::Permutation(cycle),
+                                                                 asen::algebra::Permutation(reflection)});
+  // Many sparse generators (the paper's wreath list): no random candidates.
+  std::vector<asen::algebra::Permutation> wreath;
+  for (std::size_t k = 0; k + 1 < 80; ++k) {
+    if (k == 39) continue;
+    std::vector<Point> t(80);
+    for (std::size_t x = 0; x < 80; ++x) t[x] = static_cast<Point>(x);
+    std::swap(t[k], t[k + 1]);
+    wreath.emplace_back(t);
+  }
+  std::vector<Point> swap(80);
+  for (std::size_t x = 0; x < 80; ++x) swap[x] = static_cast<Point>((x + 40) % 80);
+  wreath.emplace_back(swap);
+  groups.emplace_back(80, wreath);
+  for (const PermGroup& g : groups) expect_correct(g);
 }
 
 TEST(Orbitals, ManyDenseGeneratorsAreReducedWithoutChangingTheResult) {

@@ -3,6 +3,7 @@
 // the code under test, random small groups, and reading GAP's answers.
 
 #include <asen/algebra/gap.hpp>
+#include <asen/algebra/orbitals.hpp>
 #include <asen/algebra/perm_group.hpp>
 
 #include <cctype>
@@ -168,6 +169,11 @@ inline std::vector<std::int32_t> brute_force_orbitals(const PermGroup& g) {
   std::vector<std::vector<long long>> list;
   for (auto& [root, members] : classes) list.push_back(members);
   return canonical_coloring(n, list);
+}
+
+/// The colour matrix of `o` as a plain vector (to compare with references).
+inline std::vector<std::int32_t> matrix(const algebra::Orbitals& o) {
+  return {o.colors().begin(), o.colors().end()};
 }
 
 }  // namespace asen::test

@@ -24,10 +24,37 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <new>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 namespace asen::algebra {
+
+/// std::allocator, except that a new element without an initial value is
+/// left uninitialised: the colour matrix is written in full right after it
+/// is allocated, so a first pass writing zeros would be wasted.
+template <typename T>
+struct UninitializedAllocator : std::allocator<T> {
+  template <typename U>
+  struct rebind {
+    using other = UninitializedAllocator<U>;
+  };
+  UninitializedAllocator() = default;
+  template <typename U>
+  UninitializedAllocator(const UninitializedAllocator<U>& /*other*/) noexcept {}
+  template <typename U>
+  void construct(U* p) noexcept(std::is_nothrow_default_constructible<U>::value) {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <typename U, typename... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+
+/// The n×n colour matrix, row-major.
+using ColorMatrix = std::vector<std::int32_t, UninitializedAllocator<std::int32_t>>;
 
 /// One orbital (orbit on ordered pairs).
 struct OrbitalInfo {
@@ -85,7 +112,7 @@ class Orbitals {
       const std::vector<std::pair<Point, Point>>& pairs) const;
   /// The n×n matrix, row-major. Empty when not dense. Valid while this
   /// object lives.
-  [[nodiscard]] const std::vector<std::int32_t>& colors() const { return colors_; }
+  [[nodiscard]] const ColorMatrix& colors() const { return colors_; }
   /// The colour of each diagonal pair (i, i): the orbit colouring A^(1).
   [[nodiscard]] std::vector<std::int32_t> diagonal_colors() const;
 
@@ -95,7 +122,7 @@ class Orbitals {
 
   std::size_t degree_ = 0;
   std::vector<OrbitalInfo> info_;
-  std::vector<std::int32_t> colors_;
+  ColorMatrix colors_;
   std::shared_ptr<const Implicit> implicit_;
 };
 
