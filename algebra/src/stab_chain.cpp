@@ -79,17 +79,69 @@ class StabChain::Builder {
     lv.index[base] = 0;
     lv.explicit_reps = reserve_row();
     if (lv.explicit_reps) {
-      lv.inverse_reps.resize(n_);
-      std::iota(lv.inverse_reps.begin(), lv.inverse_reps.end(), Point{0});
+      if (c_.narrow()) {
+        lv.narrow_reps.resize(n_);
+        std::iota(lv.narrow_reps.begin(), lv.narrow_reps.end(), std::uint16_t{0});
+      } else {
+        lv.inverse_reps.resize(n_);
+        std::iota(lv.inverse_reps.begin(), lv.inverse_reps.end(), Point{0});
+      }
     }
     lv.parent.push_back(kNone);
     lv.via.push_back(kNone);
-    // The largest possible basic orbit: the group orbit of the base point
-    // minus the earlier base points in it.
-    std::size_t earlier = 0;
-    for (const Level& other : c_.levels_) earlier += group_orbit_[other.base] == group_orbit_[base] ? 1 : 0;
-    capacity_.push_back(group_orbit_size_[group_orbit_[base]] - earlier);
     c_.levels_.push_back(std::move(lv));
+    capacity_.push_back(capacity_of(c_.levels_.size() - 1));
+    Level& added = c_.levels_.back();
+    if (added.explicit_reps) {
+      // Room for every row the level can hold within the budget, so growing
+      // the orbit never copies the rows (pages are touched only when written).
+      const std::size_t rows = std::min(capacity_.back(), 1 + (opt_.explicit_transversal_bytes - used_bytes_) / row_bytes());
+      if (c_.narrow())
+        added.narrow_reps.reserve(rows * n_);
+      else
+        added.inverse_reps.reserve(rows * n_);
+    }
+    // A long base: block systems of G bound the basic orbits much better
+    // (a level whose orbit is full is never scanned again).
+    if (c_.levels_.size() == kBlocksFrom && !blocks_tried_) {
+      blocks_tried_ = true;
+      for (const auto& orbit : detail::orbits_of(n_, generators_)) {
+        const auto systems = detail::block_systems(n_, orbit, generators_);
+        if (systems) systems_.insert(systems_.end(), systems->begin(), systems->end());
+      }
+      for (std::size_t i = 0; i < c_.levels_.size(); ++i) capacity_[i] = capacity_of(i);
+    }
+  }
+
+  // The largest possible basic orbit of `level`: the group orbit of its base
+  // point minus the earlier base points in it; and for every block system
+  // (G-invariant, so the stabilizer of the earlier base points fixes each
+  // block holding one of them setwise): the base point's block minus the
+  // earlier base points in it, or, if that block holds none, the blocks that
+  // hold none.
+  std::size_t capacity_of(std::size_t level) const {
+    const Point b = c_.levels_[level].base;
+    std::size_t earlier = 0;
+    for (std::size_t i = 0; i < level; ++i) earlier += group_orbit_[c_.levels_[i].base] == group_orbit_[b] ? 1 : 0;
+    std::size_t cap = group_orbit_size_[group_orbit_[b]] - earlier;
+    for (const detail::BlockSystem& sys : systems_) {
+      const std::uint32_t own = sys.block[b];
+      if (own == detail::BlockSystem::kOff) continue;
+      std::vector<bool> touched(sys.blocks, false);
+      std::size_t touched_count = 0;
+      std::size_t in_own = 0;
+      for (std::size_t i = 0; i < level; ++i) {
+        const std::uint32_t c = sys.block[c_.levels_[i].base];
+        if (c == detail::BlockSystem::kOff) continue;
+        in_own += c == own ? 1 : 0;
+        if (!touched[c]) {
+          touched[c] = true;
+          ++touched_count;
+        }
+      }
+      cap = std::min(cap, in_own > 0 ? sys.block_size - in_own : (sys.blocks - touched_count) * sys.block_size);
+    }
+    return cap;
   }
 
   // Sifts `w` in place from level `from`; returns the level where it stopped.
@@ -130,10 +182,11 @@ class StabChain::Builder {
       }
     group_orbit_size_.assign(n_, 0);
     for (std::size_t x = 0; x < n_; ++x) ++group_orbit_size_[group_orbit_[x] = root(static_cast<Point>(x))];
-    for (Point b : opt_.base_prefix) new_level(b);
     std::vector<Permutation> gens;
     for (const auto& g : generators)
       if (!g.is_identity()) gens.push_back(g);
+    for (const auto& g : gens) generators_.push_back(&g);
+    for (Point b : opt_.base_prefix) new_level(b);
     if (gens.empty()) {
       c_.proof_ = ChainProof::deterministic;
       check_known_order_reached();
@@ -200,17 +253,29 @@ class StabChain::Builder {
  private:
   // True if one more explicit row fits in the budget (and reserves it).
   bool reserve_row() {
-    const std::size_t row = n_ * sizeof(Point);
-    if (used_bytes_ + row > opt_.explicit_transversal_bytes) return false;
-    used_bytes_ += row;
+    if (used_bytes_ + row_bytes() > opt_.explicit_transversal_bytes) return false;
+    used_bytes_ += row_bytes();
     return true;
   }
 
+  std::size_t row_bytes() const { return n_ * (c_.narrow() ? sizeof(std::uint16_t) : sizeof(Point)); }
+
   // A level that runs out of budget drops its rows and keeps only its tree.
   void drop_rows(Level& lv) {
-    used_bytes_ -= lv.inverse_reps.size() * sizeof(Point);
+    used_bytes_ -= lv.inverse_reps.size() * sizeof(Point) + lv.narrow_reps.size() * sizeof(std::uint16_t);
     lv.explicit_reps = false;
     std::vector<Point>().swap(lv.inverse_reps);
+    std::vector<std::uint16_t>().swap(lv.narrow_reps);
+  }
+
+  // Appends the row x -> up[sinv[x]] (up: row p of `reps`).
+  template <typename Row>
+  void append_row(std::vector<Row>& reps, std::size_t p, const Point* sinv) {
+    const std::size_t base = reps.size();
+    reps.resize(base + n_);
+    const Row* up = reps.data() + p * n_;
+    Row* out = reps.data() + base;
+    for (std::size_t x = 0; x < n_; ++x) out[x] = up[sinv[x]];
   }
 
   // Extends the orbit of level `lv` after strong generator `id` was added to
@@ -237,11 +302,10 @@ class StabChain::Builder {
     if (lv.explicit_reps && !reserve_row()) drop_rows(lv);
     if (!lv.explicit_reps) return;
     // u_image = u_p * s, so u_image^-1 = s^-1 * u_p^-1: x -> u_p^-1(s^-1(x)).
-    const std::size_t base = lv.inverse_reps.size();
-    lv.inverse_reps.resize(base + n_);
-    const Point* up = lv.inverse_reps.data() + p * n_;
-    Point* out = lv.inverse_reps.data() + base;
-    for (std::size_t x = 0; x < n_; ++x) out[x] = up[s.inv[x]];
+    if (c_.narrow())
+      append_row(lv.narrow_reps, p, s.inv.data());
+    else
+      append_row(lv.inverse_reps, p, s.inv.data());
   }
 
   bool known_order_reached() const {
@@ -323,6 +387,10 @@ class StabChain::Builder {
   std::vector<Point> group_orbit_;             // point -> representative of its group orbit
   std::vector<std::size_t> group_orbit_size_;  // representative -> orbit size
   std::vector<std::size_t> capacity_;          // per level: the largest possible basic orbit
+  static constexpr std::size_t kBlocksFrom = 32;  // levels before block systems are looked for
+  std::vector<const Permutation*> generators_;    // the non-identity given generators
+  bool blocks_tried_ = false;
+  std::vector<detail::BlockSystem> systems_;  // block systems of G, found once the base is long
 };
 
 StabChain StabChain::build(std::size_t degree, const std::vector<Permutation>& generators,
@@ -351,6 +419,11 @@ StabChain StabChain::build(std::size_t degree, const std::vector<Permutation>& g
 
 void StabChain::apply_inverse_rep(const Level& lv, std::size_t pos, Point* w) const {
   const std::size_t n = degree_;
+  if (lv.explicit_reps && narrow()) {
+    const std::uint16_t* u = lv.narrow_reps.data() + pos * n;
+    for (std::size_t x = 0; x < n; ++x) w[x] = u[w[x]];
+    return;
+  }
   if (lv.explicit_reps) {
     const Point* u = lv.inverse_reps.data() + pos * n;
     for (std::size_t x = 0; x < n; ++x) w[x] = u[w[x]];

@@ -235,3 +235,33 @@ TEST(StabChain, ManyGeneratorsStillGiveUniformEnoughElements) {
   EXPECT_EQ(g.order(), asen::algebra::factorial(n) / 2);
   EXPECT_EQ(g.order_proof(), ChainProof::upper_bound);
 }
+
+TEST(StabChain, BlockSystemsBoundTheOrbitsOfLongBasesCorrectly) {
+  // Bases longer than 32 points bound each basic orbit by the group's block
+  // systems; a bound too small would stop an orbit short and give a smaller
+  // order. Bare generators (no known order), Monte Carlo and deterministic.
+  for (const char* spec : {"wreath(S(20),S(3))", "wreath(S(3),S(20))", "wreath(wreath(S(5),S(3)),S(3))",
+                           "wreath(S(12),S(3))*wreath(C(5),S(8))", "wreath(D(6),S(20))", "A(40)*wreath(S(2),S(17))"}) {
+    const PermGroup named = PermGroup::parse(spec);
+    for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+      StabChainOptions options;
+      options.seed = seed;
+      options.verification = seed == 3 ? ChainVerification::always : ChainVerification::never;
+      const StabChain chain = StabChain::build(named.degree(), named.generators(), options);
+      ASSERT_GE(chain.length(), 32U) << spec;
+      EXPECT_EQ(chain.order(), named.order()) << spec << " seed " << seed;
+    }
+  }
+}
+
+TEST(StabChain, WideRowsAboveDegree65536) {
+  // Rows hold 16-bit points up to degree 65536, 32-bit beyond.
+  const std::size_t n = 70000;
+  const std::vector<Permutation> gens{Permutation::parse_cycles("(1,2,3,4)", n), Permutation::parse_cycles("(1,2)", n),
+                                      Permutation::parse_cycles("(69996,69997,69998,69999,70000)", n)};
+  const StabChain chain = StabChain::build(n, gens);
+  EXPECT_EQ(chain.order(), BigInt(120));
+  EXPECT_TRUE(chain.contains(Permutation::parse_cycles("(1,3)(69996,70000,69999,69998,69997)", n)));
+  EXPECT_FALSE(chain.contains(Permutation::parse_cycles("(1,5)", n)));
+  EXPECT_FALSE(chain.contains(Permutation::parse_cycles("(69996,69997)", n)));
+}

@@ -79,10 +79,11 @@ struct StabChainOptions {
   ChainVerification verification = ChainVerification::automatic;
   /// Largest estimated number of elementary steps for the automatic Sims test.
   double verify_budget = 3e8;
-  /// Largest memory for explicit transversal elements, in bytes. Levels that
-  /// would go beyond it keep a Schreier vector (a labelled tree) instead and
-  /// compute transversal elements on demand: less memory, slower sifting
-  /// (S_500 wr S_2 from three generators needs about 1 GiB of rows).
+  /// Largest memory for explicit transversal elements, in bytes (2 bytes a
+  /// point up to degree 65536, else 4). Levels that would go beyond it keep a
+  /// Schreier vector (a labelled tree) instead and compute transversal
+  /// elements on demand: less memory, slower sifting (S_500 wr S_2 from
+  /// three generators needs about 500 MiB of rows).
   std::size_t explicit_transversal_bytes = std::size_t{2048} << 20U;
   /// Give up (LimitError) if the base grows longer than this: lets callers try
   /// a chain only where it is cheap.
@@ -151,6 +152,7 @@ class StabChain {
     std::vector<std::int32_t> index;    // index[x]: position of x in orbit, or -1
     bool explicit_reps = true;          // false: rows are recomputed from the tree
     std::vector<Point> inverse_reps;    // orbit.size() rows of degree_: u_delta^-1
+    std::vector<std::uint16_t> narrow_reps;  // the same rows when narrow(): half the memory
     std::vector<std::uint32_t> parent;  // orbit position of the point it was reached from
     std::vector<std::uint32_t> via;     // strong generator that reached it (UINT32_MAX: base)
     std::vector<std::uint32_t> gens;    // strong generators of this level's group
@@ -164,6 +166,8 @@ class StabChain {
 
   // w := w * u_delta^-1 for the orbit point at `pos` of `level`.
   void apply_inverse_rep(const Level& level, std::size_t pos, Point* w) const;
+  // Explicit rows hold 16-bit points (degree at most 65536).
+  [[nodiscard]] bool narrow() const { return degree_ <= 65536; }
 
   std::size_t degree_ = 0;
   std::vector<Level> levels_;
