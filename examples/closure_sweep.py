@@ -30,10 +30,10 @@ import json
 import math
 import os
 import sys
-import tempfile
 import time
 
 import asen
+from atomic_files import write_atomically
 
 
 def transitive_groups(max_degree):
@@ -104,23 +104,6 @@ def certify_row(name, family, spec):
     return {"id": name, "family": family, "spec": spec, "degree": cert.degree, "order": cert.order,
             "rank": cert.rank, "closure_order": cert.closure_order, "index": cert.index,
             "two_closed": cert.two_closed, "seconds": round(seconds, 6)}
-
-
-def write_atomically(path, write):
-    """Writes through a temporary file in the same folder, then renames."""
-    folder = os.path.dirname(os.path.abspath(path))
-    handle, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
-    os.close(handle)
-    try:
-        write(tmp)
-        mask = os.umask(0)  # mkstemp makes the file private; give it the usual mode
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def plot(rows, out):

@@ -32,8 +32,10 @@ import multiprocessing
 import os
 import statistics
 import sys
-import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from atomic_files import write_atomically  # noqa: E402  (examples/atomic_files.py)
 
 # -- configuration ------------------------------------------------------------
 
@@ -486,23 +488,6 @@ def train_all(config, jobs):
 
 
 # -- outputs ---------------------------------------------------------------------
-
-def write_atomically(path, write):
-    """Writes through a temporary file in the same folder, then renames."""
-    folder = os.path.dirname(os.path.abspath(path))
-    handle, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
-    os.close(handle)
-    try:
-        write(tmp)
-        mask = os.umask(0)  # mkstemp makes the file private; give it the usual mode
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
 
 def phase_tasks(run, phase):
     if phase == "pretrain":
