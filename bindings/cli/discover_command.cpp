@@ -76,6 +76,10 @@ void print_structure(std::ostream& out, const Json& s) {
       << fixed(s["threshold"].get<double>(), 3) << " x " << fixed(s["scale"].get<double>(), 4) << " (RMS "
       << s["feature"].get<std::string>() << " distance); colour (representative pair):\n";
   for (const auto& cluster : s["clusters"]) out << "              " << shorten(cluster_text(cluster, reps), 2 * kMaxTextChars) << '\n';
+  if (rank > 1 && s["merged_rank"].get<std::size_t>() == rank)
+    out << "note          no colours merged: if the model was trained with colour embeddings starting at\n"
+           "              torch's default scale, train with --edge-init-scale 0.01 to read its symmetry\n"
+           "              (README, \"Symmetry discovery\")\n";
   out << "discovered    order " << found["order"].get<std::string>()
       << (found["larger_than_trained"].get<bool>() ? " (larger than the trained breaking input's)"
                                                    : " (no larger than the trained breaking input's)")

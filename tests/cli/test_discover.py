@@ -80,6 +80,10 @@ def test_text_output_names_the_groups_and_the_clusters(model):
     assert "discovered    order 3628800 (larger than the trained breaking input's)" in text
     assert f"true group    {WREATH}, order 28800; discovered equals it: no" in text
     assert "distances / scale:" in text
+    assert "no colours merged" not in text
+    # Nothing merged: the text says how to train for discovery.
+    assert "no colours merged" in run_ok("discover", str(model), "--threshold", "0")
+    assert "--edge-init-scale 0.01" in run_ok("discover", str(model), "--threshold", "0")
 
 
 @pytest.mark.parametrize("args, fragments", [
