@@ -13,10 +13,13 @@
 ///    (O(r n²) for r generators; the reference);
 ///  - the stabilizer-chain method: for each point orbit O with smallest point
 ///    a, colour(i, j) is the orbit of the point stabilizer G_a containing
-///    t_i^-1(j), where t_i maps a to i. It colours a row per point from its
-///    parent's row in a spanning tree of O, checks every other generator edge
-///    (Schreier's lemma, so the result is exact whatever the chain's proof),
-///    and can colour any list of pairs without the n² matrix.
+///    t_i^-1(j), where t_i maps a to i. Dense, it starts from candidate
+///    classes of G_a (orbits of random elements of G_a, a refinement of the
+///    true ones), colours a row per point from its parent's row in a spanning
+///    tree of O, and checks every other generator edge while both its rows
+///    are in cache (Schreier's lemma), merging candidates where one fails, so
+///    the result is exact whatever the random draw. Implicit, it colours any
+///    list of pairs without the n² matrix.
 
 #include <asen/algebra/perm_group.hpp>
 #include <asen/algebra/types.hpp>
@@ -92,8 +95,10 @@ class Orbitals {
   /// The orbitals of `group`.
   /// \throws LimitError if the dense matrix would exceed the memory limit
   /// (before allocating); InputError for union_find without `dense`.
-  /// \complexity dense: O(n² + r n²) worst case, about three passes over the
-  /// matrix for few generators; implicit: O(r n |orbits|) plus the chain.
+  /// \complexity dense: O(r n²) for r generators, one writing pass over the
+  /// matrix plus the checks on rows still in cache (a second pass only when a
+  /// candidate class had to be merged); implicit: O(r n |orbits|) plus the
+  /// chain.
   static Orbitals compute(const PermGroup& group, const OrbitalOptions& options = {});
 
   [[nodiscard]] std::size_t degree() const { return degree_; }
