@@ -175,7 +175,7 @@ void finish_info(std::vector<OrbitalInfo>& info, ColorOf color_of) {
 // `gens` generate the group (the working generators: fewer than the given
 // ones when those are many, which makes the chain's random phase cheaper).
 bool chain_classes(const PermGroup& group, const std::vector<Gen>& gens, Point a, detail::UnionFind& uf,
-                   bool& proven) {
+                   bool& proven, std::size_t row_bytes) {
   constexpr std::size_t kMaxBase = 24;
   // A group of order above n^24 has no base of length 24: do not even try.
   const auto& known = group.known_order_lazy();
@@ -187,6 +187,7 @@ bool chain_classes(const PermGroup& group, const std::vector<Gen>& gens, Point a
   options.consecutive_sifts = 8;
   options.verification = ChainVerification::never;
   options.max_base_length = kMaxBase;
+  options.explicit_transversal_bytes = row_bytes;
   StabChain chain;
   try {
     std::vector<Permutation> perms;
@@ -207,6 +208,14 @@ bool chain_classes(const PermGroup& group, const std::vector<Gen>& gens, Point a
 // stabilizers: `extra` of them (with their inverses) join the generators as
 // labels of shallow spanning trees, `samples` more are lifted into the
 // stabilizers. Seeded: the same group gives the same work.
+// Orbits of kRandomFrom points or more get candidate classes from kSamples
+// random elements lifted into the point stabilizer (a few O(n) passes instead
+// of merging along every Schreier generator), unless the generators are more
+// than kRandomGensMax: product replacement's warm-up grows with them.
+constexpr std::size_t kSamples = 12;
+constexpr std::size_t kRandomFrom = 64;
+constexpr std::size_t kRandomGensMax = 32;
+
 struct RandomElements {
   std::vector<Gen> tree_gens;                 // generators, inverses, random elements and inverses
   std::vector<std::vector<Point>> samples;    // random elements to lift into G_a
@@ -345,12 +354,18 @@ struct Orbitals::Implicit {
 
 namespace {
 
-// Exact classes of G_a for every point orbit without the n² matrix: rows
-// t_i^-1 are produced layer by layer of a BFS tree over generators and their
-// inverses (an undirected Schreier graph, so every edge joins layers at most
-// one apart and three layers of rows suffice), and every non-tree edge merges
-// the classes of x and h(x) for its Schreier generator h.
-void exact_classes_streaming(std::size_t n, Point a, const std::vector<Gen>& gens, detail::UnionFind& uf,
+// Exact classes of G_a for every point orbit without the n² matrix, from
+// candidate classes `cls` (ids in [0, merged.size()) per point, a refinement
+// of the true classes): rows t_i^-1 are produced layer by layer of a BFS tree
+// over generators and their inverses (an undirected Schreier graph, so every
+// edge joins layers at most one apart and three layers of rows suffice), and
+// for every non-tree generator edge, Schreier's lemma: its Schreier generator
+// h must keep the candidates, cls(h(x)) = cls(x); where it does not, the two
+// candidates are merged. The merged classes are the orbits of G_a (as in the
+// dense fill). An edge and its reverse give inverse Schreier generators, so
+// only the given generators' edges are checked.
+void exact_classes_streaming(std::size_t n, Point a, const std::vector<Gen>& gens,
+                             const std::vector<std::int32_t>& cls, detail::UnionFind& merged,
                              std::size_t memory_limit) {
   std::vector<Gen> sym = gens;
   for (const Gen& g : gens) {
@@ -394,17 +409,22 @@ void exact_classes_streaming(std::size_t n, Point a, const std::vector<Gen>& gen
                        " needs more than the memory limit; give the group's order (a named group, or gap:) "
                        "or raise the limit");
     // edges leaving layer L all end in layers L-1, L, L+1: check them now
+    auto keep = [&](Point x, Point y) {
+      const std::int32_t cx = cls[x];
+      const std::int32_t cy = cls[y];
+      if (cx != cy) merged.unite(static_cast<std::uint32_t>(cx), static_cast<std::uint32_t>(cy));
+    };
     for (Point p : layers[L]) {
       const std::vector<Point>& rp = rows.at(p);
-      for (std::uint32_t gi = 0; gi < sym.size(); ++gi) {
+      for (std::uint32_t gi = 0; gi < gens.size(); ++gi) {
         const Gen& g = sym[gi];
         const Point i = g.perm[p];
         if (label[i] == gi && parent[i] == p && i != a) continue;  // tree edge
         const std::vector<Point>& ri = rows.at(i);
         if (i == p) {
-          for (Point j : g.moved) uf.unite(rp[j], ri[g.perm[j]]);
+          for (Point j : g.moved) keep(rp[j], ri[g.perm[j]]);
         } else {
-          for (std::size_t j = 0; j < n; ++j) uf.unite(rp[j], ri[g.perm[j]]);
+          for (std::size_t j = 0; j < n; ++j) keep(rp[j], ri[g.perm[j]]);
         }
       }
     }
@@ -499,12 +519,6 @@ Orbitals Orbitals::compute(const PermGroup& group, const OrbitalOptions& options
     std::vector<std::uint32_t> tlabel(n, kNone);
     std::vector<std::uint8_t> filled(n, 0);
     std::vector<Point> order;
-    // Orbits this large get candidate classes from random elements (a few
-    // O(n) passes instead of merging along every Schreier generator), unless
-    // the generators are many: product replacement's warm-up grows with them.
-    constexpr std::size_t kSamples = 12;
-    constexpr std::size_t kRandomFrom = 64;
-    constexpr std::size_t kRandomGensMax = 32;
     RandomElements random;
     for (const auto& members : orbits.members)
       if (members.size() >= kRandomFrom && gens.size() <= kRandomGensMax) {
@@ -569,7 +583,10 @@ Orbitals Orbitals::compute(const PermGroup& group, const OrbitalOptions& options
   // Tree generators: the generators, their inverses, and random elements so
   // the trees stay shallow (a colour lookup walks the tree).
   const auto extra = static_cast<std::size_t>(2.0 * std::log2(static_cast<double>(n) + 1.0));
-  im.tree_gens = random_elements(n, gens, extra, 0).tree_gens;
+  const RandomElements random = random_elements(n, gens, extra, kSamples);
+  im.tree_gens = random.tree_gens;
+  std::vector<Point> tparent(n);
+  std::vector<std::uint32_t> tlabel(n, kNone);
   std::vector<Point> order;
   std::int32_t offset = 0;
   std::int32_t shared_slot = -1;
@@ -588,16 +605,28 @@ Orbitals Orbitals::compute(const PermGroup& group, const OrbitalOptions& options
       offset += static_cast<std::int32_t>(orbits.members.size());
       continue;
     }
+    // Candidate classes: with a known order, a cheap chain's, exact when the
+    // chain reaches that order (its explicit transversal rows stay within a
+    // quarter of the memory limit, beyond it Schreier trees: no n² memory by
+    // the back door); else random elements' (large orbits) or single points.
+    // Unless proven, checked and merged by streaming.
     detail::UnionFind uf(n);
     bool proven = false;
-    if (!chain_classes(group, gens, a, uf, proven) || !proven) {
-      detail::UnionFind exact(n);
-      exact_classes_streaming(n, a, gens, exact, options.memory_limit_bytes);
-      uf = exact;
-    }
+    if ((!group.known_order_lazy() || !chain_classes(group, gens, a, uf, proven, options.memory_limit_bytes / 4)) &&
+        members.size() >= kRandomFrom && gens.size() <= kRandomGensMax)
+      random_stabilizer_classes(n, a, random, uf, tparent, tlabel);
     std::size_t classes = 0;
+    std::vector<std::int32_t> local = ids_by_smallest_point(uf, n, classes);
+    if (!proven) {
+      detail::UnionFind merged(classes);
+      exact_classes_streaming(n, a, gens, local, merged, options.memory_limit_bytes);
+      std::size_t merged_count = 0;
+      const std::vector<std::int32_t> remap = ids_by_smallest_point(merged, classes, merged_count);
+      for (auto& v : local) v = remap[static_cast<std::size_t>(v)];
+      classes = merged_count;
+    }
     im.local_slot[o] = static_cast<std::uint32_t>(im.local.size());
-    im.local.push_back(ids_by_smallest_point(uf, n, classes));
+    im.local.push_back(std::move(local));
     bfs_tree(a, im.tree_gens, im.parent, im.label, order);
     append_orbit_info(out.info_, a, members.size(), im.local.back(), classes, offset);
     offset += static_cast<std::int32_t>(classes);
