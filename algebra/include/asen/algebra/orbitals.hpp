@@ -97,8 +97,10 @@ class Orbitals {
   /// (before allocating); InputError for union_find without `dense`.
   /// \complexity dense: O(r n²) for r generators, one writing pass over the
   /// matrix plus the checks on rows still in cache (a second pass only when a
-  /// candidate class had to be merged); implicit: O(r n |orbits|) plus the
-  /// chain.
+  /// candidate class had to be merged); implicit: O(r n²) time for the
+  /// checks, skipped when a known group order proves a cheap chain, and
+  /// memory for three layers of rows of a spanning tree (a chain's explicit
+  /// transversal rows stay within a quarter of memory_limit_bytes).
   static Orbitals compute(const PermGroup& group, const OrbitalOptions& options = {});
 
   [[nodiscard]] std::size_t degree() const { return degree_; }
