@@ -1,4 +1,5 @@
 #include <asen/error.hpp>
+#include <asen/nn/detail/dense_attention.hpp>
 #include <asen/nn/layers.hpp>
 
 #include <algorithm>
@@ -7,173 +8,29 @@
 namespace asen::nn {
 namespace {
 
-// The dense GATv2 attention of a complete graph in one pass per (sample,
-// target), the hot spot of training. For each b, t and head h:
-//   score[s] = sum_c att[h,c] * LeakyReLU(l[b,s,h,c] + r[b,t,h,c] + e[t,s,h,c])
-//   alpha[s] = softmax_s(score)
-//   y[b,t,h,:] = sum_s alpha[s] * l[b,s,h,:]
-// without materialising the [B, T, S, H, C] pre-activation; the backward pass
-// recomputes it. CPU float32 without attention dropout; other cases use the
-// composed torch ops. The inner loops run over the H*C channels of a row so
-// the compiler vectorises them (AVX2 when the CPU has it, chosen at run time).
-struct DenseShape {
-  std::int64_t B, S, T, H, C;
-  [[nodiscard]] std::int64_t HC() const { return H * C; }
-};
-
-// GCC's -O2 cost model does not vectorise loops whose trip count it cannot
-// see, and per-head sums need reassociation: these two kernels opt in
-// (no fast-math: infinities and NaNs keep their meaning).
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define ASEN_VECTOR_CLONES                                                                              \
-  __attribute__((target_clones("avx2", "default"),                                                    \
-                 optimize("O3", "associative-math", "no-signed-zeros", "no-trapping-math")))
-#elif defined(__GNUC__) && !defined(__clang__)
-#define ASEN_VECTOR_CLONES __attribute__((optimize("O3", "associative-math", "no-signed-zeros", "no-trapping-math")))
-#else
-#define ASEN_VECTOR_CLONES
-#endif
-
-// Forward for rows [begin, end) of b*T + t.
-ASEN_VECTOR_CLONES
-void dense_attention_rows(const DenseShape& d, const float* __restrict l, const float* __restrict r,
-                          const float* __restrict e, const float* __restrict att, float slope, float* __restrict y,
-                          float* __restrict alpha, std::int64_t begin, std::int64_t end) {
-  const std::int64_t HC = d.HC();
-  const std::int64_t C = d.C;
-  std::vector<float> wbuf(static_cast<std::size_t>(HC));
-  std::vector<float> score(static_cast<std::size_t>(d.S * d.H));
-  float* __restrict w = wbuf.data();
-  for (std::int64_t bt = begin; bt < end; ++bt) {
-    const std::int64_t b = bt / d.T;
-    const std::int64_t t = bt % d.T;
-    const float* __restrict rr = r + bt * HC;
-    for (std::int64_t s = 0; s < d.S; ++s) {
-      const float* __restrict ll = l + (b * d.S + s) * HC;
-      if (e != nullptr) {
-        const float* __restrict ee = e + (t * d.S + s) * HC;
-        for (std::int64_t q = 0; q < HC; ++q) {
-          const float z = ll[q] + rr[q] + ee[q];
-          w[q] = att[q] * (z > 0.f ? z : slope * z);
-        }
-      } else {
-        for (std::int64_t q = 0; q < HC; ++q) {
-          const float z = ll[q] + rr[q];
-          w[q] = att[q] * (z > 0.f ? z : slope * z);
-        }
-      }
-      for (std::int64_t h = 0; h < d.H; ++h) {
-        float acc = 0.f;
-        for (std::int64_t c = 0; c < C; ++c) acc += w[h * C + c];
-        score[static_cast<std::size_t>(s * d.H + h)] = acc;
-      }
-    }
-    float* __restrict a = alpha + bt * d.S * d.H;  // [S, H]
-    for (std::int64_t h = 0; h < d.H; ++h) {
-      float m = -INFINITY;
-      for (std::int64_t s = 0; s < d.S; ++s) {
-        const float v = score[static_cast<std::size_t>(s * d.H + h)];
-        m = v > m ? v : m;
-      }
-      float z = 0.f;
-      for (std::int64_t s = 0; s < d.S; ++s) {
-        const float v = std::exp(score[static_cast<std::size_t>(s * d.H + h)] - m);
-        a[s * d.H + h] = v;
-        z += v;
-      }
-      const float inv = 1.f / z;
-      for (std::int64_t s = 0; s < d.S; ++s) a[s * d.H + h] *= inv;
-    }
-    float* __restrict yy = y + bt * HC;
-    for (std::int64_t q = 0; q < HC; ++q) yy[q] = 0.f;
-    for (std::int64_t s = 0; s < d.S; ++s) {
-      const float* __restrict ll = l + (b * d.S + s) * HC;
-      for (std::int64_t h = 0; h < d.H; ++h) {
-        const float ash = a[s * d.H + h];
-        for (std::int64_t c = 0; c < C; ++c) yy[h * C + c] += ash * ll[h * C + c];
-      }
-    }
-  }
-}
-
-ASEN_VECTOR_CLONES
-void dense_attention_backward(const DenseShape& d, const float* __restrict l, const float* __restrict r,
-                              const float* __restrict e, const float* __restrict att, float slope,
-                              const float* __restrict alpha, const float* __restrict dy, float* __restrict dl,
-                              float* __restrict dr, float* __restrict de, float* __restrict datt) {
-  const std::int64_t HC = d.HC();
-  const std::int64_t C = d.C;
-  std::vector<float> dalpha_buf(static_cast<std::size_t>(d.S * d.H));
-  float* __restrict dalpha = dalpha_buf.data();
-  for (std::int64_t b = 0; b < d.B; ++b)
-    for (std::int64_t t = 0; t < d.T; ++t) {
-      const std::int64_t bt = b * d.T + t;
-      const float* __restrict a = alpha + bt * d.S * d.H;
-      const float* __restrict g = dy + bt * HC;
-      const float* __restrict rr = r + bt * HC;
-      float* __restrict drr = dr + bt * HC;
-      // y = sum_s alpha[s] l[s]: gradients to alpha and to l
-      for (std::int64_t s = 0; s < d.S; ++s) {
-        const float* __restrict ll = l + (b * d.S + s) * HC;
-        float* __restrict dll = dl + (b * d.S + s) * HC;
-        for (std::int64_t h = 0; h < d.H; ++h) {
-          const float ash = a[s * d.H + h];
-          float acc = 0.f;
-          for (std::int64_t c = 0; c < C; ++c) {
-            dll[h * C + c] += ash * g[h * C + c];
-            acc += g[h * C + c] * ll[h * C + c];
-          }
-          dalpha[s * d.H + h] = acc;
-        }
-      }
-      // softmax: dscore = alpha * (dalpha - sum_s alpha dalpha), in place
-      for (std::int64_t h = 0; h < d.H; ++h) {
-        float dot = 0.f;
-        for (std::int64_t s = 0; s < d.S; ++s) dot += a[s * d.H + h] * dalpha[s * d.H + h];
-        for (std::int64_t s = 0; s < d.S; ++s) dalpha[s * d.H + h] = a[s * d.H + h] * (dalpha[s * d.H + h] - dot);
-      }
-      // the scores: recompute the pre-activation
-      for (std::int64_t s = 0; s < d.S; ++s) {
-        const float* __restrict ll = l + (b * d.S + s) * HC;
-        float* __restrict dll = dl + (b * d.S + s) * HC;
-        const float* __restrict ee = e != nullptr ? e + (t * d.S + s) * HC : nullptr;
-        float* __restrict dee = de != nullptr ? de + (t * d.S + s) * HC : nullptr;
-        for (std::int64_t h = 0; h < d.H; ++h) {
-          const float gs = dalpha[s * d.H + h];
-          for (std::int64_t c = 0; c < C; ++c) {
-            const std::int64_t q = h * C + c;
-            const float z = ll[q] + rr[q] + (ee != nullptr ? ee[q] : 0.f);
-            const float pos = z > 0.f ? 1.f : slope;
-            const float v = gs * att[q] * pos;
-            dll[q] += v;
-            drr[q] += v;
-            datt[q] += gs * (z > 0.f ? z : slope * z);
-            if (dee != nullptr) dee[q] += v;
-          }
-        }
-      }
-    }
-}
-
+// The dense attention of a complete graph as one autograd node around the
+// kernels of detail/dense_attention.hpp (CPU float32, no attention dropout).
+// Its input is the joint projection lr = [l | r] ([B, N, 2 HC], one matrix
+// product for both sides), so the gradient comes back as one tensor too.
 class FusedDenseAttention : public torch::autograd::Function<FusedDenseAttention> {
  public:
-  // l [B,S,H,C], r [B,T,H,C], e [T,S,H,C] or undefined, att [H,C] -> y [B,T,H,C]
-  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& l, const torch::Tensor& r,
-                               const torch::Tensor& e, const torch::Tensor& att, double slope) {
-    const DenseShape d{l.size(0), l.size(1), r.size(1), l.size(2), l.size(3)};
-    torch::Tensor y = torch::empty({d.B, d.T, d.H, d.C}, l.options());
-    torch::Tensor alpha = torch::empty({d.B, d.T, d.S, d.H}, l.options());
+  // lr [B,N,2HC], e [N,N,H,C] or undefined, att [H,C], bias [HC] or undefined -> y [B,N,HC]
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& lr, const torch::Tensor& e,
+                               const torch::Tensor& att, const torch::Tensor& bias, double slope) {
+    const detail::DenseAttentionShape d = shape_of(lr, att);
+    torch::Tensor y = torch::empty({d.B, d.N, d.HC()}, lr.options());
+    torch::Tensor alpha = torch::empty({d.B, d.N, d.N, d.H}, lr.options());
     const float* pe = e.defined() ? e.data_ptr<float>() : nullptr;
-    const float* pl = l.data_ptr<float>();
-    const float* pr = r.data_ptr<float>();
+    const float* pb = bias.defined() ? bias.data_ptr<float>() : nullptr;
+    const float* pl = lr.data_ptr<float>();
     const float* pa = att.data_ptr<float>();
     float* py = y.data_ptr<float>();
     float* palpha = alpha.data_ptr<float>();
     const auto sl = static_cast<float>(slope);
-    at::parallel_for(0, d.B * d.T, 16, [&](std::int64_t begin, std::int64_t end) {
-      dense_attention_rows(d, pl, pr, pe, pa, sl, py, palpha, begin, end);
+    at::parallel_for(0, d.B * d.N, 16, [&](std::int64_t begin, std::int64_t end) {
+      detail::dense_attention_forward(d, pl, pl + d.HC(), pe, pa, pb, sl, py, palpha, begin, end);
     });
-    ctx->save_for_backward({l, r, e, att, alpha});
+    ctx->save_for_backward({lr, e, att, bias, alpha});
     ctx->saved_data["slope"] = slope;
     return y;
   }
@@ -181,35 +38,45 @@ class FusedDenseAttention : public torch::autograd::Function<FusedDenseAttention
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grads) {
     const auto saved = ctx->get_saved_variables();
-    const torch::Tensor& l = saved[0];
-    const torch::Tensor& r = saved[1];
-    const torch::Tensor& e = saved[2];
-    const torch::Tensor& att = saved[3];
+    const torch::Tensor& lr = saved[0];
+    const torch::Tensor& e = saved[1];
+    const torch::Tensor& att = saved[2];
+    const torch::Tensor& bias = saved[3];
     const torch::Tensor& alpha = saved[4];
-    const DenseShape d{l.size(0), l.size(1), r.size(1), l.size(2), l.size(3)};
+    const detail::DenseAttentionShape d = shape_of(lr, att);
     const torch::Tensor dy = grads[0].contiguous();
-    torch::Tensor dl = torch::zeros_like(l);
-    torch::Tensor dr = torch::zeros_like(r);
+    torch::Tensor dlr = torch::zeros_like(lr);
     torch::Tensor de = e.defined() ? torch::zeros_like(e) : torch::Tensor();
     torch::Tensor datt = torch::zeros_like(att);
-    dense_attention_backward(d, l.data_ptr<float>(), r.data_ptr<float>(), e.defined() ? e.data_ptr<float>() : nullptr,
-                             att.data_ptr<float>(), static_cast<float>(ctx->saved_data["slope"].toDouble()),
-                             alpha.data_ptr<float>(), dy.data_ptr<float>(), dl.data_ptr<float>(),
-                             dr.data_ptr<float>(), de.defined() ? de.data_ptr<float>() : nullptr,
-                             datt.data_ptr<float>());
-    return {dl, dr, de, datt, torch::Tensor()};
+    torch::Tensor dbias = bias.defined() ? torch::zeros_like(bias) : torch::Tensor();
+    float* pdl = dlr.data_ptr<float>();
+    detail::dense_attention_backward(d, lr.data_ptr<float>(), lr.data_ptr<float>() + d.HC(),
+                                     e.defined() ? e.data_ptr<float>() : nullptr, att.data_ptr<float>(),
+                                     static_cast<float>(ctx->saved_data["slope"].toDouble()),
+                                     alpha.data_ptr<float>(), dy.data_ptr<float>(), pdl, pdl + d.HC(),
+                                     de.defined() ? de.data_ptr<float>() : nullptr, datt.data_ptr<float>(),
+                                     dbias.defined() ? dbias.data_ptr<float>() : nullptr);
+    return {dlr, de, datt, dbias, torch::Tensor()};
+  }
+
+ private:
+  static detail::DenseAttentionShape shape_of(const torch::Tensor& lr, const torch::Tensor& att) {
+    const std::int64_t H = att.size(0);
+    const std::int64_t C = att.size(1);
+    return {lr.size(0), lr.size(1), H, C, 2 * H * C, 2 * H * C};
   }
 };
 
-// y [B, T, H, C] of the dense attention; fused where it applies.
-torch::Tensor dense_attention(const torch::Tensor& l, const torch::Tensor& r, const torch::Tensor& e,
-                              const torch::Tensor& att, double slope, double dropout, bool training) {
-  const bool fused = l.device().is_cpu() && l.scalar_type() == torch::kFloat && r.scalar_type() == torch::kFloat &&
-                     att.scalar_type() == torch::kFloat && (!e.defined() || e.scalar_type() == torch::kFloat) &&
-                     !(training && dropout > 0);
-  if (fused)
-    return FusedDenseAttention::apply(l.contiguous(), r.contiguous(), e.defined() ? e.contiguous() : e,
-                                      att.contiguous(), slope);
+bool fused_applies(const torch::Tensor& x, const torch::Tensor& e, const torch::Tensor& att, double dropout,
+                   bool training) {
+  return x.device().is_cpu() && x.scalar_type() == torch::kFloat && att.scalar_type() == torch::kFloat &&
+         (!e.defined() || e.scalar_type() == torch::kFloat) && !(training && dropout > 0);
+}
+
+// y [B, T, H, C] of the dense attention in composed torch ops (double
+// precision, CUDA, attention dropout).
+torch::Tensor composed_dense_attention(const torch::Tensor& l, const torch::Tensor& r, const torch::Tensor& e,
+                                       const torch::Tensor& att, double slope, double dropout, bool training) {
   // [B, target, source, H, C]
   torch::Tensor m = l.unsqueeze(1) + r.unsqueeze(2);
   if (e.defined()) m = m + e.unsqueeze(0);
@@ -265,11 +132,19 @@ torch::Tensor GATv2ConvImpl::attend(const torch::Tensor& x, const BreakingInput&
   const std::int64_t h = options.heads();
   const std::int64_t c = options.out_channels() / h;
   const double slope = options.negative_slope();
+  if (graph.complete() && fused_applies(x, edge_dense, att, options.dropout(), is_training())) {
+    // both projections in one matrix product
+    const torch::Tensor w = torch::cat({lin_l->weight, lin_r->weight}, 0);
+    const torch::Tensor wb = lin_l->bias.defined() ? torch::cat({lin_l->bias, lin_r->bias}, 0) : torch::Tensor();
+    const torch::Tensor lr = torch::linear(x, w, wb).contiguous();
+    return FusedDenseAttention::apply(lr, edge_dense.defined() ? edge_dense.contiguous() : edge_dense,
+                                      att.contiguous(), bias, slope);
+  }
   const torch::Tensor l = lin_l(x).view({b, n, h, c});
   const torch::Tensor r = lin_r(x).view({b, n, h, c});
   torch::Tensor y;
   if (graph.complete()) {
-    y = dense_attention(l, r, edge_dense, att, slope, options.dropout(), is_training());
+    y = composed_dense_attention(l, r, edge_dense, att, slope, options.dropout(), is_training());
   } else {
     const torch::Tensor& src = graph.sorted_source();
     const torch::Tensor& tgt = graph.sorted_target();

@@ -1,4 +1,5 @@
 #include <asen/error.hpp>
+#include <asen/nn/detail/residual_block.hpp>
 #include <asen/nn/model.hpp>
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -10,43 +11,95 @@
 
 namespace asen::nn {
 
-// Inverted dropout (zero with probability p, scale the rest by 1/(1-p)), as
-// torch::dropout, with a faster mask on CPU: torch 1.13 draws one number per
-// element from its generator (a third of the forward pass at n = 10, measured),
-// while this draws one seed from torch's default generator (so torch's seed
-// and the checkpointed RNG state still make runs reproducible) and expands it
-// with a counter-based hash, two 32-bit draws per 64-bit hash.
 namespace {
 
-std::uint64_t mix(std::uint64_t z) {  // SplitMix64's output function
-  z = (z ^ (z >> 30U)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27U)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31U);
+// One seed per call from torch's default generator (so torch's seed and the
+// checkpointed RNG state make runs reproducible).
+std::uint64_t dropout_seed() {
+  at::Generator generator = at::detail::getDefaultCPUGenerator();
+  const std::lock_guard<std::mutex> lock(generator.mutex());
+  return at::check_generator<at::CPUGeneratorImpl>(generator)->random64();
+}
+
+bool is_cpu_real(const torch::Tensor& x) {
+  return x.device().is_cpu() && (x.scalar_type() == torch::kFloat || x.scalar_type() == torch::kDouble);
 }
 
 }  // namespace
 
+// Inverted dropout (zero with probability p, scale the rest by 1/(1-p)), as
+// torch::dropout, with a faster mask on CPU: torch 1.13 draws one number per
+// element from its generator (a third of the forward pass at n = 10, measured),
+// while this draws one seed and expands it with a hash
+// (detail::dropout_factors).
 torch::Tensor inverted_dropout(const torch::Tensor& x, double p, bool training) {
   if (!training || p <= 0) return x;
-  if (p >= 1 || !x.device().is_cpu() || x.scalar_type() != torch::kFloat) return torch::dropout(x, p, true);
-  std::uint64_t seed = 0;
-  {
-    at::Generator generator = at::detail::getDefaultCPUGenerator();
-    const std::lock_guard<std::mutex> lock(generator.mutex());
-    seed = at::check_generator<at::CPUGeneratorImpl>(generator)->random64();
-  }
+  if (p >= 1 || !is_cpu_real(x)) return torch::dropout(x, p, true);
+  const std::uint64_t seed = dropout_seed();
   torch::Tensor mask = torch::empty(x.sizes(), x.options().requires_grad(false));
-  float* m = mask.data_ptr<float>();
-  const std::int64_t count = mask.numel();
-  const auto threshold = static_cast<std::uint32_t>(std::min(p * 4294967296.0, 4294967295.0));
-  const auto keep = static_cast<float>(1.0 / (1.0 - p));
-  for (std::int64_t i = 0; i < count; i += 2) {
-    const std::uint64_t bits = mix(seed + static_cast<std::uint64_t>(i) * 0x9e3779b97f4a7c15ULL);
-    m[i] = static_cast<std::uint32_t>(bits) >= threshold ? keep : 0.0F;
-    if (i + 1 < count) m[i + 1] = static_cast<std::uint32_t>(bits >> 32U) >= threshold ? keep : 0.0F;
-  }
+  AT_DISPATCH_FLOATING_TYPES(mask.scalar_type(), "inverted_dropout",
+                             [&] { detail::dropout_factors(mask.data_ptr<scalar_t>(), 0, mask.numel(), seed, p); });
   return x * mask;
 }
+
+namespace {
+
+// h + dropout(ReLU(LayerNorm(z))) over rows of D features as one autograd
+// node (CPU float and double; the block after every GATv2 layer), around the
+// kernels of detail/residual_block.hpp: the same function as torch's
+// layer_norm, relu and inverted_dropout above (the same mask for the same
+// generator state) in one pass each way, where the composed ops take about a
+// dozen kernels and their autograd nodes.
+class ResidualNormReluDropout : public torch::autograd::Function<ResidualNormReluDropout> {
+ public:
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& h_in,
+                               const torch::Tensor& z_in, const torch::Tensor& gamma, const torch::Tensor& beta,
+                               double eps, double p, bool training) {
+    const torch::Tensor h = h_in.contiguous();
+    const torch::Tensor z = z_in.contiguous();
+    const std::int64_t D = z.size(-1);
+    const std::int64_t R = z.numel() / D;
+    torch::Tensor out = torch::empty_like(h);
+    torch::Tensor xhat = torch::empty_like(z);
+    torch::Tensor factor = training && p > 0 ? torch::empty_like(z) : torch::ones_like(z);
+    torch::Tensor rstd = torch::empty({R}, z.options());
+    const std::uint64_t seed = training && p > 0 ? dropout_seed() : 0;
+    AT_DISPATCH_FLOATING_TYPES(z.scalar_type(), "residual_norm_relu_dropout", [&] {
+      if (training && p > 0) detail::dropout_factors(factor.data_ptr<scalar_t>(), 0, factor.numel(), seed, p);
+      detail::residual_norm_relu_forward(z.data_ptr<scalar_t>(), h.data_ptr<scalar_t>(),
+                                         gamma.contiguous().data_ptr<scalar_t>(),
+                                         beta.contiguous().data_ptr<scalar_t>(), R, D, static_cast<scalar_t>(eps),
+                                         out.data_ptr<scalar_t>(), xhat.data_ptr<scalar_t>(),
+                                         factor.data_ptr<scalar_t>(), rstd.data_ptr<scalar_t>());
+    });
+    ctx->save_for_backward({xhat, factor, rstd, gamma});
+    return out;
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const torch::Tensor& xhat = saved[0];
+    const torch::Tensor& factor = saved[1];
+    const torch::Tensor& rstd = saved[2];
+    const torch::Tensor gamma = saved[3].contiguous();
+    const torch::Tensor dout = grads[0].contiguous();
+    const std::int64_t D = xhat.size(-1);
+    const std::int64_t R = xhat.numel() / D;
+    torch::Tensor dz = torch::empty_like(xhat);
+    torch::Tensor dgamma = torch::zeros_like(gamma);
+    torch::Tensor dbeta = torch::zeros_like(gamma);
+    AT_DISPATCH_FLOATING_TYPES(xhat.scalar_type(), "residual_norm_relu_dropout_backward", [&] {
+      detail::residual_norm_relu_backward(dout.data_ptr<scalar_t>(), xhat.data_ptr<scalar_t>(),
+                                          factor.data_ptr<scalar_t>(), rstd.data_ptr<scalar_t>(),
+                                          gamma.data_ptr<scalar_t>(), R, D, dz.data_ptr<scalar_t>(),
+                                          dgamma.data_ptr<scalar_t>(), dbeta.data_ptr<scalar_t>());
+    });
+    return {dout, dz, dgamma, dbeta, torch::Tensor(), torch::Tensor(), torch::Tensor()};
+  }
+};
+
+}  // namespace
 
 BackboneImpl::BackboneImpl(const BackboneOptions& options_) : options(options_) { reset(); }
 
@@ -70,10 +123,15 @@ torch::Tensor BackboneImpl::forward(torch::Tensor h, const BreakingInput& graph,
     const auto k_ = static_cast<std::size_t>(k);
     torch::Tensor z = convs[k_]->as<GATv2ConvImpl>()->forward(h, graph, color_features);
     z = projections[k_]->as<torch::nn::LinearImpl>()->forward(z);
-    z = norms[k_]->as<torch::nn::LayerNormImpl>()->forward(z);
-    z = torch::relu(z);
-    z = inverted_dropout(z, options.dropout(), is_training());
-    h = h + z;
+    auto* norm = norms[k_]->as<torch::nn::LayerNormImpl>();
+    if (is_cpu_real(z) && options.dropout() < 1 && z.scalar_type() == h.scalar_type() && z.sizes() == h.sizes() && norm->weight.defined() &&
+        norm->weight.scalar_type() == z.scalar_type()) {
+      h = ResidualNormReluDropout::apply(h, z, norm->weight, norm->bias, norm->options.eps(), options.dropout(),
+                                         is_training());
+    } else {
+      z = torch::relu(norm->forward(z));
+      h = h + inverted_dropout(z, options.dropout(), is_training());
+    }
   }
   return h;
 }

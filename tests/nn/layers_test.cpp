@@ -3,6 +3,7 @@
 #include <asen/nn/model.hpp>
 #include <gtest/gtest.h>
 
+#include <asen/nn/detail/dense_attention.hpp>
 #include <asen/nn/flat_adam.hpp>
 
 #include <cmath>
@@ -180,6 +181,158 @@ TEST_F(GATv2Test, FusedDenseAttentionMatchesTheComposedOpsWithGradients) {
   const auto params = conv->parameters();
   for (std::size_t k = 0; k < params.size(); ++k)
     EXPECT_TRUE(torch::allclose(grads[k].to(torch::kDouble), params[k].grad(), 1e-3, 1e-4)) << k;
+}
+
+TEST_F(GATv2Test, FusedDenseAttentionWithEightChannelHeadsMatchesTheComposedOps) {
+  // 8 heads of 16 channels (the backbone's shape; the AVX2 kernel where the
+  // CPU has it) and 3 heads of 8: float fused against double composed.
+  const BreakingInput g = BreakingInput::for_group(asen::algebra::PermGroup::parse("D(6)"));
+  for (const auto& [heads, out] : {std::pair<int, int>{8, 128}, {3, 24}}) {
+    GATv2Conv conv(GATv2Options(10, out).heads(heads).edge_dim(7));
+    const torch::Tensor x = torch::randn({5, 6, 10}, torch::requires_grad());
+    const torch::Tensor table = torch::randn({g.num_colors(), 7}, torch::requires_grad());
+    const torch::Tensor y = conv->forward(x, g, table);
+    const torch::Tensor w = torch::randn_like(y);
+    (y * w).sum().backward();
+    std::vector<torch::Tensor> grads;
+    for (const auto& p : conv->parameters()) grads.push_back(p.grad().clone());
+    conv->to(torch::kDouble);
+    for (auto& p : conv->parameters()) p.mutable_grad() = torch::Tensor();
+    const torch::Tensor xd = x.detach().to(torch::kDouble).requires_grad_();
+    const torch::Tensor td = table.detach().to(torch::kDouble).requires_grad_();
+    const torch::Tensor yd = conv->forward(xd, g, td);
+    (yd * w.to(torch::kDouble)).sum().backward();
+    EXPECT_TRUE(torch::allclose(y.to(torch::kDouble), yd, 1e-4, 1e-5)) << heads;
+    EXPECT_TRUE(torch::allclose(x.grad().to(torch::kDouble), xd.grad(), 1e-3, 1e-4)) << heads;
+    EXPECT_TRUE(torch::allclose(table.grad().to(torch::kDouble), td.grad(), 1e-3, 1e-4)) << heads;
+    const auto params = conv->parameters();
+    for (std::size_t k = 0; k < params.size(); ++k)
+      EXPECT_TRUE(torch::allclose(grads[k].to(torch::kDouble), params[k].grad(), 1e-3, 1e-4)) << heads << " " << k;
+  }
+}
+
+TEST(DenseAttentionKernels, AVX2AndPortableKernelsAgree) {
+  // Both kernels on raw arrays, one row stride for [l | r] as GATv2Conv uses:
+  // heads in full groups of eight and not, 1, 2, 3 and 4 vectors per head,
+  // with and without edge terms and bias.
+  using namespace asen::nn::detail;
+  struct Case {
+    std::int64_t B, N, H, C;
+    bool edges, bias;
+  };
+  for (const Case& c : {Case{3, 5, 8, 16, true, true}, Case{2, 7, 3, 8, true, false}, Case{2, 4, 9, 16, false, true},
+                        Case{1, 6, 2, 24, true, true}, Case{2, 3, 8, 32, true, true}}) {
+    const DenseAttentionShape d{c.B, c.N, c.H, c.C, 2 * c.H * c.C, 2 * c.H * c.C};
+    if (!dense_attention_avx2_applies(d)) GTEST_SKIP() << "this CPU has no AVX2/FMA";
+    const std::int64_t HC = d.HC();
+    const torch::Tensor lr = torch::randn({c.B, c.N, 2 * HC});
+    const torch::Tensor e = torch::randn({c.N, c.N, HC});
+    const torch::Tensor att = torch::randn({HC});
+    const torch::Tensor bias = torch::randn({HC});
+    const torch::Tensor dy = torch::randn({c.B, c.N, HC});
+    std::vector<std::vector<torch::Tensor>> results;
+    for (const auto kernel : {DenseAttentionKernel::portable, DenseAttentionKernel::avx2}) {
+      torch::Tensor y = torch::empty({c.B, c.N, HC});
+      torch::Tensor alpha = torch::empty({c.B, c.N, c.N, c.H});
+      const float* pe = c.edges ? e.data_ptr<float>() : nullptr;
+      const float* pb = c.bias ? bias.data_ptr<float>() : nullptr;
+      dense_attention_forward(d, lr.data_ptr<float>(), lr.data_ptr<float>() + HC, pe, att.data_ptr<float>(), pb, 0.2f,
+                              y.data_ptr<float>(), alpha.data_ptr<float>(), 0, c.B * c.N, kernel);
+      torch::Tensor dlr = torch::zeros_like(lr);
+      torch::Tensor de = torch::zeros_like(e);
+      torch::Tensor datt = torch::zeros_like(att);
+      torch::Tensor dbias = torch::zeros_like(bias);
+      dense_attention_backward(d, lr.data_ptr<float>(), lr.data_ptr<float>() + HC, pe, att.data_ptr<float>(), 0.2f,
+                               alpha.data_ptr<float>(), dy.data_ptr<float>(), dlr.data_ptr<float>(),
+                               dlr.data_ptr<float>() + HC, c.edges ? de.data_ptr<float>() : nullptr,
+                               datt.data_ptr<float>(), c.bias ? dbias.data_ptr<float>() : nullptr, kernel);
+      results.push_back({y, alpha, dlr, de, datt, dbias});
+    }
+    const char* names[] = {"y", "alpha", "dl|dr", "de", "datt", "dbias"};
+    for (std::size_t k = 0; k < results[0].size(); ++k)
+      EXPECT_TRUE(torch::allclose(results[0][k], results[1][k], 1e-4, 1e-5))
+          << names[k] << " H=" << c.H << " C=" << c.C << " max diff "
+          << (results[0][k] - results[1][k]).abs().max().item<float>();
+    // the rows of alpha are distributions; with edge terms absent, de stays 0
+    EXPECT_TRUE(torch::allclose(results[1][1].sum(2), torch::ones({c.B, c.N, c.H}), 1e-5, 1e-5));
+    if (!c.edges) {
+      EXPECT_EQ(results[1][3].abs().max().item<float>(), 0.f);
+    }
+  }
+}
+
+TEST(DenseAttentionKernels, ExtremeScoresGiveAFiniteSoftmaxAndNaNsPropagate) {
+  using namespace asen::nn::detail;
+  const DenseAttentionShape d{1, 3, 8, 8, 128, 128};
+  if (!dense_attention_avx2_applies(d)) GTEST_SKIP() << "this CPU has no AVX2/FMA";
+  for (const auto kernel : {DenseAttentionKernel::portable, DenseAttentionKernel::avx2}) {
+    // scores of +-1e4: softmax must pick the largest, not overflow to NaN
+    torch::Tensor lr = torch::zeros({1, 3, 128});
+    lr[0][1].narrow(0, 0, 64).fill_(1e4);
+    lr[0][2].narrow(0, 0, 64).fill_(-1e4);
+    const torch::Tensor att = torch::ones({64});
+    torch::Tensor y = torch::empty({1, 3, 64});
+    torch::Tensor alpha = torch::empty({1, 3, 3, 8});
+    dense_attention_forward(d, lr.data_ptr<float>(), lr.data_ptr<float>() + 64, nullptr, att.data_ptr<float>(), nullptr,
+                            0.2f, y.data_ptr<float>(), alpha.data_ptr<float>(), 0, 3, kernel);
+    EXPECT_TRUE(torch::isfinite(alpha).all().item<bool>());
+    EXPECT_NEAR(alpha[0][0][1][0].item<float>(), 1.f, 1e-6);  // source 1 wins for target 0
+    lr[0][0][3] = NAN;
+    dense_attention_forward(d, lr.data_ptr<float>(), lr.data_ptr<float>() + 64, nullptr, att.data_ptr<float>(), nullptr,
+                            0.2f, y.data_ptr<float>(), alpha.data_ptr<float>(), 0, 3, kernel);
+    EXPECT_TRUE(torch::isnan(y).any().item<bool>());
+  }
+}
+
+TEST(Backbone, FusedBlockMatchesTheComposedOpsWithDropoutAndGradients) {
+  // The backbone's block h + dropout(ReLU(LayerNorm(proj(conv(h))))) runs as
+  // one fused node; written out with torch's layer_norm and relu and the
+  // library's inverted_dropout (one seed per layer, so the same masks from
+  // the same generator state) it gives the same outputs and gradients.
+  const BreakingInput g = BreakingInput::for_group(asen::algebra::PermGroup::parse("D(5)"));
+  asen::nn::Backbone net(asen::nn::BackboneOptions().hidden(32).heads(4).layers(3).dropout(0.3));
+  net->train();
+  const torch::Tensor x0 = torch::randn({6, 5, 32});
+  const torch::Tensor table0 = torch::randn({g.num_colors(), 32});
+  const torch::Tensor w = torch::randn({6, 5, 32});
+  auto run = [&](bool fused) {
+    for (auto& p : net->parameters()) p.mutable_grad() = torch::Tensor();
+    torch::manual_seed(123);
+    const torch::Tensor x = x0.clone().requires_grad_();
+    const torch::Tensor table = table0.clone().requires_grad_();
+    torch::Tensor h = x;
+    if (fused) {
+      h = net->forward(x, g, table);
+    } else {
+      for (std::size_t k = 0; k < 3; ++k) {
+        torch::Tensor z = net->convs[k]->as<asen::nn::GATv2ConvImpl>()->forward(h, g, table);
+        z = net->projections[k]->as<torch::nn::LinearImpl>()->forward(z);
+        z = torch::relu(net->norms[k]->as<torch::nn::LayerNormImpl>()->forward(z));
+        h = h + asen::nn::inverted_dropout(z, 0.3, true);
+      }
+    }
+    (h * w).sum().backward();
+    std::vector<torch::Tensor> out{h.detach(), x.grad(), table.grad()};
+    for (const auto& p : net->parameters()) out.push_back(p.grad().clone());
+    return out;
+  };
+  const auto fused = run(true);
+  const auto composed = run(false);
+  ASSERT_EQ(fused.size(), composed.size());
+  for (std::size_t k = 0; k < fused.size(); ++k)
+    EXPECT_TRUE(torch::allclose(fused[k], composed[k], 1e-4, 1e-5))
+        << k << " max diff " << (fused[k] - composed[k]).abs().max().item<float>();
+  // and in evaluation mode (no dropout), the same again
+  net->eval();
+  const torch::Tensor ye = net->forward(x0, g, table0);
+  torch::Tensor h = x0;
+  for (std::size_t k = 0; k < 3; ++k) {
+    torch::Tensor z = net->convs[k]->as<asen::nn::GATv2ConvImpl>()->forward(h, g, table0);
+    z = net->projections[k]->as<torch::nn::LinearImpl>()->forward(z);
+    h = h + torch::relu(net->norms[k]->as<torch::nn::LayerNormImpl>()->forward(z));
+  }
+  EXPECT_TRUE(torch::allclose(ye, h, 1e-4, 1e-5));
+  EXPECT_FALSE(torch::allclose(ye, fused[0], 1e-2, 1e-2));  // dropout was active in training
 }
 
 TEST(Dropout, HasTheLawOfInvertedDropoutAndFollowsTorchsSeed) {
