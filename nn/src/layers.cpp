@@ -125,6 +125,12 @@ void GATv2ConvImpl::reset_parameters() {
   if (bias.defined()) bias.zero_();
 }
 
+torch::Tensor GATv2ConvImpl::joint_projection(const torch::Tensor& x) const {
+  const torch::Tensor w = torch::cat({lin_l->weight, lin_r->weight}, 0);
+  const torch::Tensor wb = lin_l->bias.defined() ? torch::cat({lin_l->bias, lin_r->bias}, 0) : torch::Tensor();
+  return torch::linear(x, w, wb);
+}
+
 torch::Tensor GATv2ConvImpl::attend(const torch::Tensor& x, const BreakingInput& graph, const torch::Tensor& edge_sorted,
                                     const torch::Tensor& edge_dense) {
   const std::int64_t b = x.size(0);
@@ -132,14 +138,10 @@ torch::Tensor GATv2ConvImpl::attend(const torch::Tensor& x, const BreakingInput&
   const std::int64_t h = options.heads();
   const std::int64_t c = options.out_channels() / h;
   const double slope = options.negative_slope();
-  if (graph.complete() && fused_applies(x, edge_dense, att, options.dropout(), is_training())) {
-    // both projections in one matrix product
-    const torch::Tensor w = torch::cat({lin_l->weight, lin_r->weight}, 0);
-    const torch::Tensor wb = lin_l->bias.defined() ? torch::cat({lin_l->bias, lin_r->bias}, 0) : torch::Tensor();
-    const torch::Tensor lr = torch::linear(x, w, wb).contiguous();
-    return FusedDenseAttention::apply(lr, edge_dense.defined() ? edge_dense.contiguous() : edge_dense,
-                                      att.contiguous(), bias, slope);
-  }
+  if (graph.complete() && fused_applies(x, edge_dense, att, options.dropout(), is_training()))
+    return FusedDenseAttention::apply(joint_projection(x).contiguous(),
+                                      edge_dense.defined() ? edge_dense.contiguous() : edge_dense, att.contiguous(),
+                                      bias, slope);
   const torch::Tensor l = lin_l(x).view({b, n, h, c});
   const torch::Tensor r = lin_r(x).view({b, n, h, c});
   torch::Tensor y;
@@ -183,8 +185,8 @@ torch::Tensor batched(const torch::Tensor& x, std::int64_t in_channels, std::int
 
 }  // namespace
 
-torch::Tensor GATv2ConvImpl::forward(const torch::Tensor& x_in, const BreakingInput& graph, const torch::Tensor& color_features) {
-  const torch::Tensor x = batched(x_in, options.in_channels(), graph.num_nodes());
+std::pair<torch::Tensor, torch::Tensor> GATv2ConvImpl::color_terms(const BreakingInput& graph,
+                                                                   const torch::Tensor& color_features) {
   torch::Tensor edge_sorted;
   torch::Tensor edge_dense;
   if (options.edge_dim() > 0) {
@@ -201,8 +203,33 @@ torch::Tensor GATv2ConvImpl::forward(const torch::Tensor& x_in, const BreakingIn
     else
       edge_sorted = per_color.index_select(0, graph.sorted_color());
   }
+  return {edge_sorted, edge_dense};
+}
+
+torch::Tensor GATv2ConvImpl::forward(const torch::Tensor& x_in, const BreakingInput& graph, const torch::Tensor& color_features) {
+  const torch::Tensor x = batched(x_in, options.in_channels(), graph.num_nodes());
+  const auto [edge_sorted, edge_dense] = color_terms(graph, color_features);
   torch::Tensor y = attend(x, graph, edge_sorted, edge_dense);
   return x_in.dim() == 2 ? y.squeeze(0) : y;
+}
+
+torch::Tensor GATv2ConvImpl::forward_rows(const torch::Tensor& table, const torch::Tensor& index,
+                                          const BreakingInput& graph, const torch::Tensor& color_features) {
+  if (table.dim() != 2 || table.size(1) != options.in_channels())
+    throw InputError("GATv2: the table must have shape [V, " + std::to_string(options.in_channels()) + "]");
+  if (index.dim() != 2 || index.size(1) != graph.num_nodes() || index.scalar_type() != torch::kLong)
+    throw InputError("GATv2: the row index must be int64 of shape [B, " + std::to_string(graph.num_nodes()) + "]");
+  const std::int64_t b = index.size(0);
+  const std::int64_t n = index.size(1);
+  const auto [edge_sorted, edge_dense] = color_terms(graph, color_features);
+  const torch::Tensor flat = index.reshape({-1});
+  if (graph.complete() && fused_applies(table, edge_dense, att, options.dropout(), is_training())) {
+    // project the V rows of the table, then gather: V rows instead of B * N
+    const torch::Tensor lr = joint_projection(table).index_select(0, flat).view({b, n, 2 * options.out_channels()});
+    return FusedDenseAttention::apply(lr, edge_dense.defined() ? edge_dense.contiguous() : edge_dense,
+                                      att.contiguous(), bias, options.negative_slope());
+  }
+  return attend(table.index_select(0, flat).view({b, n, options.in_channels()}), graph, edge_sorted, edge_dense);
 }
 
 torch::Tensor GATv2ConvImpl::forward_edges(const torch::Tensor& x_in, const BreakingInput& graph,
@@ -245,7 +272,7 @@ void TokenEmbedderImpl::reset() {
                                                       torch::nn::LayerNorm(torch::nn::LayerNormOptions({options.dim()}))));
 }
 
-torch::Tensor TokenEmbedderImpl::forward(const torch::Tensor& tokens) {
+void TokenEmbedderImpl::check(const torch::Tensor& tokens) const {
   if (tokens.scalar_type() != torch::kLong) throw InputError("tokens must be int64");
   if (tokens.numel() > 0) {
     const auto lo = tokens.min().item<std::int64_t>();
@@ -254,8 +281,14 @@ torch::Tensor TokenEmbedderImpl::forward(const torch::Tensor& tokens) {
       throw InputError("token " + std::to_string(lo < 0 ? lo : hi) + " is out of range, expected tokens in [0, " +
                        std::to_string(options.vocab()) + ")");
   }
+}
+
+torch::Tensor TokenEmbedderImpl::forward(const torch::Tensor& tokens) {
+  check(tokens);
   return mlp->forward(embedding(tokens));
 }
+
+torch::Tensor TokenEmbedderImpl::vocabulary() { return mlp->forward(embedding->weight); }
 
 InputMLPImpl::InputMLPImpl(const InputMLPOptions& options_) : options(options_) { reset(); }
 

@@ -118,21 +118,29 @@ void BackboneImpl::reset() {
   }
 }
 
+torch::Tensor BackboneImpl::block(std::size_t k, const torch::Tensor& h, torch::Tensor z) {
+  z = projections[k]->as<torch::nn::LinearImpl>()->forward(z);
+  auto* norm = norms[k]->as<torch::nn::LayerNormImpl>();
+  if (is_cpu_real(z) && options.dropout() < 1 && z.scalar_type() == h.scalar_type() && z.sizes() == h.sizes() &&
+      norm->weight.defined() && norm->weight.scalar_type() == z.scalar_type())
+    return ResidualNormReluDropout::apply(h, z, norm->weight, norm->bias, norm->options.eps(), options.dropout(),
+                                          is_training());
+  z = torch::relu(norm->forward(z));
+  return h + inverted_dropout(z, options.dropout(), is_training());
+}
+
 torch::Tensor BackboneImpl::forward(torch::Tensor h, const BreakingInput& graph, const torch::Tensor& color_features) {
-  for (std::int64_t k = 0; k < options.layers(); ++k) {
-    const auto k_ = static_cast<std::size_t>(k);
-    torch::Tensor z = convs[k_]->as<GATv2ConvImpl>()->forward(h, graph, color_features);
-    z = projections[k_]->as<torch::nn::LinearImpl>()->forward(z);
-    auto* norm = norms[k_]->as<torch::nn::LayerNormImpl>();
-    if (is_cpu_real(z) && options.dropout() < 1 && z.scalar_type() == h.scalar_type() && z.sizes() == h.sizes() && norm->weight.defined() &&
-        norm->weight.scalar_type() == z.scalar_type()) {
-      h = ResidualNormReluDropout::apply(h, z, norm->weight, norm->bias, norm->options.eps(), options.dropout(),
-                                         is_training());
-    } else {
-      z = torch::relu(norm->forward(z));
-      h = h + inverted_dropout(z, options.dropout(), is_training());
-    }
-  }
+  for (std::size_t k = 0; k < static_cast<std::size_t>(options.layers()); ++k)
+    h = block(k, h, convs[k]->as<GATv2ConvImpl>()->forward(h, graph, color_features));
+  return h;
+}
+
+torch::Tensor BackboneImpl::forward_rows(const torch::Tensor& table, const torch::Tensor& index,
+                                         const BreakingInput& graph, const torch::Tensor& color_features) {
+  const torch::Tensor h0 = table.index_select(0, index.reshape({-1})).view({index.size(0), index.size(1), table.size(1)});
+  torch::Tensor h = block(0, h0, convs[0]->as<GATv2ConvImpl>()->forward_rows(table, index, graph, color_features));
+  for (std::size_t k = 1; k < static_cast<std::size_t>(options.layers()); ++k)
+    h = block(k, h, convs[k]->as<GATv2ConvImpl>()->forward(h, graph, color_features));
   return h;
 }
 
@@ -218,14 +226,19 @@ torch::Tensor AsenModelImpl::forward(const std::string& name, const torch::Tenso
   if (s.tokens) {
     if (x.dim() != 2 || x.size(1) != n)
       throw InputError("structure '" + name + "' takes tokens of shape [B, " + std::to_string(n) + "]");
-    h = s.tokens(x.to(device_, torch::kLong));
+    const torch::Tensor tokens = x.to(device_, torch::kLong);
+    s.tokens->check(tokens);
+    // A node's input depends on its token alone: embed the vocabulary, and
+    // let the first layer project its rows before gathering them.
+    h = s.spec.vocab < tokens.numel()
+            ? backbone->forward_rows(s.tokens->vocabulary(), tokens, s.spec.input, s.edges->forward())
+            : backbone->forward(s.tokens(tokens), s.spec.input, s.edges->forward());
   } else {
     if (x.dim() != 3 || x.size(1) != n)
       throw InputError("structure '" + name + "' takes features of shape [B, " + std::to_string(n) + ", " +
                        std::to_string(s.spec.in_features) + "]");
-    h = s.features(x.to(device_));
+    h = backbone->forward(s.features(x.to(device_)), s.spec.input, s.edges->forward());
   }
-  h = backbone->forward(h, s.spec.input, s.edges->forward());
   h = inverted_dropout(h, options.dropout(), is_training());
   if (is_node_level(s.spec.kind)) return s.head->forward(h);
   return s.head->forward(h.mean(1));

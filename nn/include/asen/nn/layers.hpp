@@ -25,6 +25,7 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <utility>
 
 namespace asen::nn {
 
@@ -56,6 +57,13 @@ class GATv2ConvImpl : public torch::nn::Cloneable<GATv2ConvImpl> {
   /// dense computation; others a segment softmax over edges sorted by target.
   torch::Tensor forward(const torch::Tensor& x, const BreakingInput& graph, const torch::Tensor& color_features = {});
 
+  /// The same for inputs that are rows of a table, x[b, i] = table[index[b, i]]
+  /// (table [V, in], index [B, N] int64): on a complete graph the node
+  /// projections are computed for the V rows and gathered, which saves work
+  /// when V < B * N (token inputs: a small vocabulary).
+  torch::Tensor forward_rows(const torch::Tensor& table, const torch::Tensor& index, const BreakingInput& graph,
+                             const torch::Tensor& color_features = {});
+
   /// The same with one feature per edge, `edge_features` [E, D] in the order
   /// of graph.edge_index() (the general form; slower).
   torch::Tensor forward_edges(const torch::Tensor& x, const BreakingInput& graph, const torch::Tensor& edge_features);
@@ -68,6 +76,10 @@ class GATv2ConvImpl : public torch::nn::Cloneable<GATv2ConvImpl> {
   torch::Tensor bias;  // [H * C]
 
  private:
+  /// [l | r] = x [W_l; W_r]^T + [b_l; b_r], one matrix product: [..., 2 HC].
+  [[nodiscard]] torch::Tensor joint_projection(const torch::Tensor& x) const;
+  /// The edge term per edge (sorted by target) or dense [T, S, H, C].
+  std::pair<torch::Tensor, torch::Tensor> color_terms(const BreakingInput& graph, const torch::Tensor& color_features);
   torch::Tensor attend(const torch::Tensor& x, const BreakingInput& graph, const torch::Tensor& edge_term_sorted,
                        const torch::Tensor& edge_term_dense);
 };
@@ -111,6 +123,10 @@ class TokenEmbedderImpl : public torch::nn::Cloneable<TokenEmbedderImpl> {
   /// tokens [B, N] (int64 in [0, vocab)) -> [B, N, dim].
   /// \throws InputError for a token out of range.
   torch::Tensor forward(const torch::Tensor& tokens);
+  /// The embedding of every token, [vocab, dim]: forward(t) is its row t.
+  torch::Tensor vocabulary();
+  /// \throws InputError unless tokens are int64 in [0, vocab).
+  void check(const torch::Tensor& tokens) const;
   TokenEmbedderOptions options;
   torch::nn::Embedding embedding{nullptr};
   torch::nn::Sequential mlp{nullptr};

@@ -42,10 +42,18 @@ class BackboneImpl : public torch::nn::Cloneable<BackboneImpl> {
   void reset() override;
   /// h [B, N, hidden], colour features [K, hidden] -> [B, N, hidden].
   torch::Tensor forward(torch::Tensor h, const BreakingInput& graph, const torch::Tensor& color_features);
+  /// The same for h[b, i] = table[index[b, i]] (table [V, hidden], index
+  /// [B, N] int64): the first layer projects the V rows, then gathers.
+  torch::Tensor forward_rows(const torch::Tensor& table, const torch::Tensor& index, const BreakingInput& graph,
+                             const torch::Tensor& color_features);
   BackboneOptions options;
   torch::nn::ModuleList convs{nullptr};
   torch::nn::ModuleList projections{nullptr};
   torch::nn::ModuleList norms{nullptr};
+
+ private:
+  /// h + dropout(ReLU(LayerNorm(projection_k(z)))).
+  torch::Tensor block(std::size_t k, const torch::Tensor& h, torch::Tensor z);
 };
 TORCH_MODULE(Backbone);
 
