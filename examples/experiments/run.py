@@ -355,7 +355,27 @@ def substitute(value, combo, where):
 
 # -- training (in this process or in a worker) ----------------------------------
 
-def worker_init():
+def die_with_parent(parent):
+    """Asks Linux to send this worker SIGTERM when the driver dies (killed with SIGKILL it has no chance to stop its
+    workers, which would otherwise train on, unseen). Elsewhere, or without prctl, nothing happens."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the driver died before prctl took effect
+        os._exit(1)
+
+
+def worker_init(parent=None):
+    if parent is not None:
+        die_with_parent(parent)
     import torch
 
     torch.set_num_threads(1)
@@ -480,7 +500,7 @@ def train_all(config, jobs):
         return results
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: no forked torch thread pools
     with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context,
-                                                initializer=worker_init) as pool:
+                                                initializer=worker_init, initargs=(os.getpid(),)) as pool:
         futures = [pool.submit(train_one, job) for job in todo]
         for done, future in enumerate(concurrent.futures.as_completed(futures), 1):
             progress(done, future.result())

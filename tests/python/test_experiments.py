@@ -243,3 +243,69 @@ def test_report_only_and_full_budget_only_expectations(tmp_path):
         assert {(r["seed"], r["samples"]) for r in csv.DictReader(f)} == {("3", "30")}
     done = drive(path, "--out", tmp_path / "full", timeout=300)
     assert done.returncode == 1 and "1 of 2 expectations" in done.stderr and "full budget only" in done.stderr
+
+
+def children_of(pid):
+    """The pids whose parent is `pid` (from /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = pathlib.Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.append(int(entry))
+    return found
+
+
+def command_line(pid):
+    try:
+        return pathlib.Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def alive(pid):
+    try:
+        state = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signals are Linux's")
+def test_workers_stop_when_the_driver_is_killed(tmp_path):
+    import signal
+    import time
+
+    # Long enough that the workers are still training when the driver dies.
+    path = write(tmp_path, tiny(defaults={"samples": 400, "epochs": 50, "seeds": [0, 1],
+                                          "settings": {"hidden": 16, "heads": 2, "layers": 1}}))
+    driver = subprocess.Popen([sys.executable, str(DRIVER), str(path), "--jobs", "2", "--out", str(tmp_path / "o")],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        workers = []
+        while time.monotonic() < deadline:
+            # Both pool workers (the resource tracker is a child too).
+            workers = [p for p in children_of(driver.pid) if "resource_tracker" not in command_line(p)]
+            if len(workers) >= 2:
+                break
+            time.sleep(0.2)
+        assert len(workers) >= 2, "the driver started no workers"
+        time.sleep(3)  # the workers are past their start-up and training
+        assert all(alive(p) for p in workers)
+        driver.send_signal(signal.SIGKILL)
+        driver.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and any(alive(p) for p in workers):
+            time.sleep(0.2)
+        left = [p for p in workers if alive(p)]
+    finally:
+        if driver.poll() is None:
+            driver.kill()
+    for p in left:
+        os.kill(p, signal.SIGKILL)
+    assert not left, f"workers {left} outlived the killed driver"
