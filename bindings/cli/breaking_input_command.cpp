@@ -107,6 +107,7 @@ int run_breaking_input(const BreakingInputOptions& options, std::ostream& out) {
     throw InputError("the base graph '" + options.base_file + "' has " +
                      std::to_string(base->num_vertices()) + " vertices but the group has degree " +
                      std::to_string(n));
+  if (options.mode == BreakingMode::sparse) graph::check_group_preserves_base(group, *base);
 
   algebra::OrbitalOptions settings;
   if (options.memory_limit_mb) settings.memory_limit_bytes = mib_to_bytes(*options.memory_limit_mb);

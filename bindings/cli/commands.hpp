@@ -16,6 +16,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <iosfwd>
@@ -41,6 +42,11 @@ inline CLI::Validator digits_only() {
       [](std::string& text) -> std::string {
         if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos)
           return "expected a non-negative integer, got '" + text + "'";
+        // Above 2^64 - 1 CLI11 would saturate silently.
+        const std::string digits = text.substr(std::min(text.find_first_not_of('0'), text.size() - 1));
+        const std::string largest = "18446744073709551615";
+        if (digits.size() > largest.size() || (digits.size() == largest.size() && digits > largest))
+          return "'" + text + "' is above the largest value, " + largest;
         return {};
       },
       "", "digits");
@@ -148,8 +154,12 @@ constexpr std::uint64_t kEvalDefaultSeed = 1000000007;
 struct EvalOptions {
   std::string model_file;
   std::size_t samples = 1000;  ///< per structure
+  bool samples_given = false;
   std::optional<std::uint64_t> seed;  ///< absent: kEvalDefaultSeed (or the next one)
   std::size_t batch = 256;
+  /// A data folder to evaluate a model trained with `asen train --data` on
+  /// (every sample); empty: the folder it was trained on, its test split.
+  std::string data_dir;
   bool json = false;
   std::optional<std::size_t> gap_memory_mb;
 };

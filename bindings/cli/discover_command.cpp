@@ -9,7 +9,7 @@
 // Answer:
 //   discover  {"structures": [{"structure", "nodes", "trained_group": {"spec",
 //             "order", "closure_order", "rank"}, "threshold", "feature",
-//             "scale", "representatives", "clusters", "merged_rank",
+//             "scale", "representatives", "clusters", "unused_colors", "merged_rank",
 //             "discovered": {"order", "generators", "orbits",
 //             "contains_trained_group", "larger_than_trained"},
 //             "true_group": {"spec", "order", "closure_order"} | null,
@@ -76,7 +76,11 @@ void print_structure(std::ostream& out, const Json& s) {
       << fixed(s["threshold"].get<double>(), 3) << " x " << fixed(s["scale"].get<double>(), 4) << " (RMS "
       << s["feature"].get<std::string>() << " distance); colour (representative pair):\n";
   for (const auto& cluster : s["clusters"]) out << "              " << shorten(cluster_text(cluster, reps), 2 * kMaxTextChars) << '\n';
-  if (rank > 1 && s["merged_rank"].get<std::size_t>() == rank)
+  const std::size_t unused = s["unused_colors"].size();
+  if (unused > 0)
+    out << "unused        " << unused << " of the " << rank
+        << " colours label no edge of the (sparse) breaking input: untrained, not clustered\n";
+  if (rank > 1 && s["merged_rank"].get<std::size_t>() + unused == rank)
     out << "note          no colours merged: if the model was trained with colour embeddings starting at\n"
            "              torch's default scale, train with --edge-init-scale 0.01 to read its symmetry\n"
            "              (README, \"Symmetry discovery\")\n";
@@ -129,7 +133,7 @@ CLI::App* add_discover_command(CLI::App& app, DiscoverOptions& o) {
       "nauty/Traces, then compared with the group of the structure's task when it is a synthetic one. "
       "With --json, for one structure: {\"structure\", \"nodes\", \"trained_group\": {\"spec\", \"order\", "
       "\"closure_order\", \"rank\"}, \"threshold\", \"feature\", \"scale\", \"representatives\" (a pair "
-      "per colour), \"clusters\", \"merged_rank\", \"discovered\": {\"order\", \"generators\" (0-based image "
+      "per colour), \"clusters\", \"unused_colors\" (colours no edge carries), \"merged_rank\", \"discovered\": {\"order\", \"generators\" (0-based image "
       "lists), \"orbits\", \"contains_trained_group\", \"larger_than_trained\"}, \"true_group\": {\"spec\", "
       "\"order\", \"closure_order\"} or null, \"equals_true_group\", \"equals_true_closure\", "
       "\"distances\" (K x K)}; orders are decimal strings. For several: {\"structures\": [...]}.");

@@ -48,6 +48,7 @@ Json discovery_json(const nn::Discovery& d, const std::string& trained_spec) {
   out["scale"] = d.scale;
   out["representatives"] = std::move(representatives);
   out["clusters"] = d.clusters;
+  out["unused_colors"] = d.unused_colors;
   out["merged_rank"] = d.merged_rank;
   out["discovered"] = std::move(discovered);
   out["true_group"] = std::move(truth);

@@ -16,7 +16,8 @@
 //                 "data": DIR|null, "data_group", "data_mode", "data_head"
 //                 (mode "data": tasks and groups are empty; "" for the
 //                 folder's asen.json or the defaults)}
-//   eval          {"model", "samples", "seed", "seed_given", "batch", "gap_memory_mb"}
+//   eval          {"model", "samples", "samples_given", "seed", "seed_given", "batch", "data" ("" for
+//                 the training folder's test split), "gap_memory_mb"}
 //   equivariance  {"model", "structure" ("" for all), "random", "seed", "gap_memory_mb"}
 // Answers:
 //   train         {"out", "tasks": {task: {"group", "loss", "node_accuracy",
@@ -27,9 +28,10 @@
 //                 "train", "val", "test", "nodes", "features", "vocab", "kind",
 //                 "out_dim", "mode", "base_edges"}; regression metrics add "mae"
 //   eval          {"model", "samples", "seed", "structures": {name: {"group",
-//                 "loss", "node_accuracy", "exact_match"}}}
+//                 "loss", "node_accuracy", "exact_match"}}}; a data folder's
+//                 structure adds "data", "split" ("test"|"all"), "samples"
 //   equivariance  {"structures": [{"structure", "group", "inside_max_error",
-//                 "closure_max_error", "outside_max_error", "group_order",
+//                 "closure_max_error", "outside_max_error", "degree", "group_order",
 //                 "closure_order", "inside_checks", "outside_checks"}]}
 
 #include "commands.hpp"
@@ -38,6 +40,7 @@
 #include "output.hpp"
 #include "plugins.hpp"
 
+#include <asen/algebra/types.hpp>
 #include <asen/error.hpp>
 
 #include <algorithm>
@@ -239,6 +242,10 @@ std::string fixed(double value, int digits = 4) {
   return text.data();
 }
 
+// A metric of the plugin's answer; JSON has no NaN, so a non-finite one
+// (a diverged model's loss) arrives as null.
+std::string metric(const Json& value) { return value.is_null() ? "nan" : fixed(value.get<double>()); }
+
 std::string general(const Json& value) {
   if (value.is_null()) return "-";
   std::array<char, 64> text{};
@@ -253,9 +260,9 @@ void print_metrics_table(std::ostream& out, const Json& metrics, const std::stri
   for (const auto& [name, m] : metrics.items()) mae = mae || m.contains("mae");
   std::vector<std::vector<std::string>> rows;
   for (const auto& [name, m] : metrics.items()) {
-    rows.push_back({name, m["group"].get<std::string>(), fixed(m["loss"].get<double>()),
-                    fixed(m["node_accuracy"].get<double>()), fixed(m["exact_match"].get<double>())});
-    if (mae) rows.back().push_back(m.contains("mae") ? fixed(m["mae"].get<double>()) : "-");
+    rows.push_back({name, m["group"].get<std::string>(), metric(m["loss"]), metric(m["node_accuracy"]),
+                    metric(m["exact_match"])});
+    if (mae) rows.back().push_back(m.contains("mae") ? metric(m["mae"]) : "-");
   }
   std::vector<std::string> header = {first_column, "group", "loss", "node_accuracy", "exact_match"};
   std::vector<bool> right = {false, false, true, true, true};
@@ -312,7 +319,9 @@ std::string equivariance_line(const Json& s) {
   line += s["closure_max_error"].is_null() ? ", 2-closed"
                                            : ", on G^(2) \\ G " + general(s["closure_max_error"]);
   if (s["outside_max_error"].is_null())
-    line += ", nothing outside (G^(2) = S_n)";
+    line += s["closure_order"].get<std::string>() == asen::algebra::factorial(s["degree"].get<std::uint64_t>()).str()
+                ? ", nothing outside (G^(2) = S_n)"
+                : ", nothing checked outside G^(2) (--random 0)";
   else
     line += ", outside G^(2) " + general(s["outside_max_error"]) + " (" +
             std::to_string(s["outside_checks"].get<long long>()) + " permutations)";
@@ -532,17 +541,26 @@ CLI::App* add_eval_command(CLI::App& app, EvalOptions& o) {
   CLI::App* cmd = app.add_subcommand(
       "eval",
       "Evaluate a saved model (model.pt or checkpoint.pt, written by 'asen train') on newly generated data "
-      "of each structure's synthetic task. Prints the loss, node accuracy and exact match per structure; "
+      "of each structure's synthetic task; a model trained on a data folder (train --data) on that "
+      "folder's test split, rebuilt as in training, or with --data DIR on every sample of DIR. Prints the "
+      "loss, node accuracy and exact match per structure (and the mean absolute error for regression); "
       "with --json one object {\"model\", \"samples\", \"seed\", \"structures\": {name: {\"group\", "
-      "\"loss\", \"node_accuracy\", \"exact_match\"}}}.");
+      "\"loss\", \"node_accuracy\", \"exact_match\"}}}, where a data folder's structure also has "
+      "\"data\" (the folder), \"split\" (\"test\" or \"all\") and \"samples\".");
   cmd->add_option("CHECKPOINT", o.model_file, "model.pt or checkpoint.pt")->required()->type_name("");
-  add_size(cmd, "--samples", o.samples, "sequences per structure (default 1000)");
+  CLI::Option* samples = add_size(cmd, "--samples", o.samples, "sequences per structure (default 1000)");
+  cmd->callback([&o, samples] { o.samples_given = samples->count() > 0; });
   cmd->add_option("--seed", o.seed,
                   "seed of the data (default " + std::to_string(kEvalDefaultSeed) +
                       ", or the next one if the checkpoint was trained with it: never the training data)")
       ->type_name("S")
       ->check(digits_only());
   add_size(cmd, "--batch", o.batch, "evaluation batch size (default 256)");
+  cmd->add_option("--data", o.data_dir,
+                  "for a model trained with 'asen train --data': evaluate on every sample of this data folder "
+                  "(same nodes, features and head as the training folder) instead of the training folder's "
+                  "test split")
+      ->type_name("DIR");
   cmd->add_flag("--json", o.json, "print one JSON object");
   return cmd;
 }
@@ -553,7 +571,9 @@ int run_eval(const EvalOptions& o, std::ostream& out) {
   options["samples"] = o.samples;
   options["seed"] = o.seed.value_or(kEvalDefaultSeed);
   options["seed_given"] = o.seed.has_value();
+  options["samples_given"] = o.samples_given;
   options["batch"] = o.batch;
+  options["data"] = o.data_dir;
   options["gap_memory_mb"] = optional_json(o.gap_memory_mb);
   const Json answer = call_plugin("eval", options);
   if (o.json) {
@@ -561,8 +581,18 @@ int run_eval(const EvalOptions& o, std::ostream& out) {
     return kExitOk;
   }
   out << "model      " << answer["model"].get<std::string>() << '\n';
-  out << "test data  " << answer["samples"].get<std::size_t>() << " new sequences per task, seed "
-      << answer["seed"].get<std::uint64_t>() << '\n';
+  bool synthetic = false;
+  for (const auto& [name, m] : answer["structures"].items()) {
+    if (!m.contains("data")) {
+      synthetic = true;
+      continue;
+    }
+    out << "test data  " << name << ": " << (m["split"] == "test" ? "the test split of " : "every sample of ")
+        << m["data"].get<std::string>() << " (" << m["samples"].get<std::size_t>() << " samples)\n";
+  }
+  if (synthetic)
+    out << "test data  " << answer["samples"].get<std::size_t>() << " new sequences per task, seed "
+        << answer["seed"].get<std::uint64_t>() << '\n';
   print_metrics_table(out, answer["structures"], "structure");
   return kExitOk;
 }
@@ -577,7 +607,7 @@ CLI::App* add_equivariance_command(CLI::App& app, EquivarianceOptions& o) {
       "the structure's group G (its generators and random elements), over witnesses in G^(2) \\ G, and "
       "over random permutations outside the 2-closure G^(2), on random inputs. With --json, for one "
       "structure: {\"structure\", \"group\", \"inside_max_error\", \"closure_max_error\" (null when G is "
-      "2-closed), \"outside_max_error\" (null when G^(2) is S_n), \"group_order\", \"closure_order\" "
+      "2-closed), \"outside_max_error\" (null when G^(2) is S_n or --random is 0), \"degree\", \"group_order\", \"closure_order\" "
       "(decimal strings), \"inside_checks\", \"outside_checks\"}; for several: {\"structures\": [...]}.");
   cmd->add_option("CHECKPOINT", o.model_file, "model.pt or checkpoint.pt")->required()->type_name("");
   cmd->add_option("--structure", o.structure, "check only this structure (default: every one)")

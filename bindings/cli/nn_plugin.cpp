@@ -302,28 +302,143 @@ std::optional<std::uint64_t> training_seed(const std::string& model_path, const 
   return beside ? seed_of(*beside) : std::nullopt;
 }
 
+/// The samples of a data folder that `model`'s structure `t` (trained on a
+/// data folder) is evaluated on: every sample of `given` when it is not
+/// empty, else the test split of the training folder, rebuilt with the
+/// training seed. Sets "data", "split" and "samples" in `about`.
+nn::Dataset data_folder_samples(const nn::TaskData& t, const nn::AsenModel& model, const std::string& path,
+                                const Json& meta, const std::string& given, Json& about) {
+  const bool whole = !given.empty();
+  const std::string dir = whole ? given : t.data_dir;
+  nn::GraphDataOptions options;
+  options.evaluation = true;
+  options.name = t.name;
+  options.head = nn::is_regression(t.kind) ? "regression" : "classification";
+  if (!whole) {
+    const std::optional<std::uint64_t> seed = t.data_fingerprint.empty() ? training_seed(path, meta) : t.data_seed;
+    if (!seed)
+      throw InputError("the model " + path + " does not record the seed that split its data folder " + dir +
+                       "; give --data DIR to evaluate it on every sample of a folder");
+    options.seed = *seed;
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec))
+      throw InputError("the model " + path + " was trained on the data folder " + dir +
+                       ", which is not there any more; give --data DIR to evaluate it on every sample of a folder");
+  }
+  const nn::TaskData d = nn::load_graph_data(dir, options);
+  if (!whole && !t.data_fingerprint.empty() && d.data_fingerprint != t.data_fingerprint)
+    throw InputError("the samples in " + dir + " changed since the model " + path +
+                     " was trained on them, so its test split cannot be rebuilt; give --data " + dir +
+                     " to evaluate it on every sample as they are now");
+  // The folder must fit the structure: nodes, inputs and head.
+  const nn::StructureSpec& s = model->structure(t.name);
+  const std::string x_path = (fs::path(dir) / "inputs.npy").string();
+  const std::string y_path = (fs::path(dir) / "targets.npy").string();
+  const std::int64_t nodes = s.input.num_nodes();
+  const std::int64_t folder_nodes = d.data.train.inputs.size(1);
+  if (folder_nodes != nodes)
+    throw InputError(x_path + " has " + std::to_string(folder_nodes) + " nodes per sample but the structure '" +
+                     t.name + "' of " + path + " has " + std::to_string(nodes));
+  if (t.vocab > 0 && d.vocab == 0)
+    throw InputError(x_path + " holds real features but the structure '" + t.name + "' of " + path +
+                     " takes tokens (integers below " + std::to_string(t.vocab) + ")");
+  if (t.vocab > 0 && d.vocab > t.vocab)
+    throw InputError(x_path + " holds the token " + std::to_string(d.vocab - 1) + " but the structure '" + t.name +
+                     "' of " + path + " knows the tokens below " + std::to_string(t.vocab));
+  if (t.vocab == 0 && d.vocab > 0)
+    throw InputError(x_path + " holds integer tokens but the structure '" + t.name + "' of " + path + " takes " +
+                     std::to_string(t.in_features) + " real features per node");
+  if (t.vocab == 0 && d.in_features != t.in_features)
+    throw InputError(x_path + " has " + std::to_string(d.in_features) + " features per node but the structure '" +
+                     t.name + "' of " + path + " takes " + std::to_string(t.in_features));
+  if (d.kind != t.kind) {
+    const std::string n = std::to_string(nodes);
+    const std::string out = std::to_string(t.out_dim);
+    const std::string wanted = t.kind == nn::TaskKind::node_regression    ? "reals of shape [samples, " + n + ", " + out + "]"
+                               : t.kind == nn::TaskKind::graph_regression ? "reals of shape [samples, " + out + "]"
+                               : t.kind == nn::TaskKind::node_classification
+                                   ? "integer classes of shape [samples, " + n + "]"
+                                   : "integer classes of shape [samples]";
+    std::string shape;
+    for (const auto extent : d.data.train.targets.sizes()) shape += (shape.empty() ? "" : ", ") + std::to_string(extent);
+    throw InputError(y_path + " has targets of shape [" + shape.replace(0, shape.find(','), "samples") +
+                     "], which the structure's " + (nn::is_regression(t.kind) ? "regression" : "classification") +
+                     " head reads as " + nn::to_string(d.kind) + ", but the structure '" + t.name + "' of " + path +
+                     " was trained for " + nn::to_string(t.kind) + ": " + wanted);
+  }
+  if (!nn::is_regression(t.kind) ? d.out_dim > t.out_dim : d.out_dim != t.out_dim)
+    throw InputError(y_path + (!nn::is_regression(t.kind)
+                                   ? " holds the class " + std::to_string(d.out_dim - 1) + " but the structure '" +
+                                         t.name + "' of " + path + " has " + std::to_string(t.out_dim) + " classes"
+                                   : " has " + std::to_string(d.out_dim) + " outputs but the structure '" + t.name +
+                                         "' of " + path + " has " + std::to_string(t.out_dim)));
+  nn::Dataset samples = d.data.test;
+  if (whole) {
+    for (const nn::Dataset* part : {&d.data.train, &d.data.val}) {
+      if (part->size() == 0) continue;
+      samples.inputs = samples.size() == 0 ? part->inputs : torch::cat({samples.inputs, part->inputs});
+      samples.targets = samples.size() == 0 ? part->targets : torch::cat({samples.targets, part->targets});
+    }
+  }
+  about = {{"data", dir}, {"split", whole ? "all" : "test"}, {"samples", samples.size()}};
+  return samples;
+}
+
 Json run_eval(const Json& o) {
   const std::string path = o.at("model").get<std::string>();
   nn::LoadedModel loaded = nn::load_model(path);
+  const Json meta = Json::parse(loaded.meta_json);
   auto seed = o.at("seed").get<std::uint64_t>();
-  if (!o.at("seed_given").get<bool>() && training_seed(path, Json::parse(loaded.meta_json)) == seed) ++seed;
+  if (!o.at("seed_given").get<bool>() && training_seed(path, meta) == seed) ++seed;
   const auto samples = o.at("samples").get<std::int64_t>();
   const auto batch = o.at("batch").get<std::int64_t>();
+  const std::string data = o.at("data").get<std::string>();
   const std::vector<std::string> known = nn::task_names();
+  std::vector<std::string> folders;
+  for (const auto& t : loaded.tasks)
+    if (!t.data_dir.empty()) folders.push_back(t.name);
+  if (!data.empty() && folders.size() != 1)
+    throw InputError("--data evaluates a model trained on one data folder ('asen train --data'), but the model " +
+                     path + " has " + (folders.empty() ? "none" : std::to_string(folders.size()) + " such structures"));
   Json structures = Json::object();
+  std::size_t synthetic = 0;
   for (const auto& t : loaded.tasks) {
-    if (!t.data_dir.empty())
-      throw InputError("the model " + path + " has the structure '" + t.name + "', trained on the data folder " +
-                       t.data_dir + "; asen eval generates data of asen's synthetic tasks only (its test metrics "
-                       "are in metrics.jsonl beside the model, split \"test\")");
+    if (!t.data_dir.empty()) {
+      Json about;
+      const nn::Dataset set = data_folder_samples(t, loaded.model, path, meta, data, about);
+      structures[t.name] = metrics_json(t.group, nn::evaluate(loaded.model, t.name, set, batch));
+      structures[t.name].update(about);
+      continue;
+    }
     if (std::find(known.begin(), known.end(), t.name) == known.end())
       throw InputError("the model " + path + " has the structure '" + t.name +
                        "', which is not one of asen's synthetic tasks: asen eval can only generate data for those");
-    const std::int64_t length = loaded.model->structure(t.name).input.num_nodes();
-    const nn::Dataset data = nn::generate_dataset(t.name, samples, length, seed);
-    structures[t.name] = metrics_json(t.group, nn::evaluate(loaded.model, t.name, data, batch));
+    const nn::StructureSpec& spec = loaded.model->structure(t.name);
+    const std::int64_t length = spec.input.num_nodes();
+    // A structure built by hand (Python) may carry a task's name but not its
+    // kind or sizes: the task's data would not fit it.
+    const nn::TaskInfo info = nn::task_info(t.name, length);
+    const bool fits = spec.kind == info.kind && (spec.vocab >= info.vocab) &&
+                      (nn::is_regression(info.kind) ? spec.out_dim == info.out_dim : spec.out_dim >= info.out_dim);
+    if (!fits)
+      throw InputError("the structure '" + t.name + "' of " + path + " is " + nn::to_string(spec.kind) + " with " +
+                       (spec.vocab > 0 ? std::to_string(spec.vocab) + " tokens" : "real features") + " and " +
+                       std::to_string(spec.out_dim) + " outputs, but asen's task '" + t.name + "' is " +
+                       nn::to_string(info.kind) + " with " + std::to_string(info.vocab) + " tokens and " +
+                       std::to_string(info.out_dim) + " outputs: asen eval cannot generate data for it");
+    ++synthetic;
+    const nn::Dataset generated = nn::generate_dataset(t.name, samples, length, seed);
+    structures[t.name] = metrics_json(t.group, nn::evaluate(loaded.model, t.name, generated, batch));
   }
-  return {{"model", path}, {"samples", samples}, {"seed", seed}, {"structures", std::move(structures)}};
+  if (synthetic == 0 && (o.at("samples_given").get<bool>() || o.at("seed_given").get<bool>()))
+    throw InputError("--samples and --seed set the data generated for asen's synthetic tasks, but the model " + path +
+                     " was trained on a data folder only, which eval reads instead");
+  // Only synthetic tasks have generated data.
+  const Json none(nullptr);
+  return {{"model", path},
+          {"samples", synthetic > 0 ? Json(samples) : none},
+          {"seed", synthetic > 0 ? Json(seed) : none},
+          {"structures", std::move(structures)}};
 }
 
 // ---------------------------------------------------------------------------
@@ -358,6 +473,7 @@ Json run_equivariance(const Json& o) {
                           {"inside_max_error", r.inside_max_error},
                           {"closure_max_error", optional_number(r.closure_max_error)},
                           {"outside_max_error", optional_number(r.outside_max_error)},
+                          {"degree", group.degree()},
                           {"group_order", r.group_order.str()},
                           {"closure_order", r.closure_order.str()},
                           {"inside_checks", r.inside_checks},

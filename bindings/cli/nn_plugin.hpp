@@ -31,7 +31,7 @@ using AsenNnRunFunction = int (*)(const char* command, const char* options_json,
 /// The version of this interface the plugin was built with; a plugin left
 /// over from another build of asen is refused instead of being called.
 using AsenNnInterfaceVersionFunction = int (*)();
-constexpr int kAsenNnInterfaceVersion = 1;
+constexpr int kAsenNnInterfaceVersion = 2;  // 2: eval takes "data" and "samples_given"
 
 /// The names the plugin exports its functions under.
 constexpr const char* kAsenNnRunSymbol = "asen_nn_run";

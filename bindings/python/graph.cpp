@@ -633,6 +633,8 @@ py::dict breaking_input_arrays(py::handle group, py::handle base, const std::str
     if (base_graph != nullptr && base_graph->num_vertices() != n)
       throw InputError("the base graph has " + std::to_string(base_graph->num_vertices()) +
                        " vertices but the group has degree " + std::to_string(n));
+    if (mode == graph::BreakingMode::sparse && base_graph != nullptr)
+      graph::check_group_preserves_base(g, *base_graph);
     // Dense and weak-sparse inputs hold all n² pairs: edge_index and
     // edge_attr (24 bytes a pair), the pair list behind them (8) and the
     // colour matrix (4). Checked before allocating.

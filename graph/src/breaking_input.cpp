@@ -5,6 +5,33 @@
 
 namespace asen::graph {
 
+void check_group_preserves_base(const algebra::PermGroup& group, const BaseGraph& base) {
+  const std::size_t n = group.degree();
+  if (base.num_vertices() != n)
+    throw InputError("the base graph has " + std::to_string(base.num_vertices()) +
+                     " vertices but the group has degree " + std::to_string(n));
+  const auto arcs = base.arcs();
+  std::vector<std::uint64_t> keys;
+  keys.reserve(arcs.size());
+  for (const auto& [u, v] : arcs) keys.push_back(static_cast<std::uint64_t>(u) * n + v);
+  std::sort(keys.begin(), keys.end());
+  for (const auto& g : group.generators()) {
+    for (const auto& [u, v] : arcs) {
+      const algebra::Point gu = g[u];
+      const algebra::Point gv = g[v];
+      if (std::binary_search(keys.begin(), keys.end(), static_cast<std::uint64_t>(gu) * n + gv)) continue;
+      const auto pair = [](algebra::Point a, algebra::Point b) {
+        return "(" + std::to_string(a) + "," + std::to_string(b) + ")";
+      };
+      throw InputError("the group does not preserve the base graph, so a sparse breaking input would not be "
+                       "invariant under it (a model fed it would not be equivariant): its generator " +
+                       g.to_cycle_string() + " maps the " + (base.directed() ? "arc " : "edge ") + pair(u, v) +
+                       " to " + pair(gu, gv) + ", which is not in the graph (0-based vertices); use a "
+                       "subgroup of the graph's automorphisms, or the dense or weak-sparse mode");
+    }
+  }
+}
+
 BreakingInput make_breaking_input(const algebra::Orbitals& orbitals, BreakingMode mode, const BaseGraph* base,
                                   std::size_t memory_limit_bytes) {
   const std::size_t n = orbitals.degree();

@@ -60,6 +60,7 @@ BreakingInput BreakingInput::from_graph(const graph::BreakingInput& input) {
 
 BreakingInput BreakingInput::for_group(const algebra::PermGroup& group, graph::BreakingMode mode,
                                        const graph::BaseGraph* base) {
+  if (mode == graph::BreakingMode::sparse && base != nullptr) graph::check_group_preserves_base(group, *base);
   const algebra::Orbitals orbitals = algebra::Orbitals::compute(group);
   return from_graph(graph::make_breaking_input(orbitals, mode, base));
 }

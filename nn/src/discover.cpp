@@ -141,22 +141,10 @@ Discovery discover_symmetry(const BreakingInput& input, const torch::Tensor& col
   out.threshold = options.threshold;
   out.feature = options.feature;
 
-  // Distances and the scale s = sqrt(mean d^2) over all ordered pairs.
-  const torch::Tensor d = torch::cdist(f.unsqueeze(0), f.unsqueeze(0)).squeeze(0).contiguous();
-  const auto ku = static_cast<std::size_t>(k);
-  out.distances.assign(ku, std::vector<double>(ku, 0.0));
-  double sum_squares = 0;
-  for (std::size_t a = 0; a < ku; ++a)
-    for (std::size_t b = 0; b < ku; ++b) {
-      // cdist's rounding leaves tiny non-zeros on the diagonal; exact there.
-      const double value = a == b ? 0.0 : d[static_cast<std::int64_t>(a)][static_cast<std::int64_t>(b)].item<double>();
-      out.distances[a][b] = value;
-      sum_squares += value * value;
-    }
-  out.scale = k > 0 ? std::sqrt(sum_squares / static_cast<double>(k * k)) : 0.0;
-
-  // Which colours colour loops, which arcs.
+  // Which colours colour loops, which arcs, and which nothing (orbitals
+  // that miss a sparse input's base graph: their embeddings never train).
   const Edges edges = edges_of(input);
+  const auto ku = static_cast<std::size_t>(k);
   std::vector<int> kind(ku, 0);
   out.representatives.assign(ku, {-1, -1});
   for (std::size_t e = 0; e < edges.color.size(); ++e) {
@@ -164,16 +152,34 @@ Discovery discover_symmetry(const BreakingInput& input, const torch::Tensor& col
     kind[c] |= edges.source[e] == edges.target[e] ? kOnLoop : kOnArc;
     if (out.representatives[c].first < 0) out.representatives[c] = {edges.source[e], edges.target[e]};
   }
+  for (std::size_t c = 0; c < ku; ++c)
+    if (kind[c] == 0) out.unused_colors.push_back(static_cast<std::int64_t>(c));
 
-  // Single linkage within each kind.
+  // Distances, and the scale s = sqrt(mean d^2) over the ordered pairs of
+  // used colours.
+  const torch::Tensor d = torch::cdist(f.unsqueeze(0), f.unsqueeze(0)).squeeze(0).contiguous();
+  out.distances.assign(ku, std::vector<double>(ku, 0.0));
+  double sum_squares = 0;
+  for (std::size_t a = 0; a < ku; ++a)
+    for (std::size_t b = 0; b < ku; ++b) {
+      // cdist's rounding leaves tiny non-zeros on the diagonal; exact there.
+      const double value = a == b ? 0.0 : d[static_cast<std::int64_t>(a)][static_cast<std::int64_t>(b)].item<double>();
+      out.distances[a][b] = value;
+      if (kind[a] != 0 && kind[b] != 0) sum_squares += value * value;
+    }
+  const auto used = static_cast<double>(ku - out.unused_colors.size());
+  out.scale = used > 0 ? std::sqrt(sum_squares / (used * used)) : 0.0;
+
+  // Single linkage within each kind; unused colours join no cluster.
   const double limit = options.threshold * out.scale;
   UnionFind sets(ku);
   for (std::size_t a = 0; a < ku; ++a)
     for (std::size_t b = a + 1; b < ku; ++b)
-      if (kind[a] == kind[b] && out.distances[a][b] <= limit) sets.unite(a, b);
+      if (kind[a] != 0 && kind[a] == kind[b] && out.distances[a][b] <= limit) sets.unite(a, b);
   std::vector<std::int64_t> cluster_of_root(ku, -1);
-  out.cluster_of.assign(ku, 0);
+  out.cluster_of.assign(ku, -1);
   for (std::size_t c = 0; c < ku; ++c) {
+    if (kind[c] == 0) continue;
     const std::size_t root = sets.find(c);
     if (cluster_of_root[root] < 0) {
       cluster_of_root[root] = static_cast<std::int64_t>(out.clusters.size());

@@ -3,6 +3,7 @@
 #include <asen/nn/equivariance.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <random>
 
 namespace asen::nn {
@@ -16,12 +17,30 @@ torch::Tensor permute_nodes(const torch::Tensor& x, const algebra::Permutation& 
 
 namespace {
 
+[[noreturn]] void not_finite(AsenModel& model, const std::string& structure) {
+  std::int64_t bad = 0;
+  std::int64_t total = 0;
+  for (const auto& p : model->parameters()) {
+    bad += (~torch::isfinite(p)).sum().item<std::int64_t>();
+    total += p.numel();
+  }
+  throw InputError("the model's outputs for structure '" + structure +
+                   "' are not finite (NaN or infinity) on random inputs, so its symmetry cannot be measured; " +
+                   std::to_string(bad) + " of its " + std::to_string(total) +
+                   " weights are NaN or infinite (a diverged training run: lower the learning rates or scale the "
+                   "targets)");
+}
+
 double max_error(AsenModel& model, const std::string& structure, const torch::Tensor& x, const torch::Tensor& fx,
                  const algebra::Permutation& g) {
   const StructureSpec& spec = model->structure(structure);
   const torch::Tensor fgx = model->forward(structure, permute_nodes(x, g));
   const torch::Tensor expected = is_node_level(spec.kind) ? permute_nodes(fx, g) : fx;
-  return (fgx - expected).abs().max().item<double>();
+  const double error = (fgx - expected).abs().max().item<double>();
+  // max() over a tensor with a NaN may skip it: a model whose outputs are not
+  // finite must not pass for an equivariant one.
+  if (!std::isfinite(error) || !torch::isfinite(fgx).all().item<bool>()) not_finite(model, structure);
+  return error;
 }
 
 }  // namespace
@@ -41,17 +60,22 @@ EquivarianceReport check_equivariance(AsenModel& model, const std::string& struc
   // "not equivariant"; float -> double -> float restores the weights exactly.
   const auto precision = model->parameters().front().scalar_type();
   model->to(torch::kDouble);
-  struct Restore {
+  struct Restore {  // also when an error is thrown
     AsenModel& model;
     torch::ScalarType precision;
-    ~Restore() { model->to(precision); }
-  } restore{model, precision};
+    bool training;
+    ~Restore() {
+      model->to(precision);
+      if (training) model->train();
+    }
+  } restore{model, precision, was_training};
   torch::manual_seed(seed);
   const std::int64_t batch = 16;
   torch::Tensor x = spec.vocab > 0 ? torch::randint(spec.vocab, {batch, n}, torch::kLong)
                                    : torch::randn({batch, n, spec.in_features});
   x = x.to(model->device());
   const torch::Tensor fx = model->forward(structure, x);
+  if (!torch::isfinite(fx).all().item<bool>()) not_finite(model, structure);
 
   EquivarianceReport report;
   const graph::Certificate cert = graph::certify(group, [] {
@@ -94,7 +118,6 @@ EquivarianceReport check_equivariance(AsenModel& model, const std::string& struc
       report.outside_checks = found;
     }
   }
-  if (was_training) model->train();
   return report;
 }
 

@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -121,6 +123,28 @@ torch::Tensor id_tensor(const NpyArray& a, const std::string& path, std::vector<
   return torch::tensor(values, torch::kLong).reshape(shape);
 }
 
+// Mixes the bytes of `t` (made contiguous), its dtype and shape into `h`.
+void mix_tensor(std::uint64_t& h, const torch::Tensor& t) {
+  const auto mix = [&h](std::uint64_t word) {
+    h ^= word * 0x9e3779b97f4a7c15ULL;
+    h = (h << 27 | h >> 37) * 0xbf58476d1ce4e5b9ULL + 0x94d049bb133111ebULL;
+  };
+  const torch::Tensor c = t.contiguous();
+  mix(static_cast<std::uint64_t>(c.scalar_type()));
+  for (const auto extent : c.sizes()) mix(static_cast<std::uint64_t>(extent));
+  const auto* bytes = static_cast<const unsigned char*>(c.data_ptr());
+  const std::size_t size = c.numel() * c.element_size();
+  std::size_t k = 0;
+  for (; k + 8 <= size; k += 8) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, bytes + k, 8);
+    mix(word);
+  }
+  std::uint64_t tail = size - k;  // the length of the tail, so that trailing zero bytes count
+  for (std::size_t b = 0; k + b < size; ++b) tail |= static_cast<std::uint64_t>(bytes[k + b]) << (8 * (b + 1));
+  mix(tail);
+}
+
 std::uint64_t uniform_below(std::mt19937_64& rng, std::uint64_t bound) {
   const std::uint64_t limit = UINT64_MAX - UINT64_MAX % bound;
   for (;;) {
@@ -129,7 +153,97 @@ std::uint64_t uniform_below(std::mt19937_64& rng, std::uint64_t bound) {
   }
 }
 
+// The base graph, breaking-input mode and group of the task `t` read from
+// the folder `dir` with `nodes` nodes per sample.
+void resolve_structure(TaskData& t, const fs::path& dir, const json& config, const GraphDataOptions& options,
+                       std::int64_t nodes) {
+  const std::string config_path = (dir / "asen.json").string();
+  const std::string x_path = (dir / "inputs.npy").string();
+  std::string from;
+  std::error_code ec;
+  // The base graph, when there is one.
+  std::optional<fs::path> graph_path;
+  if (config.contains("graph")) {
+    graph_path = dir / config["graph"].get<std::string>();
+    if (!present(*graph_path))
+      throw InputError(config_path + " names the graph file \"" + config["graph"].get<std::string>() +
+                       "\", which is not in " + dir.string());
+  } else {
+    for (const auto& name : kGraphNames) {
+      if (!present(dir / name)) continue;
+      if (graph_path)
+        throw InputError("the data folder " + dir.string() + " has both " + graph_path->filename().string() + " and " +
+                         name + "; keep one, or name it with \"graph\" in asen.json");
+      graph_path = dir / name;
+    }
+  }
+  std::optional<graph::BaseGraph> base;
+  if (graph_path) {
+    if (fs::is_directory(*graph_path, ec)) throw InputError("the graph file " + graph_path->string() + " is a folder");
+    base = graph::BaseGraph::read(graph_path->string());
+    if (static_cast<std::int64_t>(base->num_vertices()) != nodes)
+      throw InputError("the graph " + graph_path->string() + " has " + std::to_string(base->num_vertices()) +
+                       " vertices but " + x_path + " has " + std::to_string(nodes) +
+                       " nodes per sample (an edge list takes 'vertices N' for isolated last vertices)");
+  }
+
+  // The breaking-input mode.
+  const std::string mode = setting(options.mode, config, "mode", "dense", from);
+  try {
+    t.mode = graph::parse_breaking_mode(mode);
+  } catch (const InputError& e) {
+    throw InputError("the mode '" + mode + "' (" + from + "): " + e.what());
+  }
+  if (t.mode != graph::BreakingMode::dense) {
+    if (!base)
+      throw InputError("the mode '" + mode + "' needs a base graph, but the data folder " + dir.string() +
+                       " has no graph.txt or graph.dot");
+    t.base = base;
+  }
+
+  // The group: its degree must be the number of nodes.
+  std::string group_from;
+  if (!options.group.empty()) {
+    t.group = options.group;
+    group_from = "given";
+  } else if (config.contains("group")) {
+    t.group = config["group"].get<std::string>();
+    group_from = "from " + config_path;
+    // A graph file named in asen.json is relative to the data folder.
+    if (t.group.rfind("graph:", 0) == 0) {
+      std::string file = t.group.substr(6);
+      file.erase(0, file.find_first_not_of(" \t"));
+      if (!file.empty() && fs::path(file).is_relative()) t.group = "graph:" + (dir / file).string();
+    }
+  } else if (graph_path) {
+    t.group = "graph:" + graph_path->string();
+    group_from = "the automorphism group of the base graph";
+  } else {
+    throw InputError("no group for the data folder " + dir.string() +
+                     ": give a group spec (--group), add \"group\" to asen.json, or add a graph.txt whose "
+                     "automorphism group is meant");
+  }
+  try {
+    const algebra::PermGroup g = algebra::PermGroup::parse(t.group, static_cast<std::size_t>(nodes));
+    if (static_cast<std::int64_t>(g.degree()) != nodes)
+      throw InputError("it acts on " + std::to_string(g.degree()) + " points");
+  } catch (const InputError& e) {
+    throw InputError("the group '" + t.group + "' (" + group_from + ") does not fit the " + std::to_string(nodes) +
+                     " nodes of " + x_path + ": " + e.what());
+  }
+
+}
+
 }  // namespace
+
+std::string data_fingerprint(const torch::Tensor& inputs, const torch::Tensor& targets) {
+  std::uint64_t h = 0x6173656e64617461ULL;
+  mix_tensor(h, inputs.cpu());
+  mix_tensor(h, targets.cpu());
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(h));
+  return text;
+}
 
 TaskData load_graph_data(const std::string& dir_text, const GraphDataOptions& options) {
   graph::register_graph_specs();
@@ -225,77 +339,9 @@ TaskData load_graph_data(const std::string& dir_text, const GraphDataOptions& op
     }
     t.data.train.targets = real_tensor(y, y_path, shape);
   }
-
-  // The base graph, when there is one.
-  std::optional<fs::path> graph_path;
-  if (config.contains("graph")) {
-    graph_path = dir / config["graph"].get<std::string>();
-    if (!present(*graph_path))
-      throw InputError(config_path + " names the graph file \"" + config["graph"].get<std::string>() +
-                       "\", which is not in " + dir.string());
-  } else {
-    for (const auto& name : kGraphNames) {
-      if (!present(dir / name)) continue;
-      if (graph_path)
-        throw InputError("the data folder " + dir.string() + " has both " + graph_path->filename().string() + " and " +
-                         name + "; keep one, or name it with \"graph\" in asen.json");
-      graph_path = dir / name;
-    }
-  }
-  std::optional<graph::BaseGraph> base;
-  if (graph_path) {
-    if (fs::is_directory(*graph_path, ec)) throw InputError("the graph file " + graph_path->string() + " is a folder");
-    base = graph::BaseGraph::read(graph_path->string());
-    if (static_cast<std::int64_t>(base->num_vertices()) != nodes)
-      throw InputError("the graph " + graph_path->string() + " has " + std::to_string(base->num_vertices()) +
-                       " vertices but " + x_path + " has " + std::to_string(nodes) +
-                       " nodes per sample (an edge list takes 'vertices N' for isolated last vertices)");
-  }
-
-  // The breaking-input mode.
-  const std::string mode = setting(options.mode, config, "mode", "dense", from);
-  try {
-    t.mode = graph::parse_breaking_mode(mode);
-  } catch (const InputError& e) {
-    throw InputError("the mode '" + mode + "' (" + from + "): " + e.what());
-  }
-  if (t.mode != graph::BreakingMode::dense) {
-    if (!base)
-      throw InputError("the mode '" + mode + "' needs a base graph, but the data folder " + dir.string() +
-                       " has no graph.txt or graph.dot");
-    t.base = base;
-  }
-
-  // The group: its degree must be the number of nodes.
-  std::string group_from;
-  if (!options.group.empty()) {
-    t.group = options.group;
-    group_from = "given";
-  } else if (config.contains("group")) {
-    t.group = config["group"].get<std::string>();
-    group_from = "from " + config_path;
-    // A graph file named in asen.json is relative to the data folder.
-    if (t.group.rfind("graph:", 0) == 0) {
-      std::string file = t.group.substr(6);
-      file.erase(0, file.find_first_not_of(" \t"));
-      if (!file.empty() && fs::path(file).is_relative()) t.group = "graph:" + (dir / file).string();
-    }
-  } else if (graph_path) {
-    t.group = "graph:" + graph_path->string();
-    group_from = "the automorphism group of the base graph";
-  } else {
-    throw InputError("no group for the data folder " + dir.string() +
-                     ": give a group spec (--group), add \"group\" to asen.json, or add a graph.txt whose "
-                     "automorphism group is meant");
-  }
-  try {
-    const algebra::PermGroup g = algebra::PermGroup::parse(t.group, static_cast<std::size_t>(nodes));
-    if (static_cast<std::int64_t>(g.degree()) != nodes)
-      throw InputError("it acts on " + std::to_string(g.degree()) + " points");
-  } catch (const InputError& e) {
-    throw InputError("the group '" + t.group + "' (" + group_from + ") does not fit the " + std::to_string(nodes) +
-                     " nodes of " + x_path + ": " + e.what());
-  }
+  t.data_seed = options.seed;
+  t.data_fingerprint = data_fingerprint(inputs, t.data.train.targets);
+  if (!options.evaluation) resolve_structure(t, dir, config, options, nodes);
 
   // Shuffle, then split 70/15/15.
   std::vector<std::int64_t> order(static_cast<std::size_t>(samples));
@@ -314,7 +360,7 @@ TaskData load_graph_data(const std::string& dir_text, const GraphDataOptions& op
   all.inputs = inputs.index_select(0, index);
   all.targets = t.data.train.targets.index_select(0, index);
   t.data = split_dataset(all);
-  if (t.data.train.size() == 0 || t.data.test.size() == 0)
+  if (!options.evaluation && (t.data.train.size() == 0 || t.data.test.size() == 0))
     throw InputError("the data folder " + dir.string() + " has " + std::to_string(samples) +
                      (samples == 1 ? " sample" : " samples") +
                      ", too few for a training and a test split (70/15/15); give at least 2");

@@ -182,6 +182,18 @@ void AsenModelImpl::add_structure(const StructureSpec& spec) {
   if (spec.vocab <= 0 && spec.in_features <= 0)
     throw InputError("structure '" + spec.name + "' needs a vocabulary or a number of input features");
   const std::int64_t hidden = options.hidden();
+  // An id far too large for its table (a class 10^12, an unrenumbered token)
+  // would make LibTorch try to allocate terabytes: refused up front.
+  const auto check_table = [&](std::int64_t rows, const char* what, const char* advice) {
+    constexpr std::int64_t kLimit = std::int64_t{1} << 28;  // floats: 1 GiB
+    if (rows > kLimit / hidden)
+      throw InputError("structure '" + spec.name + "' has " + std::to_string(rows) + " " + what + ": its table of " +
+                       std::to_string(rows) + " x " + std::to_string(hidden) + " weights would exceed the limit of " +
+                       std::to_string(kLimit) + " weights (1 GiB); " + advice);
+  };
+  check_table(spec.vocab, "tokens", "tokens are ids 0, 1, ..., vocab - 1: renumber them");
+  check_table(spec.out_dim, "outputs", "classes are ids 0, 1, ..., classes - 1: renumber them");
+  check_table(spec.in_features, "input features", "reduce the features per node");
   Structure s;
   s.spec = spec;
   s.spec.input = spec.input.to(device_);

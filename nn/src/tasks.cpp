@@ -98,8 +98,10 @@ const std::map<std::string, TaskDef>& defs() {
       {"palindrome", {TaskKind::node_classification, 10, 2, G::mirror, false, 3, 1 << 20}},
       {"monotone", {TaskKind::node_classification, 10, 2, G::mirror, false, 3, 1 << 20}},
       {"constant", {TaskKind::node_classification, 5, 2, G::mirror, false, 3, 1 << 20}},
-      {"cyclicsum", {TaskKind::node_classification, 10, 2, G::dihedral, false, 3, 1 << 20}},
-      {"cyclicprod", {TaskKind::node_classification, 9, 2, G::dihedral, false, 3, 1 << 20}},
+      // At length 3 the three cyclic windows are the same three positions:
+      // sums and products always tie (the alternating sum does not).
+      {"cyclicsum", {TaskKind::node_classification, 10, 2, G::dihedral, false, 4, 1 << 20}},
+      {"cyclicprod", {TaskKind::node_classification, 9, 2, G::dihedral, false, 4, 1 << 20}},
       {"cyclicaltsum", {TaskKind::node_classification, 10, 2, G::dihedral, false, 3, 1 << 20}},
       {"intersect", {TaskKind::node_classification, 4, 2, G::wreath, true, 2, 1 << 20}},
       {"symdiff", {TaskKind::node_classification, 6, 2, G::wreath, true, 2, 1 << 20}},
@@ -241,9 +243,13 @@ std::vector<std::int64_t> label_sequence(const std::string& task, const Tokens& 
 
 namespace {
 
+// Draws after which a cyclic task gives up on finding a sequence without a
+// tie (long sequences make ties the rule).
+constexpr std::int64_t kTieRejections = 100000;
+
 Sample draw(const std::string& task, const TaskDef& d, std::int64_t n, std::mt19937_64& rng, std::int64_t index) {
   const auto un = static_cast<std::size_t>(n);
-  for (;;) {
+  for (std::int64_t attempt = 1;; ++attempt) {
     Tokens t = random_tokens(rng, n, d.vocab);
     bool planted = false;
     if (task == "palindrome" || task == "monotone" || task == "constant") {
@@ -286,8 +292,13 @@ Sample draw(const std::string& task, const TaskDef& d, std::int64_t n, std::mt19
     Tokens labels = label_sequence(task, t);
     if (task == "palindrome" && !planted && std::count(labels.begin(), labels.end(), 1) > 0) continue;
     if ((task == "cyclicsum" || task == "cyclicprod" || task == "cyclicaltsum") &&
-        std::count(labels.begin(), labels.end(), 1) == 0)
+        std::count(labels.begin(), labels.end(), 1) == 0) {
+      if (attempt >= kTieRejections)
+        throw InputError("task '" + task + "': no sequence of length " + std::to_string(n) +
+                         " with a unique best cyclic window in " + std::to_string(kTieRejections) +
+                         " random draws; at this length ties are the rule, use a shorter sequence");
       continue;  // a tie: redraw
+    }
     return {std::move(t), std::move(labels)};
   }
 }

@@ -16,9 +16,11 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <mutex>
 #include <numeric>
 #include <random>
+#include <set>
 #include <sstream>
 
 namespace asen::nn {
@@ -110,7 +112,14 @@ json structure_json(const TaskData& t, std::int64_t nodes) {
           {"generators", gens},
           {"mode", graph::to_string(t.mode)},
           {"base", base}};
-  if (!t.data_dir.empty()) out["data"] = t.data_dir;
+  if (!t.data_dir.empty()) {
+    // Absolute, so that `asen eval` finds the folder from anywhere.
+    std::error_code ec;
+    const fs::path absolute = fs::absolute(t.data_dir, ec);
+    out["data"] = ec ? t.data_dir : absolute.lexically_normal().string();
+    out["data_seed"] = t.data_seed;
+    if (!t.data_fingerprint.empty()) out["data_fingerprint"] = t.data_fingerprint;
+  }
   return out;
 }
 
@@ -151,6 +160,8 @@ TaskData task_from_json(const json& j, algebra::PermGroup& group_out) {
     t.base = graph::BaseGraph(b.at("vertices").get<std::size_t>(), edges, b.at("directed").get<bool>());
   }
   if (j.contains("data")) t.data_dir = j.at("data").get<std::string>();
+  if (j.contains("data_seed")) t.data_seed = j.at("data_seed").get<std::uint64_t>();
+  if (j.contains("data_fingerprint")) t.data_fingerprint = j.at("data_fingerprint").get<std::string>();
   return t;
 }
 
@@ -212,13 +223,78 @@ void count_correct(TaskKind kind, const torch::Tensor& out, const torch::Tensor&
   samples_total += static_cast<double>(right.numel());
 }
 
+// The reason in an exception's text for an error message: LibTorch's
+// errors without their backtrace ("Exception raised from ..." and stack
+// frames), on one line, at most 200 characters.
+std::string reason_of(const std::exception& e) {
+  const auto* torch_error = dynamic_cast<const c10::Error*>(&e);
+  std::string text = torch_error != nullptr ? torch_error->what_without_backtrace() : e.what();
+  const std::size_t raised = text.find("Exception raised from");
+  if (raised != std::string::npos) text.erase(raised);
+  for (char& c : text)
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  while (!text.empty() && text.back() == ' ') text.pop_back();
+  if (text.size() > 200) text = text.substr(0, 197) + "...";
+  return text;
+}
+
+// "key: A in the checkpoint, B here" for each setting that differs.
+std::string settings_difference(const json& was, const json& now) {
+  std::string out;
+  const auto shown = [](const json& v) {
+    const std::string text = v.is_null() ? "none" : v.dump();
+    return text.size() > 80 ? text.substr(0, 77) + "..." : text;
+  };
+  const auto add = [&out](const std::string& text) { out += (out.empty() ? "" : "; ") + text; };
+  const auto keys_of = [](const json& a, const json& b) {
+    std::set<std::string> keys;
+    for (const auto& item : a.items()) keys.insert(item.key());
+    for (const auto& item : b.items()) keys.insert(item.key());
+    return keys;
+  };
+  const auto at = [](const json& o, const std::string& key) { return o.contains(key) ? o.at(key) : json(nullptr); };
+  for (const auto& key : keys_of(was, now)) {
+    const json a = at(was, key);
+    const json b = at(now, key);
+    if (a == b) continue;
+    if (key == "tasks" && a.is_array() && b.is_array() && a.size() == b.size()) {
+      for (std::size_t k = 0; k < a.size(); ++k) {
+        if (!a[k].is_object() || !b[k].is_object()) continue;
+        for (const auto& field : keys_of(a[k], b[k])) {
+          if (at(a[k], field) == at(b[k], field)) continue;
+          const std::string task = "task " + shown(at(b[k], "name")) + " ";
+          add(task + (field == "data" ? "data: the data folder's samples changed"
+                                      : field + ": " + shown(at(a[k], field)) + " in the checkpoint, " +
+                                            shown(at(b[k], field)) + " here"));
+        }
+      }
+      continue;
+    }
+    add(key + ": " + shown(a) + " in the checkpoint, " + shown(b) + " here" +
+        (key == "epochs" ? " (the cosine schedule depends on the run's length)" : ""));
+  }
+  return out.empty() ? "the settings differ" : out;
+}
+
 void write_atomically(const std::string& path, const std::function<void(const std::string&)>& write) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) throw InputError("cannot write " + path + ": it is a folder");
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  const auto failed = [&](const std::string& reason) {
+    fs::remove(tmp, ec);
+    return InputError("cannot write " + path + ": " + reason);
+  };
   try {
     write(tmp);
     fs::rename(tmp, path);
+  } catch (const InputError&) {
+    fs::remove(tmp, ec);
+    throw;
+  } catch (const c10::Error& e) {
+    throw failed(reason_of(e));
+  } catch (const fs::filesystem_error& e) {
+    throw failed(e.code().message());
   } catch (...) {
-    std::error_code ec;
     fs::remove(tmp, ec);
     throw;
   }
@@ -260,13 +336,23 @@ class Run {
     std::int64_t start = 0;
     std::vector<json> earlier_metrics;
     if (!config_.out_dir.empty()) {
-      fs::create_directories(config_.out_dir);
+      std::error_code ec;
+      fs::create_directories(config_.out_dir, ec);
+      if (ec || !fs::is_directory(config_.out_dir))
+        throw InputError("cannot use the output folder " + config_.out_dir + ": " +
+                         (ec ? ec.message() : std::string("it is not a folder")));
       start = maybe_resume(earlier_metrics);
     }
     TrainResult result;
     for (const json& m : earlier_metrics) {
-      Metrics x{m.at("task"), m.at("epoch"), m.at("split"), m.at("loss"), m.at("node_accuracy"), m.at("exact_match"), m.at("seconds"), std::nullopt};
-      if (m.contains("mae")) x.mae = m.at("mae").get<double>();
+      // JSON has no NaN: a non-finite metric was written as null.
+      const auto number = [&m](const char* key) {
+        const json& v = m.at(key);
+        return v.is_null() ? std::numeric_limits<double>::quiet_NaN() : v.get<double>();
+      };
+      Metrics x{m.at("task"), m.at("epoch"), m.at("split"), number("loss"), number("node_accuracy"),
+                number("exact_match"), number("seconds"), std::nullopt};
+      if (m.contains("mae")) x.mae = number("mae");
       result.history.push_back(x);
     }
     const auto clock_start = std::chrono::steady_clock::now();
@@ -353,7 +439,12 @@ class Run {
 
   json run_json() const {
     json tasks = json::array();
-    for (const auto& t : tasks_) tasks.push_back({{"name", t.name}, {"group", t.group}, {"train", t.data.train.size()}});
+    for (const auto& t : tasks_) {
+      json task = {{"name", t.name}, {"group", t.group}, {"train", t.data.train.size()}};
+      // Only for data folders: checkpoints of synthetic runs still match.
+      if (!t.data_fingerprint.empty()) task["data"] = t.data_fingerprint;
+      tasks.push_back(std::move(task));
+    }
     json run = {{"batch", config_.batch}, {"seed", config_.seed}, {"lr_backbone", config_.lr_backbone * backbone_scale_},
             {"lr_edges", config_.lr_edges}, {"lr_tokens", config_.lr_tokens}, {"weight_decay", config_.weight_decay},
             {"clip_norm", config_.clip_norm}, {"lr_schedule", config_.lr_schedule},
@@ -405,13 +496,13 @@ class Run {
       archive.read("asen_meta", value);
       meta = json::parse(value.toStringRef());
     } catch (const std::exception& e) {
-      throw InputError("the checkpoint " + path + " is corrupt or not an asen checkpoint (" +
-                       std::string(e.what()).substr(0, 200) + "); remove it or use another output folder");
+      throw InputError("the checkpoint " + path + " is corrupt or not an asen checkpoint (" + reason_of(e) +
+                       "); remove it or use another output folder");
     }
     if (!meta.contains("run") || meta.at("run") != run_json())
-      throw InputError("the checkpoint " + path +
-                       " was written by a run with other settings (tasks, groups, batch, seed, learning rates or "
-                       "backbone); remove it or use another output folder");
+      throw InputError("the checkpoint " + path + " was written by a run with other settings (" +
+                       (meta.contains("run") ? settings_difference(meta.at("run"), run_json()) : "not recorded") +
+                       "); remove it or use another output folder");
     try {
       model_->load(archive);
       model_->to_device(device_);
@@ -425,8 +516,7 @@ class Run {
       std::lock_guard<std::mutex> lock(generator.mutex());
       generator.set_state(rng);
     } catch (const c10::Error& e) {
-      throw InputError("the checkpoint " + path + " does not match this model (" +
-                       std::string(e.what_without_backtrace()).substr(0, 200) + ")");
+      throw InputError("the checkpoint " + path + " does not match this model (" + reason_of(e) + ")");
     }
     const auto done = meta.at("epochs_done").get<std::int64_t>();
     // Keep the metrics of the epochs the checkpoint covers.
@@ -480,6 +570,16 @@ class Run {
                      config_.epochs * static_cast<std::int64_t>(batches.size()));
       optimizer_->zero_grad();
       const torch::Tensor loss = loss_of(t.kind, model_->forward(t.name, x), y);
+      const double value = loss.item<double>();
+      if (!std::isfinite(value))
+        throw InputError("training diverged: the loss of task '" + t.name + "' became " +
+                         (std::isnan(value) ? "NaN" : "infinite") + " in epoch " + std::to_string(epoch + 1) +
+                         ", batch " + std::to_string(done + 1) + " of " + std::to_string(batches.size()) +
+                         (t.data_dir.empty() ? "" : " (the data folder's targets may be too large: scale them)") +
+                         "; lower the learning rates" +
+                         (config_.out_dir.empty() || epoch == 0
+                              ? std::string()
+                              : "; the model after epoch " + std::to_string(epoch) + " is in " + checkpoint_path()));
       loss.backward();
       if (config_.clip_norm > 0) optimizer_->clip_grad_norm(config_.clip_norm);
       optimizer_->step();
@@ -489,7 +589,7 @@ class Run {
         const auto filled = static_cast<int>(width * done / batches.size());
         std::fprintf(stderr, "\repoch %lld/%lld [%.*s%*s] %zu/%zu loss %.4f", static_cast<long long>(epoch + 1),
                      static_cast<long long>(config_.epochs), filled, "##############################", width - filled,
-                     "", done, batches.size(), loss.item<double>());
+                     "", done, batches.size(), value);
         if (done == batches.size()) std::fprintf(stderr, "\n");
         std::fflush(stderr);
       }
@@ -589,8 +689,7 @@ LoadedModel load_model(const std::string& path) {
     archive.read("asen_meta", value);
     meta = json::parse(value.toStringRef());
   } catch (const std::exception& e) {
-    throw InputError("the model file " + path + " is corrupt or not an asen model (" +
-                     std::string(e.what()).substr(0, 200) + ")");
+    throw InputError("the model file " + path + " is corrupt or not an asen model (" + reason_of(e) + ")");
   }
   if (meta.value("format", "") != kFormat || meta.value("version", 0) != kFormatVersion)
     throw InputError("the model file " + path + " has an unknown format");
@@ -610,8 +709,7 @@ LoadedModel load_model(const std::string& path) {
   } catch (const json::exception& e) {
     throw InputError("the model file " + path + " has malformed metadata (" + std::string(e.what()) + ")");
   } catch (const c10::Error& e) {
-    throw InputError("the model file " + path + " does not match its own description (" +
-                     std::string(e.what_without_backtrace()).substr(0, 200) + ")");
+    throw InputError("the model file " + path + " does not match its own description (" + reason_of(e) + ")");
   }
   out.model->eval();
   return out;

@@ -164,6 +164,25 @@ def test_graph_spec_as_the_group(tmp_path):
     assert len(set(arrays["edge_attr"].tolist())) == 2  # the diagonal and the hexagon's edges
 
 
+def test_sparse_mode_needs_a_group_of_automorphisms_of_the_base_graph(tmp_path):
+    # On a path 0-1-2-3-4-5 the rotations C(6) move the edge (5,0) that is not
+    # there: the sparse input would not be invariant under them. The mirror is
+    # an automorphism; weak-sparse and dense inputs are invariant whatever the
+    # base graph.
+    path6 = write_base(tmp_path, "path6.txt", [(i, i + 1) for i in range(5)])
+    out = str(tmp_path / "s.npz")
+    result = run("breaking-input", "C(6)", "--mode", "sparse", "--base", path6, "--out", out)
+    assert_input_error(result, "does not preserve the base graph", "generator (1,2,3,4,5,6) maps the edge (4,5) to (5,0)")
+    assert not os.path.exists(out)
+    run_ok("breaking-input", "mirror(6)", "--mode", "sparse", "--base", path6, "--out", out)
+    run_ok("breaking-input", "C(6)", "--mode", "weak-sparse", "--base", path6, "--out", out)
+    # A directed base graph: the reversal of a directed path maps its arcs backwards.
+    arcs = tmp_path / "arcs.txt"
+    arcs.write_text("directed\n0 1\n1 2\n")
+    assert_input_error(run("breaking-input", "mirror(3)", "--mode", "sparse", "--base", str(arcs), "--out", out),
+                       "maps the arc (0,1) to (2,1)")
+
+
 def test_errors_are_input_errors_and_write_nothing(tmp_path):
     out = str(tmp_path / "b.npz")
     path8 = write_base(tmp_path, "path8.txt", [(i, i + 1) for i in range(7)])

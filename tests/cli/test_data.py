@@ -80,10 +80,90 @@ def test_a_data_model_is_equivariant_to_the_mirror_and_not_to_more(skeleton_run)
     assert report["outside_max_error"] > 1e-3
 
 
-def test_eval_on_a_data_model_says_it_cannot_generate_that_data(skeleton, skeleton_run):
+def test_eval_rebuilds_the_test_split_of_the_training_folder(skeleton, skeleton_run):
+    out, answer = skeleton_run
+    report = run_json("eval", str(out / "model.pt"))
+    metrics = report["structures"]["skeleton16"]
+    assert (metrics["data"], metrics["split"], metrics["samples"]) == (str(skeleton), "test", 9)
+    trained = answer["tasks"]["skeleton16"]
+    for key in ("loss", "mae", "node_accuracy", "exact_match"):
+        assert metrics[key] == pytest.approx(trained[key], rel=1e-5, abs=1e-6), key
+    # The checkpoint beside it records the same split.
+    assert run_json("eval", str(out / "checkpoint.pt"))["structures"]["skeleton16"]["loss"] == \
+        pytest.approx(trained["loss"], rel=1e-5)
+    text = run_ok("eval", str(out / "model.pt"))
+    assert f"test data  skeleton16: the test split of {skeleton} (9 samples)" in text
+    assert "new sequences" not in text
+
+
+def test_eval_with_data_uses_every_sample_of_another_folder(skeleton_run, tmp_path):
     out, _ = skeleton_run
-    assert_input_error(run("eval", str(out / "model.pt")), "trained on the data folder " + str(skeleton),
-                       "synthetic tasks only")
+    other = skeleton_data(tmp_path / "other", 25, seed=7)
+    metrics = run_json("eval", str(out / "model.pt"), "--data", str(other))["structures"]["skeleton16"]
+    assert (metrics["data"], metrics["split"], metrics["samples"]) == (str(other), "all", 25)
+    # Every sample counts once: the error over three samples is the mean of
+    # the errors of each alone.
+    x, y = np.load(other / "inputs.npy"), np.load(other / "targets.npy")
+
+    def folder(name, rows):
+        data = tmp_path / name
+        shutil.copytree(other, data)
+        np.save(data / "inputs.npy", x[rows])
+        np.save(data / "targets.npy", y[rows])
+        return run_json("eval", str(out / "model.pt"), "--data", str(data))["structures"]["skeleton16"]
+
+    three = folder("three", [3, 11, 20])
+    alone = [folder(f"alone{k}", [k]) for k in (3, 11, 20)]
+    assert three["samples"] == 3 and [a["samples"] for a in alone] == [1, 1, 1]
+    assert three["mae"] == pytest.approx(sum(a["mae"] for a in alone) / 3, rel=1e-5)
+    assert len({round(a["mae"], 6) for a in alone}) == 3
+
+
+def test_eval_refuses_data_that_changed_moved_or_does_not_fit(skeleton, skeleton_run, tmp_path):
+    out, _ = skeleton_run
+    moved = tmp_path / "moved"
+    shutil.copytree(skeleton, moved)
+    run_json("train", "--data", str(moved), *TINY, "--out", str(tmp_path / "run"))
+    model = str(tmp_path / "run" / "model.pt")
+    y = np.load(moved / "targets.npy")
+    np.save(moved / "targets.npy", y + 1)
+    assert_input_error(run("eval", model), f"the samples in {moved} changed since", "--data")
+    # Resuming the training on the changed folder is refused the same way.
+    assert_input_error(run("train", "--data", str(moved), *TINY, "--out", str(tmp_path / "run")),
+                       "other settings", "the data folder's samples changed")
+    assert run_json("eval", model, "--data", str(moved))["structures"]["skeleton16"]["samples"] == 60
+    shutil.rmtree(moved)
+    assert_input_error(run("eval", model), f"trained on the data folder {moved}", "not there any more")
+
+    def changed(name, array):
+        data = tmp_path / name
+        shutil.copytree(skeleton, data)
+        np.save(data / "targets.npy", array)
+        return str(data)
+
+    fewer = tmp_path / "fewer"
+    shutil.copytree(skeleton, fewer)
+    np.save(fewer / "inputs.npy", np.load(skeleton / "inputs.npy")[:, :15])
+    np.save(fewer / "targets.npy", np.load(skeleton / "targets.npy")[:, :15])
+    (fewer / "graph.txt").unlink()
+    (fewer / "asen.json").unlink()
+    model = str(out / "model.pt")
+    assert_input_error(run("eval", model, "--data", str(fewer)), "has 15 nodes per sample", "has 16")
+    assert_input_error(run("eval", model, "--data", changed("classes", np.zeros((60, 16), np.int64))),
+                       "has targets of shape [samples, 16]", "reads as graph-regression",
+                       "trained for node-regression: reals of shape [samples, 16, 1]")
+    assert_input_error(run("eval", model, "--data", changed("wide", np.zeros((60, 16, 2), np.float32))),
+                       "has 2 outputs", "has 1")
+    tokens = tmp_path / "tokens"
+    shutil.copytree(skeleton, tokens)
+    np.save(tokens / "inputs.npy", np.zeros((60, 16), np.int64))
+    assert_input_error(run("eval", model, "--data", str(tokens)), "holds integer tokens", "3 real features")
+
+
+def test_eval_with_data_on_a_synthetic_model_is_an_input_error(skeleton, tmp_path):
+    run_json("train", "--task", "palindrome", "--samples", "20", *TINY, "--out", str(tmp_path))
+    assert_input_error(run("eval", str(tmp_path / "model.pt"), "--data", str(skeleton)),
+                       "--data evaluates a model trained on one data folder", "has none")
 
 
 def test_text_output_names_the_data_and_shows_the_mae(skeleton, tmp_path):

@@ -13,7 +13,7 @@ WREATH = "wreath(S(5),S(2))"
 TINY = ["--samples", "60", "--epochs", "1", "--hidden", "16", "--heads", "2", "--layers", "2", "--batch", "16",
         "--threads", "1", "--no-progress"]
 KEYS = ["structure", "nodes", "trained_group", "threshold", "feature", "scale", "representatives", "clusters",
-        "merged_rank", "discovered", "true_group", "equals_true_group", "equals_true_closure", "distances"]
+        "unused_colors", "merged_rank", "discovered", "true_group", "equals_true_group", "equals_true_closure", "distances"]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -42,6 +42,7 @@ def test_json_has_every_documented_key_and_consistent_values(model):
     assert d["representatives"] == [[0, 0], [0, 1], [0, 5], [5, 0], [5, 5], [5, 6]]
     assert sorted(c for cluster in d["clusters"] for c in cluster) == list(range(6))
     assert d["merged_rank"] == len(d["clusters"])
+    assert d["unused_colors"] == []  # a dense input carries every colour
     found = d["discovered"]
     assert list(found) == ["order", "generators", "orbits", "contains_trained_group", "larger_than_trained"]
     assert found["contains_trained_group"] is True

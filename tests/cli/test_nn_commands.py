@@ -204,6 +204,8 @@ def test_a_checkpoint_of_other_settings_or_further_along_is_refused(dihedral_run
     (["--tasks", "palindrome,cyclicsum", "--groups", "monotone=S(10)"], ["monotone", "not trained here"]),
     (["--finetune", "cyclicsum"], ["--pretrain"]),
     ([], ["--task"]),
+    (["--task", "cyclicsum", "--seed", "18446744073709551616"], ["above the largest value, 18446744073709551615"]),
+    (["--task", "cyclicsum", "--length", "3"], ["task 'cyclicsum' needs a sequence length in [4,"]),
 ])
 def test_bad_training_arguments_are_input_errors(tmp_path, args, fragments):
     assert_input_error(run("train", *tiny(), "--out", str(tmp_path), *args), *fragments)
@@ -216,6 +218,36 @@ def test_sizes_that_cannot_work_are_input_errors(tmp_path):
     result = run("train", *tiny(samples=5), "--task", "cyclicsum", "--out", str(tmp_path))
     assert_input_error(result, "--samples 5 leaves task 'cyclicsum' without training or test sequences")
     assert not (tmp_path / "metrics.jsonl").exists()
+
+
+def test_a_diverging_run_stops_with_a_clear_error(tmp_path):
+    result = run("train", *tiny(lr_tokens=1e30, lr_backbone=1e30), "--task", "intersect", "--out", str(tmp_path))
+    assert_input_error(result, "training diverged", "task 'intersect'", "lower the learning rates")
+    assert not (tmp_path / "model.pt").exists()
+
+
+def test_an_output_folder_that_cannot_be_made_is_an_input_error(tmp_path):
+    (tmp_path / "afile").write_text("")
+    for out in (tmp_path / "afile", tmp_path / "afile" / "below"):
+        assert_input_error(run("train", *tiny(), "--task", "cyclicsum", "--out", str(out)),
+                           f"cannot use the output folder {out}")
+
+
+def test_extending_a_cosine_run_names_the_setting_that_differs(dihedral_run, tmp_path):
+    out, _ = dihedral_run
+    (tmp_path / "checkpoint.pt").write_bytes((out / "checkpoint.pt").read_bytes())
+    assert_input_error(run("train", *tiny(epochs=3), "--task", "cyclicsum", "--out", str(tmp_path)),
+                       "epochs: 2 in the checkpoint, 3 here", "cosine schedule")
+    assert_input_error(run("train", *tiny(seed=3), "--task", "cyclicsum", "--out", str(tmp_path)),
+                       "seed: 0 in the checkpoint, 3 here")
+
+
+def test_equivariance_with_no_random_elements_does_not_claim_the_closure_is_symmetric(dihedral_run):
+    out, _ = dihedral_run
+    text = run_ok("equivariance", str(out / "model.pt"), "--random", "0")
+    assert "nothing checked outside G^(2) (--random 0)" in text and "S_n" not in text
+    report = run_json("equivariance", str(out / "model.pt"), "--random", "0")
+    assert report["outside_max_error"] is None and report["outside_checks"] == 0 and report["degree"] == 10
 
 
 def test_equivariance_refuses_an_unknown_structure(dihedral_run):

@@ -4,6 +4,7 @@
 #include <asen/nn/model.hpp>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <map>
 #include <string>
 #include <vector>
@@ -174,6 +175,48 @@ TEST(Discover, SparseInputKeepsOnlyTheBaseGraphsArcs) {
   const Discovery d = asen::nn::discover_symmetry(input, torch::zeros({input.num_colors(), 3}), o);
   EXPECT_EQ(d.discovered.order, BigInt(12));
   EXPECT_EQ(d.equals_true_group, std::optional<bool>(true));
+}
+
+TEST(Discover, ColoursNoEdgeCarriesAreLeftOutOfTheScaleAndTheClusters) {
+  // D(6) on the 6-cycle: its 4 orbitals are the diagonal, the cycle's edges
+  // and the pairs at distance 2 and 3; a sparse input carries only the first
+  // two. The untrained embeddings of the other two, however far off, change
+  // neither the scale nor the clusters.
+  std::vector<std::pair<asen::algebra::Point, asen::algebra::Point>> edges;
+  for (asen::algebra::Point v = 0; v < 6; ++v) edges.emplace_back(v, (v + 1) % 6);
+  const asen::graph::BaseGraph cycle(6, edges, false);
+  const BreakingInput input =
+      BreakingInput::for_group(PermGroup::parse("D(6)"), asen::graph::BreakingMode::sparse, &cycle);
+  ASSERT_EQ(input.num_colors(), 4);
+  std::vector<bool> used(4, false);
+  const torch::Tensor color = input.edge_color();
+  for (std::int64_t e = 0; e < input.num_edges(); ++e) used[static_cast<std::size_t>(color[e].item<std::int64_t>())] = true;
+  torch::Tensor f = torch::zeros({4, 2}, torch::kDouble);
+  std::vector<std::int64_t> unused;
+  for (std::int64_t c = 0; c < 4; ++c) {
+    if (used[static_cast<std::size_t>(c)]) {
+      f[c][0] = static_cast<double>(c);
+    } else {
+      f[c][1] = 1000.0 * static_cast<double>(c + 1);
+      unused.push_back(c);
+    }
+  }
+  ASSERT_EQ(unused.size(), 2U);
+  const Discovery d = asen::nn::discover_symmetry(input, f, with_groups("D(6)", 6, "D(6)"));
+  EXPECT_EQ(d.unused_colors, unused);
+  // Two used colours at distance |a - b|: RMS over the 2 x 2 ordered pairs.
+  std::vector<std::int64_t> used_ids;
+  for (std::int64_t c = 0; c < 4; ++c)
+    if (used[static_cast<std::size_t>(c)]) used_ids.push_back(c);
+  const double gap = static_cast<double>(used_ids[1] - used_ids[0]);
+  EXPECT_NEAR(d.scale, std::sqrt(2 * gap * gap / 4), 1e-12);
+  ASSERT_EQ(d.clusters.size(), 2U);  // a loop colour and an arc colour never merge
+  EXPECT_EQ(d.merged_rank, 2);
+  for (const auto c : unused) {
+    EXPECT_EQ(d.cluster_of[static_cast<std::size_t>(c)], -1);
+    EXPECT_EQ(d.representatives[static_cast<std::size_t>(c)], std::make_pair(std::int64_t{-1}, std::int64_t{-1}));
+  }
+  EXPECT_EQ(d.discovered.order, BigInt(12));
 }
 
 TEST(Discover, RefusesBadThresholdsFeaturesAndGroups) {

@@ -158,6 +158,23 @@ TEST(Tasks, LabelsRespectTheDeclaredGroup) {
   }
 }
 
+TEST(Tasks, PalindromeSamplesWithoutAWindowAreTheDocumentedShare) {
+  // A draw is planted with probability 1/2 and an unplanted one is kept when
+  // it has no window (0.9^8 at length 10): 0.5 * 0.9^8 / (0.5 + 0.5 * 0.9^8)
+  // = 0.301 of the samples have none. At length 400 drawing still ends.
+  const Dataset d = generate_dataset("palindrome", 4000, 10, 3);
+  const double without = (d.targets.sum(1) == 0).sum().item<double>() / 4000.0;
+  EXPECT_NEAR(without, 0.301, 0.025);
+  const Dataset long_ones = generate_dataset("palindrome", 20, 400, 3);
+  for (std::int64_t s = 0; s < long_ones.size(); ++s) {
+    Seq x(400);
+    for (std::int64_t i = 0; i < 400; ++i) x[static_cast<std::size_t>(i)] = long_ones.inputs[s][i].item<std::int64_t>();
+    const Seq expected = brute("palindrome", x);
+    for (std::int64_t i = 0; i < 400; ++i)
+      ASSERT_EQ(long_ones.targets[s][i].item<std::int64_t>(), expected[static_cast<std::size_t>(i)]);
+  }
+}
+
 TEST(Tasks, SeedsReproduceAndDiffer) {
   const Dataset a = generate_dataset("cyclicsum", 100, 10, 1);
   const Dataset b = generate_dataset("cyclicsum", 100, 10, 1);
@@ -176,6 +193,12 @@ TEST(Tasks, BadNamesAndLengthsAreInputErrors) {
   EXPECT_THROW((void)asen::nn::task_info("intersect", 9), asen::InputError);
   EXPECT_THROW((void)asen::nn::task_info("vandermonde", 16), asen::InputError);
   EXPECT_THROW((void)asen::nn::task_info("palindrome", 2), asen::InputError);
+  // At length 3 every cyclic window is the same three positions: sums and
+  // products always tie (drawing samples would never end).
+  EXPECT_THROW((void)asen::nn::task_info("cyclicsum", 3), asen::InputError);
+  EXPECT_THROW((void)asen::nn::task_info("cyclicprod", 3), asen::InputError);
+  EXPECT_NO_THROW((void)generate_dataset("cyclicaltsum", 20, 3, 0));
+  EXPECT_NO_THROW((void)generate_dataset("cyclicsum", 20, 4, 0));
   EXPECT_EQ(asen::nn::task_info("detectcapital", 6).group, "trivial(1)*S(5)");
   EXPECT_EQ(asen::nn::task_info("intersect", 10).group, "wreath(S(5),S(2))");
 }

@@ -103,6 +103,8 @@ def test_bad_inputs_raise_input_error(d10_model):
         ann.evaluate(d10_model, "cyclicsum", x, torch.zeros(3, dtype=torch.long))
     with pytest.raises(asen.InputError, match="does not exist"):
         d10_model.save("/nonexistent-folder/model.pt")
+    with pytest.raises(asen.InputError, match="it is a folder"):
+        d10_model.save("/tmp")
 
 
 def test_bad_group_or_settings_raise_input_error():
@@ -111,6 +113,19 @@ def test_bad_group_or_settings_raise_input_error():
         model.add_structure("a", "D(", vocab=10)
     with pytest.raises(asen.InputError):
         model.add_structure("a", "D(10)", vocab=10, mode="sparse")
+    # A sparse input from a group that moves the base graph's edges off it is
+    # not invariant: refused, as a model fed it would not be equivariant.
+    path = asen.Graph(10, [(i, i + 1) for i in range(9)])
+    with pytest.raises(asen.InputError, match="does not preserve the base graph"):
+        model.add_structure("p", "C(10)", vocab=10, mode="sparse", base=path)
+    model.add_structure("p", "mirror(10)", vocab=10, mode="sparse", base=path)
+    # Ids far beyond any table (an unrenumbered token or class) are refused
+    # before LibTorch tries to allocate them.
+    with pytest.raises(asen.InputError, match=r"10000000000 tokens.*renumber"):
+        model.add_structure("v", "D(10)", vocab=10**10)
+    with pytest.raises(asen.InputError, match=r"1000000000000 outputs"):
+        model.add_structure("v", "D(10)", vocab=10, num_classes=10**12)
+    assert "v" not in model.structures
     with pytest.raises(asen.InputError, match="already"):
         model.add_structure("b", "D(10)", vocab=10).add_structure("b", "D(10)", vocab=10)
     with pytest.raises(TypeError):
@@ -169,6 +184,29 @@ def test_check_equivariance_reports_errors_and_orders(d10_model):
     assert report["closure_max_error"] is None
     with pytest.raises(asen.InputError):
         ann.check_equivariance(d10_model, "cyclicsum", "D(12)")
+
+
+def test_a_model_with_nan_weights_is_not_reported_equivariant():
+    # max() over errors with a NaN among them can come out as 0: refused.
+    model = small_model().add_structure("cyclicsum", "D(10)", num_classes=2, vocab=10).eval()
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if name.startswith("tokens_"):
+                p.fill_(float("nan"))
+    with pytest.raises(asen.InputError, match=r"not finite.*weights are NaN or infinite"):
+        ann.check_equivariance(model, "cyclicsum")
+    assert model.training is False  # left as it was
+
+
+def test_eval_refuses_a_structure_named_after_a_task_but_of_another_kind(tmp_path):
+    cli = os.environ.get("ASEN_CLI")
+    if not cli:
+        pytest.skip("ASEN_CLI is not set (asen was not built)")
+    model = small_model().add_structure("longestpal", "S(10)", vocab=20, num_classes=3, kind="graph-classification")
+    model.save(tmp_path / "model.pt")
+    result = subprocess.run([cli, "eval", str(tmp_path / "model.pt")], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert "is graph-classification" in result.stderr and "task 'longestpal' is graph-regression" in result.stderr
 
 
 # -- data --------------------------------------------------------------------

@@ -63,5 +63,7 @@ def test_a_bad_folder_or_bad_arguments_are_clear_errors(skeleton, tmp_path):
         ann.train(data=skeleton, head="ordinal", **TINY)
     with pytest.raises(TypeError, match="takes no tasks"):
         ann.train("cyclicsum", data=skeleton)
+    with pytest.raises(TypeError, match="takes no samples or length"):
+        ann.train(data=skeleton, samples=10, **TINY)
     with pytest.raises(TypeError, match="for train\\(data=...\\)"):
         ann.train("cyclicsum", mode="sparse")

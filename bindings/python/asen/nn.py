@@ -360,8 +360,8 @@ def train(
     *,
     group: Any = None,
     groups: Optional[Mapping[str, Any]] = None,
-    samples: int = 1000,
-    length: int = 10,
+    samples: Optional[int] = None,
+    length: Optional[int] = None,
     out: Union[str, os.PathLike, None] = None,
     pretrain: Union[str, Sequence[str], None] = None,
     finetune: Optional[str] = None,
@@ -391,7 +391,7 @@ def train(
       backbone learning rate scaled by ``finetune_lr_scale``, and train c
       from scratch on the same data for comparison.
 
-    Each task has ``samples`` sequences of ``length`` (split 70/15/15), on its
+    Each task has ``samples`` (1000) sequences of ``length`` (10), split 70/15/15, on its
     own group unless ``group`` (one task) or ``groups`` ({task: spec}) says
     otherwise. ``settings``: epochs (15), batch (8), seed (0), lr_backbone
     (0.002), lr_edges (0.002), lr_tokens (0.002), lr_schedule ('cosine' or
@@ -419,6 +419,8 @@ def train(
     if data is not None:
         if tasks is not None or pretrain is not None or finetune is not None or groups is not None:
             raise TypeError("train(data=...) takes no tasks, groups, pretrain or finetune")
+        if samples is not None or length is not None:
+            raise TypeError("train(data=...) takes no samples or length: the folder's arrays give both")
         settings["out"] = out_dir or ""
         options = {
             "group": None if group is None else _group_spec(group),
@@ -429,6 +431,8 @@ def train(
         return _wrap_result(_nn.train_data(os.fspath(data), options, settings), out_dir)
     if mode is not None or head is not None or name is not None:
         raise TypeError("mode, head and name are for train(data=...)")
+    samples = 1000 if samples is None else samples
+    length = 10 if length is None else length
     if pretrain is None and finetune is None:
         if tasks is None:
             raise TypeError("train needs tasks (or pretrain= and finetune=)")

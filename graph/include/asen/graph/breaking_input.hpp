@@ -6,6 +6,7 @@
 /// (A^(1)): models must not drop or refill it.
 
 #include <asen/algebra/orbitals.hpp>
+#include <asen/algebra/perm_group.hpp>
 #include <asen/graph/base_graph.hpp>
 #include <asen/graph/colored_digraph.hpp>
 
@@ -37,6 +38,14 @@ struct BreakingInput {
 /// \throws InputError if a sparse mode has no base graph or one of another
 /// size; LimitError if the arrays (about 32 bytes per edge) would exceed
 /// `memory_limit_bytes`.
+/// Checks that every generator of `group` maps the base graph's arcs to arcs
+/// (G <= Aut(base), vertex colours aside). A sparse breaking input is
+/// invariant under G only then: without it a model fed that input is not
+/// G-equivariant. Dense and weak-sparse inputs do not need it.
+/// \throws InputError naming a generator and an arc it moves off the graph,
+/// or for a base graph with another number of vertices than the degree.
+void check_group_preserves_base(const algebra::PermGroup& group, const BaseGraph& base);
+
 [[nodiscard]] BreakingInput make_breaking_input(const algebra::Orbitals& orbitals,
                                                 BreakingMode mode = BreakingMode::dense,
                                                 const BaseGraph* base = nullptr,

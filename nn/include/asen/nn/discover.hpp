@@ -117,16 +117,21 @@ struct Discovery {
   algebra::BigInt trained_closure_order = 1;
   double threshold = 0;
   ColorFeature feature = ColorFeature::embedding;
-  /// s: the RMS distance between two colours; merged when d <= threshold * s.
+  /// s: the RMS distance between two used colours; merged when d <= threshold * s.
   double scale = 0;
+  /// Colours no edge of the breaking input carries (orbitals that miss a
+  /// sparse input's base graph): their embeddings never train, so they take
+  /// part in neither the scale nor the clusters.
+  std::vector<std::int64_t> unused_colors;
   /// A pair (source, target) of each colour: its first edge in the breaking
   /// input's order (row-major for dense inputs); (-1, -1) for an unused colour.
   std::vector<std::pair<std::int64_t, std::int64_t>> representatives;
   /// d(a, b) for every pair of colours, K x K, in the chosen feature space.
   std::vector<std::vector<double>> distances;
-  /// The cluster of each colour (clusters numbered by their smallest colour).
+  /// The cluster of each colour (clusters numbered by their smallest
+  /// colour); -1 for an unused colour.
   std::vector<std::int64_t> cluster_of;
-  /// The colours of each cluster, sorted.
+  /// The colours of each cluster, sorted (the used colours only).
   std::vector<std::vector<std::int64_t>> clusters;
   /// The number of clusters (the rank of the merged colouring).
   std::int64_t merged_rank = 0;

@@ -57,10 +57,14 @@ struct GraphDataOptions {
   std::string name;
   /// Seeds the shuffle before the split.
   std::uint64_t seed = 0;
+  /// Reading the folder to evaluate a model already trained (`asen eval`):
+  /// the group, mode and base graph are not resolved (the model's structure
+  /// has its own), and one sample is enough (it may land in any split).
+  bool evaluation = false;
 };
 
 /// Reads the data folder `dir` into a task (splits, sizes, kind, group spec,
-/// mode and base graph; `data_dir` set to `dir`).
+/// mode and base graph; `data_dir`, `data_seed` and `data_fingerprint` set).
 /// \throws InputError naming the file and what is wrong: a missing or
 /// unreadable file, a bad array (dtype, shape, NaN or infinity, a negative
 /// class or token), sample counts that differ between inputs and targets,
@@ -68,5 +72,12 @@ struct GraphDataOptions {
 /// an unknown key or a bad value in asen.json, a sparse mode without a
 /// graph, too few samples for a training and a test split.
 [[nodiscard]] TaskData load_graph_data(const std::string& dir, const GraphDataOptions& options = {});
+
+/// A hash of the samples as read (inputs and targets with their shapes, in
+/// the files' order; 16 hex digits): saved with a model and in its
+/// checkpoints, so that a run resumed, or a model evaluated, on a folder
+/// whose files changed since training is refused instead of silently using
+/// other data under the same split.
+[[nodiscard]] std::string data_fingerprint(const torch::Tensor& inputs, const torch::Tensor& targets);
 
 }  // namespace asen::nn

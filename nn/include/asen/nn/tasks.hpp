@@ -5,8 +5,11 @@
 ///
 /// Equivariant tasks (a binary label per position), n = sequence length:
 ///   palindrome    digits; 1 on every position of a window x[s..s+2] with
-///                 x[s] = x[s+2] (half the samples get one planted; samples
-///                 with no planted window have none)        mirror(n)
+///                 x[s] = x[s+2]. Each draw plants such a window with
+///                 probability 1/2; a draw without one is kept only if it has
+///                 none by chance, else drawn again (coin included). So about
+///                 70% of the samples have a window at length 10, and the
+///                 share tends to 1 as the length grows       mirror(n)
 ///   monotone      digits; 1 on every position of a strictly increasing or
 ///                 decreasing window of 3                     mirror(n)
 ///   constant      tokens 0..4; 1 on every position of a window of 3 equal
@@ -65,7 +68,8 @@ struct TaskInfo {
 [[nodiscard]] std::vector<std::string> task_names();
 /// The task's description for sequences of `length`.
 /// \throws InputError for an unknown name or a length the task cannot use
-/// (odd for the half-based tasks, below 3 for windows, above 15 for vandermonde).
+/// (odd for the half-based tasks, below 3 for windows, below 4 for cyclicsum and
+/// cyclicprod, whose windows all tie at 3, above 15 for vandermonde).
 [[nodiscard]] TaskInfo task_info(const std::string& name, std::int64_t length);
 
 /// One labelled sample: node tasks give a label per position, graph tasks one.

@@ -47,6 +47,11 @@ struct TaskData {
   /// for a synthetic task. Saved with the model, so that tools that generate
   /// synthetic data know not to.
   std::string data_dir;
+  /// For a data folder: the seed of the shuffle before its split, and the
+  /// fingerprint of its samples (graph_data.hpp); with `data_dir`, they let
+  /// `asen eval` rebuild the test split the model was trained with.
+  std::uint64_t data_seed = 0;
+  std::string data_fingerprint;
 };
 
 /// The synthetic task `name` with `samples` sequences of `length`, split
