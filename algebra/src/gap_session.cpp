@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <condition_variable>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
@@ -112,9 +113,13 @@ class Session {
     if (out.memory_limit_mb == 0) {
       const char* env = std::getenv("ASEN_GAP_MEMORY_MB");
       if (env != nullptr && *env != '\0') {
+        // Digits only: strtoull would take "-5" as 2^64 - 5.
+        const std::string text(env);
         char* end = nullptr;
+        errno = 0;
         const unsigned long long v = std::strtoull(env, &end, 10);
-        if (end == env || *end != '\0' || v == 0)
+        if (text.find_first_not_of("0123456789") != std::string::npos || end == env || *end != '\0' || v == 0 ||
+            errno == ERANGE || v > (1ULL << 40U))
           throw InputError(std::string("ASEN_GAP_MEMORY_MB must be a positive number of MiB, got '") +
                            env + "'");
         out.memory_limit_mb = static_cast<std::size_t>(v);

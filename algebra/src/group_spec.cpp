@@ -22,6 +22,7 @@
 
 #include "perm_text.hpp"
 #include "scanner.hpp"
+#include "limits.hpp"
 
 namespace asen::algebra {
 namespace {
@@ -47,8 +48,9 @@ void require_degree(std::size_t n, std::size_t smallest, const char* name) {
   if (n < smallest)
     throw InputError(std::string(name) + "(" + std::to_string(n) + "): the degree must be at least " +
                      std::to_string(smallest));
-  if (n > static_cast<std::size_t>(INT32_MAX))
-    throw InputError(std::string(name) + "(" + std::to_string(n) + "): the degree is too large");
+  if (n > detail::kMaxDegree)
+    throw InputError(std::string(name) + "(" + std::to_string(n) + "): the degree is too large, the largest is " +
+                     detail::max_degree_text());
 }
 
 std::mutex& resolver_mutex() {
@@ -109,7 +111,9 @@ PermGroup PermGroup::mirror(std::size_t n) {
 
 PermGroup PermGroup::direct_product(const PermGroup& x, const PermGroup& y) {
   const std::size_t n = x.degree() + y.degree();
-  if (n > static_cast<std::size_t>(INT32_MAX)) throw InputError("the direct product is too large");
+  if (n > detail::kMaxDegree)
+    throw InputError("the direct product has degree " + std::to_string(n) + ", above the largest, " +
+                     detail::max_degree_text());
   std::vector<Permutation> gens;
   for (const auto& g : x.generators()) gens.push_back(g.extended(n));
   const auto shift = static_cast<Point>(x.degree());
@@ -131,7 +135,9 @@ PermGroup PermGroup::direct_product(const PermGroup& x, const PermGroup& y) {
 PermGroup PermGroup::wreath_product(const PermGroup& x, const PermGroup& y) {
   const std::size_t m = x.degree();
   const std::size_t k = y.degree();
-  if (m != 0 && k > static_cast<std::size_t>(INT32_MAX) / m) throw InputError("the wreath product is too large");
+  if (m != 0 && k > detail::kMaxDegree / m)
+    throw InputError("the wreath product has degree " + std::to_string(k) + " x " + std::to_string(m) +
+                     ", above the largest, " + detail::max_degree_text());
   const std::size_t n = m * k;
   std::vector<Permutation> gens;
   // The base group: X on one copy in each orbit of Y on the copies (Y's
@@ -218,10 +224,22 @@ PermGroup parse_json_factor(Scanner& in) {
   return PermGroup(degree.value_or(0), std::move(gens));
 }
 
+// Wreath products nest by recursion: deeper than this is refused instead of
+// overflowing the stack (no real group needs more).
+constexpr int kMaxNesting = 200;
+thread_local int nesting = 0;
+
 PermGroup parse_named(Scanner& in) {
   const std::size_t at = in.pos();
   const std::string name = in.identifier();
   if (name == "wreath") {
+    struct Depth {
+      Depth() { ++nesting; }
+      ~Depth() { --nesting; }
+    } depth;
+    if (nesting > kMaxNesting)
+      in.fail("wreath products nested more than " + std::to_string(kMaxNesting) + " deep at position " +
+              std::to_string(at));
     in.expect('(');
     PermGroup x = parse_product(in);
     in.expect(',');
@@ -235,6 +253,10 @@ PermGroup parse_named(Scanner& in) {
       {"D", &PermGroup::dihedral},  {"trivial", &PermGroup::trivial}, {"mirror", &PermGroup::mirror},
   };
   const auto it = makers.find(name);
+  if (it == makers.end() && in.peek() == ':')
+    in.fail("'" + name + ":' at position " + std::to_string(at) +
+            " inside a product or wreath: gap:<expr> and graph:<file> specs stand alone (write the whole group "
+            "in GAP instead, e.g. gap:DirectProduct(...))");
   if (it == makers.end())
     in.fail("unknown group '" + name + "' at position " + std::to_string(at) +
             "; known: S(n), A(n), C(n), D(n), trivial(n), mirror(n), wreath(X,Y), X*Y, cycles, "
@@ -288,8 +310,8 @@ PermGroup PermGroup::parse(std::string_view spec, std::optional<std::size_t> deg
                        (prefix == "graph" ? std::string(" (graph: specs need the graph layer)") : ""));
     return resolver(rest, degree);
   }
-  if (degree && *degree > static_cast<std::size_t>(INT32_MAX))
-    throw InputError("degree " + std::to_string(*degree) + " is too large, the largest is " + std::to_string(INT32_MAX));
+  if (degree && *degree > detail::kMaxDegree)
+    throw InputError("degree " + std::to_string(*degree) + " is too large, the largest is " + detail::max_degree_text());
   Scanner in(spec, "cannot parse the group spec");
   PermGroup g = parse_product(in);
   if (!in.at_end()) in.fail("unexpected " + in.describe_here());

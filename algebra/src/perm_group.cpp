@@ -12,6 +12,7 @@
 #include "gap_values.hpp"
 #include "random.hpp"
 #include "union_find.hpp"
+#include "limits.hpp"
 
 namespace asen::algebra {
 
@@ -60,8 +61,8 @@ PermGroup::PermGroup(std::size_t degree, std::vector<Permutation> generators, st
       generators_(std::move(generators)),
       known_order_(std::move(known_order)),
       cache_(std::make_shared<Cache>()) {
-  if (degree_ > static_cast<std::size_t>(INT32_MAX))
-    throw InputError("degree " + std::to_string(degree_) + " is too large");
+  if (degree_ > detail::kMaxDegree)
+    throw InputError("degree " + std::to_string(degree_) + " is too large, the largest is " + detail::max_degree_text());
   for (std::size_t k = 0; k < generators_.size(); ++k)
     if (generators_[k].degree() != degree_)
       throw InputError("generator " + std::to_string(k) + " has degree " +
@@ -75,8 +76,8 @@ std::optional<BigInt> PermGroup::known_order() const {
 }
 
 PermGroup PermGroup::extended(std::size_t n) const {
-  if (n > static_cast<std::size_t>(INT32_MAX))
-    throw InputError("degree " + std::to_string(n) + " is too large, the largest is " + std::to_string(INT32_MAX));
+  if (n > detail::kMaxDegree)
+    throw InputError("degree " + std::to_string(n) + " is too large, the largest is " + detail::max_degree_text());
   if (n < degree_)
     throw InputError("degree " + std::to_string(n) + " is smaller than the group's degree " +
                      std::to_string(degree_));

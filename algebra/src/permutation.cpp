@@ -7,6 +7,7 @@
 
 #include "perm_text.hpp"
 #include "scanner.hpp"
+#include "limits.hpp"
 
 namespace asen::algebra {
 
@@ -67,7 +68,9 @@ std::vector<Cycle> read_cycles(Scanner& in, std::optional<std::size_t> degree, s
         if (degree && value > *degree)
           in.fail("point " + std::to_string(value) + " at position " + std::to_string(at) +
                   " is out of range for degree " + std::to_string(*degree));
-        if (value > INT32_MAX) in.fail("point at position " + std::to_string(at) + " is too large");
+        if (value > kMaxDegree)
+          in.fail("point " + std::to_string(value) + " at position " + std::to_string(at) +
+                  " is too large, the largest degree is " + max_degree_text());
         const auto point = static_cast<std::size_t>(value - 1);
         if (point >= seen_in.size()) {
           seen_in.resize(std::max(point + 1, 2 * seen_in.size()), 0);
@@ -132,7 +135,9 @@ Permutation read_image_list(Scanner& in, std::optional<std::size_t> degree) {
     for (;;) {
       const std::size_t at = (in.skip_space(), in.pos());
       const std::uint64_t value = in.number("an image");
-      if (value > INT32_MAX) in.fail("image at position " + std::to_string(at) + " is too large");
+      if (value >= kMaxDegree)
+        in.fail("image " + std::to_string(value) + " at position " + std::to_string(at) +
+                " is too large, the largest degree is " + max_degree_text());
       images.push_back(static_cast<Point>(value));
       positions.push_back(at);
       if (in.accept(']')) break;

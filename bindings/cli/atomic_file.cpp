@@ -3,12 +3,14 @@
 #include <asen/error.hpp>
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <streambuf>
 #include <vector>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -63,6 +65,56 @@ namespace {
 
 std::string in_quotes(const std::string& s) { return "'" + s + "'"; }
 
+// Temporary files alive now, for the handler of SIGINT, SIGTERM and SIGHUP:
+// an interrupted write removes its temporary file, then the signal takes its
+// default course. Fixed slots of plain memory, as a signal handler may only
+// read them (and call unlink, which is async-signal-safe).
+constexpr std::size_t kSlots = 8;
+constexpr std::size_t kPathBytes = 4096;
+char g_temp_paths[kSlots][kPathBytes];
+volatile std::sig_atomic_t g_slot_used[kSlots];
+
+extern "C" void remove_temporaries_and_reraise(int signal_number) {
+  for (std::size_t k = 0; k < kSlots; ++k)
+    if (g_slot_used[k] != 0) ::unlink(g_temp_paths[k]);
+  ::signal(signal_number, SIG_DFL);
+  ::raise(signal_number);
+}
+
+void install_handlers_once() {
+  static const bool installed = [] {
+    for (const int s : {SIGINT, SIGTERM, SIGHUP}) {
+      struct sigaction current {};
+      // Leave alone a signal that is ignored (nohup) or handled elsewhere.
+      if (::sigaction(s, nullptr, &current) != 0 || current.sa_handler != SIG_DFL) continue;
+      struct sigaction action {};
+      action.sa_handler = remove_temporaries_and_reraise;
+      sigemptyset(&action.sa_mask);
+      ::sigaction(s, &action, nullptr);
+    }
+    return true;
+  }();
+  (void)installed;
+}
+
+// The slot holding `path`, or kSlots when none is free or it is too long
+// (the file is then only removed on ordinary failures).
+std::size_t register_temporary(const std::string& path) {
+  install_handlers_once();
+  if (path.size() >= kPathBytes) return kSlots;
+  for (std::size_t k = 0; k < kSlots; ++k) {
+    if (g_slot_used[k] != 0) continue;
+    std::memcpy(g_temp_paths[k], path.c_str(), path.size() + 1);
+    g_slot_used[k] = 1;
+    return k;
+  }
+  return kSlots;
+}
+
+void unregister_temporary(std::size_t slot) {
+  if (slot < kSlots) g_slot_used[slot] = 0;
+}
+
 }  // namespace
 
 AtomicFile::AtomicFile(std::string path) : path_(std::move(path)), stream_(nullptr) {
@@ -92,6 +144,7 @@ AtomicFile::AtomicFile(std::string path) : path_(std::move(path)), stream_(nullp
     throw InputError("cannot write " + in_quotes(path_) + ": cannot create a file in " +
                      in_quotes(dir.string()) + ": " + std::strerror(err));
   }
+  slot_ = register_temporary(temp_path_);
   buffer_ = std::make_unique<Buffer>(fd_);
   stream_.rdbuf(buffer_.get());
 }
@@ -105,6 +158,8 @@ void AtomicFile::discard() noexcept {
   fd_ = -1;
   if (!temp_path_.empty()) ::unlink(temp_path_.c_str());
   temp_path_.clear();
+  unregister_temporary(slot_);
+  slot_ = kNoSlot;
 }
 
 void AtomicFile::commit() {
@@ -133,6 +188,8 @@ void AtomicFile::commit() {
     throw Error(std::string("failed ") + step + " " + in_quotes(path_) + ": " + std::strerror(err) +
                 " (no partial file was left)");
   }
+  unregister_temporary(slot_);
+  slot_ = kNoSlot;
   committed_ = true;
 }
 

@@ -2,8 +2,11 @@
 // Writing a file atomically: the data goes to a temporary file in the same
 // directory, which is renamed over the target only when everything was
 // written. A failure at any point removes the temporary file and leaves an
-// existing target untouched.
+// existing target untouched; so does SIGINT, SIGTERM or SIGHUP during the
+// write (a handler removes the temporary files, then the signal takes its
+// default course).
 
+#include <cstddef>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -39,6 +42,8 @@ class AtomicFile {
   std::unique_ptr<Buffer> buffer_;
   std::ostream stream_;
   bool committed_ = false;
+  static constexpr std::size_t kNoSlot = static_cast<std::size_t>(-1);
+  std::size_t slot_ = kNoSlot;  ///< where the signal handler finds temp_path_
 };
 
 }  // namespace asen::cli

@@ -31,9 +31,10 @@ constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;
 constexpr int kExitBadInput = 2;
 
-/// The largest degree accepted from the user (the algebra layer's limit for
-/// named groups; PermGroup::parse does not bound an explicit degree itself).
-constexpr std::size_t kMaxDegree = 2147483647;
+/// The largest degree accepted from the user: the algebra layer's limit
+/// (2^24 points; algebra/src/limits.hpp), checked here too so that --degree
+/// is refused by the argument parser.
+constexpr std::size_t kMaxDegree = std::size_t{1} << 24U;
 
 /// Accepts only decimal digits: CLI11 would read "-1" into an unsigned
 /// option as its largest value.

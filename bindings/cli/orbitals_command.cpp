@@ -117,7 +117,10 @@ CLI::App* add_orbitals_command(CLI::App& app, OrbitalsOptions& options) {
       ->type_name("NAME");
   auto* out = cmd->add_option("--out", options.out_file,
                               "write the int32 colour matrix to FILE: .npy, .csv or .json (atomically)")
-                  ->type_name("FILE");
+                  ->type_name("FILE")
+                  ->check(CLI::Validator(
+                      [](std::string& text) { return text.empty() ? std::string("the file name is empty") : ""; },
+                      "", "non-empty"));
   cmd->add_option("--memory-limit-mb", options.memory_limit_mb,
                   "largest memory for the colour matrix, in MiB (default 4096)")
       ->type_name("M")

@@ -292,6 +292,11 @@ std::string canonical_hash(const ColoredDigraph& dg) {
   // arc colour, number of members, whether the colour is its own reverse),
   // which keeps the search small.
   const std::size_t n = dg.num_vertices();
+  if (n == 0) {  // the colouring of no points (a degree-0 group): no search graph
+    Hasher h;
+    h.add(std::uint64_t{0});
+    return h.hex();
+  }
   const std::vector<std::int32_t> vcolor = dg.vertex_colors();
   const std::vector<Arc> arcs = dg.arcs();
   struct Layer {

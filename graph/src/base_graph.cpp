@@ -44,6 +44,10 @@ std::vector<std::string> split_words(const std::string& line) {
   return words;
 }
 
+// Vertex ids (and vertex counts) go up to the largest degree asen takes,
+// 2^24: a graph is made into groups and colourings on its vertices.
+constexpr std::uint64_t kMaxVertices = std::uint64_t{1} << 24U;
+
 bool parse_id(const std::string& word, std::uint64_t& value) {
   if (word.empty() || word.size() > 10) return false;
   value = 0;
@@ -51,7 +55,7 @@ bool parse_id(const std::string& word, std::uint64_t& value) {
     if (!std::isdigit(static_cast<unsigned char>(c))) return false;
     value = value * 10 + static_cast<std::uint64_t>(c - '0');
   }
-  return value <= INT32_MAX;
+  return value <= kMaxVertices;
 }
 
 }  // namespace
@@ -149,7 +153,8 @@ BaseGraph BaseGraph::parse_edge_list(std::string_view text, const std::string& s
     std::uint64_t b = 0;
     if (words[0] == "vertices") {
       if (words.size() != 2 || !parse_id(words[1], declared_n))
-        fail("expected 'vertices N' with N a number of vertices up to 2147483647, got '" + line + "'");
+        fail("expected 'vertices N' with N a number of vertices up to " + std::to_string(kMaxVertices) + ", got '" +
+             line + "'");
       if (declared) fail("'vertices' is given twice");
       declared = true;
     } else if (words[0] == "directed") {
@@ -157,15 +162,20 @@ BaseGraph BaseGraph::parse_edge_list(std::string_view text, const std::string& s
       if (!edges.empty()) fail("'directed' must come before the first edge");
       directed = true;
     } else if (words[0] == "color") {
-      if (words.size() != 3 || !parse_id(words[1], a)) fail("expected 'color VERTEX NAME', got '" + line + "'");
+      if (words.size() != 3 || !parse_id(words[1], a) || a == kMaxVertices)
+        fail("expected 'color VERTEX NAME', got '" + line + "'");
+      if (declared && a >= declared_n)
+        fail("vertex " + words[1] + " is out of range for 'vertices " + std::to_string(declared_n) + "'");
       if (colors.count(static_cast<Point>(a)) != 0) fail("vertex " + words[1] + " is given a colour twice");
       colors[static_cast<Point>(a)] = words[2];
       largest = std::max(largest, a);
       any_vertex = true;
     } else {
       if (words.size() != 2) fail("expected an edge 'u v' (two vertex ids), got '" + line + "'");
-      if (!parse_id(words[0], a)) fail("'" + words[0] + "' is not a vertex id (a number in [0, 2147483647])");
-      if (!parse_id(words[1], b)) fail("'" + words[1] + "' is not a vertex id (a number in [0, 2147483647])");
+      if (!parse_id(words[0], a) || a == kMaxVertices)
+        fail("'" + words[0] + "' is not a vertex id (a number in [0, " + std::to_string(kMaxVertices - 1) + "])");
+      if (!parse_id(words[1], b) || b == kMaxVertices)
+        fail("'" + words[1] + "' is not a vertex id (a number in [0, " + std::to_string(kMaxVertices - 1) + "])");
       edges.emplace_back(static_cast<Point>(a), static_cast<Point>(b));
       largest = std::max({largest, a, b});
       any_vertex = true;
@@ -223,6 +233,33 @@ bool dot_is_directed(std::string_view text) {
   return word == "digraph";
 }
 
+// Boost's reader descends into subgraphs by recursion: deeper nesting than
+// this is refused before it could overflow the stack.
+constexpr int kMaxDotNesting = 500;
+
+// The line of the first '{' (outside strings) that opens a subgraph nested
+// deeper than kMaxDotNesting, or 0.
+std::size_t too_deep_line(const std::string& text) {
+  int depth = 0;
+  bool in_string = false;
+  std::size_t line = 1;
+  for (std::size_t k = 0; k < text.size(); ++k) {
+    const char c = text[k];
+    if (c == '\n') ++line;
+    if (in_string) {
+      if (c == '\\') ++k;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{') {
+      if (++depth > kMaxDotNesting) return line;
+    } else if (c == '}') {
+      --depth;
+    }
+  }
+  return 0;
+}
+
 template <typename G>
 DotResult read_with_boost(const std::string& text) {
   G g;
@@ -244,6 +281,9 @@ DotResult read_with_boost(const std::string& text) {
     if (!parse_id(ids[v], value)) numeric = false;
     largest = std::max(largest, value);
   }
+  if (numeric && largest >= kMaxVertices)
+    throw InputError("the node id " + std::to_string(largest) + " is too large: numeric ids are vertex numbers, "
+                     "below " + std::to_string(kMaxVertices));
   std::vector<Point> index(count);
   r.n = numeric && count > 0 ? largest + 1 : count;
   r.names.assign(r.n, "");
@@ -323,9 +363,14 @@ std::size_t error_line(const std::string& text, bool directed) {
 BaseGraph BaseGraph::parse_dot(std::string_view text_view, const std::string& source) {
   const std::string text(text_view);
   const bool directed = dot_is_directed(text);
+  if (const std::size_t line = too_deep_line(text))
+    throw InputError(source + ":" + std::to_string(line) + ": GraphViz subgraphs nested more than " +
+                     std::to_string(kMaxDotNesting) + " deep");
   DotResult r;
   try {
     r = read_dot(text, directed);
+  } catch (const InputError& e) {
+    throw InputError(source + ": " + e.what());
   } catch (const boost::bad_graphviz_syntax& e) {
     throw InputError(source + ":" + std::to_string(error_line(text, directed)) + ": GraphViz syntax error: " +
                      e.what());

@@ -107,11 +107,24 @@ def write(tmp_path, name, text):
     ("bad.txt", "0 1\n1 x\n", [":2:"]),
     ("range.txt", "vertices 3\n0 1\n1 5\n", [":3:", "5"]),
     ("bad.dot", "graph { a -- ; }\n", ["bad.dot:1:"]),
+    ("colour.txt", "vertices 5\n0 1\ncolor 9 red\n", [":3:", "vertex 9 is out of range for 'vertices 5'"]),
+    ("huge.txt", "0 16777216\n", [":1:", "is not a vertex id (a number in [0, 16777215])"]),
 ])
 def test_malformed_graph_files_are_input_errors_with_the_line(tmp_path, name, text, fragments):
     path = write(tmp_path, name, text)
     assert_input_error(run("automorphisms", path), name, *fragments)
     assert_input_error(run("group", f"graph:{path}"), name, *fragments)
+
+
+def test_subgraphs_nested_too_deep_are_refused_before_the_reader_recurses(tmp_path):
+    # Boost's GraphViz reader descends by recursion: 20000 levels overflowed
+    # the stack (a crash) before the depth was checked.
+    deep = tmp_path / "deep.dot"
+    deep.write_text("graph {\n" + "subgraph { " * 20000 + "0 -- 1" + " }" * 20000 + "\n}\n")
+    assert_input_error(run("automorphisms", str(deep)), "deep.dot:2:", "nested more than 500 deep")
+    fine = tmp_path / "fine.dot"
+    fine.write_text("graph {\n" + "subgraph { " * 100 + "0 -- 1" + " }" * 100 + "\n}\n")
+    assert run_json("automorphisms", str(fine))["order"] == "2"
 
 
 def test_missing_file_and_directory_are_input_errors(tmp_path):

@@ -142,6 +142,15 @@ def test_cross_check_agrees_with_gap_on_a_transitive_group_and_skips_an_intransi
     assert "transitive" in skipped["reason"]
 
 
+def test_the_group_on_no_points_is_certified_with_a_hash():
+    for spec in ("()", "[]"):
+        cert = run_json("certify", spec)
+        assert (cert["degree"], cert["order"], cert["rank"], cert["closure_order"], cert["two_closed"]) == \
+            (0, "1", 0, "1", True)
+        assert len(cert["canonical_hash"]) == 32
+    assert canonical_hash("()") != canonical_hash("trivial(1)")
+
+
 def test_no_hash_gives_a_null_hash():
     cert = run_json("certify", "S(4)", "--no-hash")
     assert cert["canonical_hash"] is None

@@ -1,6 +1,8 @@
 """The error contract: bad input exits with status 2 and exactly one stderr
 line 'asen: error: ...'; never a stack trace, an abort or a hang."""
 
+import json
+import os
 import subprocess
 
 import pytest
@@ -21,6 +23,11 @@ BAD_SPECS = [
     ("", "empty"),
     ("(1,2))", "unexpected"),
     ("nosuchprefix:x", "prefix"),
+    ("wreath(" * 1000 + "S(1)" + ",S(1))" * 1000, "nested more than 200 deep"),
+    ("trivial(20000000)", "the largest is 16777216"),
+    ("(16777217,1)", "the largest degree is 16777216"),
+    ("[[16777216,0]]", "the largest degree is 16777216"),
+    ("S(2)*gap:SymmetricGroup(3)", "gap:<expr> and graph:<file> specs stand alone"),
 ]
 
 
@@ -40,6 +47,19 @@ def test_degree_smaller_than_the_spec_is_an_input_error(command):
 def test_memory_limit_exceeded_is_an_input_error(method):
     result = run("orbitals", "S(3000)", "--memory-limit-mb", "1", "--method", method)
     assert_input_error(result, "memory limit")
+
+
+def test_a_degree_above_the_limit_is_refused_before_any_allocation():
+    assert_input_error(run("group", "S(3)", "--degree", "2147483647"), "not in range 0 to 16777216")
+    result = run("group", "--batch", "-", stdin='{"spec": "(1,2)", "degree": 2147483647}\n')
+    assert result.returncode == 0 and "16777216" in json.loads(result.stdout)["error"]
+
+
+def test_a_gap_memory_setting_that_is_not_a_positive_number_is_refused():
+    for value in ("-5", "0", "abc", "12abc"):
+        result = subprocess.run([asen_path(), "group", "gap:SymmetricGroup(3)"], capture_output=True, text=True,
+                                timeout=TIMEOUT_S, env={**os.environ, "ASEN_GAP_MEMORY_MB": value})
+        assert_input_error(result, "ASEN_GAP_MEMORY_MB must be a positive number", value)
 
 
 def test_gap_syntax_error_is_one_line():

@@ -9,6 +9,7 @@ import shutil
 import struct
 import subprocess
 import tempfile
+import time
 
 import numpy as np
 import pytest
@@ -147,3 +148,27 @@ def test_a_write_failing_midway_leaves_the_old_file_and_no_temporary(tmp_path, e
 def test_out_is_not_allowed_with_batch(tmp_path):
     result = run("orbitals", "--batch", "-", "--out", str(tmp_path / "m.npy"), stdin="")
     assert_input_error(result, "--out")
+
+
+@pytest.mark.parametrize("signal_number", [2, 15])  # SIGINT, SIGTERM
+def test_an_interrupted_write_leaves_no_temporary_file(tmp_path, signal_number):
+    # The JSON matrix of C(3000) is about 40 MB of text: the signal arrives
+    # while the temporary file is being written.
+    target = tmp_path / "m.json"
+    process = subprocess.Popen([asen_path(), "orbitals", "C(3000)", "--out", str(target)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + TIMEOUT_S
+    while not [n for n in os.listdir(tmp_path) if ".tmp-" in n] and process.poll() is None and \
+            time.monotonic() < deadline:
+        time.sleep(0.001)
+    process.send_signal(signal_number)
+    process.wait(timeout=TIMEOUT_S)
+    process.stderr.close()
+    if process.returncode == 0:
+        pytest.skip("the write finished before the signal arrived")
+    assert process.returncode == -signal_number
+    assert leftovers(tmp_path) == []
+
+
+def test_an_empty_output_file_name_is_an_input_error():
+    assert_input_error(run("orbitals", "D(5)", "--out", ""), "the file name is empty")
