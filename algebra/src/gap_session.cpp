@@ -239,8 +239,10 @@ class Session {
     }
     // GAP goes on with the statements after a failing one: keep the first
     // error only (later ones follow from it).
-    const std::size_t second = clean.find("Error, ", 1);
-    if (second != std::string::npos) clean.resize(second);
+    for (const char* start : {"Error, ", "Syntax error"}) {
+      const std::size_t second = clean.find(start, 1);
+      if (second != std::string::npos) clean.resize(second);
+    }
     while (!clean.empty() && clean.back() == ' ') clean.pop_back();
     if (clean.rfind("Error, ", 0) == 0) clean = clean.substr(7);
     return clean.empty() ? "GAP reported an error without a message" : clean;

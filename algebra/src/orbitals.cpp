@@ -111,7 +111,8 @@ void bfs_tree(Point root, const std::vector<Gen>& gens, std::vector<Point>& pare
 void check_memory(std::size_t n, std::size_t copies, std::size_t limit) {
   const long double bytes = static_cast<long double>(n) * n * sizeof(std::int32_t) * copies;
   if (bytes > static_cast<long double>(limit)) {
-    const auto mib = [](long double b) { return std::to_string(static_cast<unsigned long long>(b / (1 << 20))); };
+    // Rounded up: "needs 0 MiB, above the limit of 0 MiB" would say nothing.
+    const auto mib = [](long double b) { return std::to_string(static_cast<unsigned long long>(std::ceil(b / (1 << 20)))); };
     throw LimitError("the " + std::to_string(n) + "x" + std::to_string(n) + " colour matrix needs " +
                      mib(bytes) + " MiB, above the memory limit of " + mib(limit) +
                      " MiB; raise the limit, or colour only the pairs you need without the matrix (implicit orbitals)");

@@ -3,6 +3,7 @@
 #include <asen/error.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <mutex>
 #include <numeric>
 #include <random>
@@ -394,14 +395,41 @@ std::vector<Permutation> PermGroup::elements(std::size_t limit, Backend backend)
 
 PermGroup PermGroup::from_gap(std::string_view expression, std::optional<std::size_t> degree) {
   std::string expr(expression);
+  // GAP input as typed at its prompt ends with ';' or ';;': not part of the
+  // expression.
+  while (!expr.empty() && (expr.back() == ';' || std::isspace(static_cast<unsigned char>(expr.back())) != 0))
+    expr.pop_back();
   if (expr.find_first_not_of(" \t\r\n") == std::string::npos)
     throw InputError("the GAP expression after 'gap:' is empty");
+  // One expression, no statements: GAP's reader resumes after a syntax
+  // error at the next ';', so "X;; QUIT_GAP(0)" would still run what follows.
+  {
+    const std::string shown = "\"" + (expr.size() > 80 ? expr.substr(0, 77) + "..." : expr) + "\"";
+    char quote = 0;
+    for (std::size_t k = 0; k < expr.size(); ++k) {
+      const char c = expr[k];
+      if (quote != 0) {
+        if (c == '\\') ++k;
+        else if (c == quote) quote = 0;
+      } else if (c == '"' || c == '\'') {
+        quote = c;
+      } else if (c == '#') {
+        while (k < expr.size() && expr[k] != '\n') ++k;
+      } else if (c == ';') {
+        throw InputError("a gap: spec is one GAP expression, without ';' (found at position " + std::to_string(k) +
+                         " of " + shown + "): write the group itself, e.g. gap:SymmetricGroup(5)");
+      }
+    }
+  }
   // One GAP request (requests from other threads may interleave between
-  // requests, never inside one). The expression is evaluated in a statement
-  // of its own first, so a syntax error in it is reported as GAP's.
+  // requests, never inside one). The expression stands in parentheses on
+  // lines of its own: a '#' comment in it ends at its line, and GAP's
+  // syntax errors quote the user's line, not the code around it.
   const std::string n_arg = degree ? std::to_string(*degree) : "LargestMovedPoint(ASEN_X)";
-  const std::string answer = gap::evaluate(
-      "ASEN_X := " + expr + ";; "
+  std::string answer;
+  try {
+    answer = gap::evaluate(
+      "ASEN_X := (\n" + expr + "\n)\n;; "
       "if not IsPermGroup(ASEN_X) then Error(\"the expression does not evaluate to a permutation group\"); fi;; "
       "ASEN_XN := " + n_arg + ";; "
       "if ASEN_XN < LargestMovedPoint(ASEN_X) then Error(\"degree \", ASEN_XN, \" is smaller than the largest "
@@ -409,6 +437,15 @@ PermGroup PermGroup::from_gap(std::string_view expression, std::optional<std::si
       "if HasSize(ASEN_X) then ASEN_XS := String(Size(ASEN_X)); else ASEN_XS := \"0\"; fi;; "
       "Concatenation(String(ASEN_XN), \";\", ASEN_XS, \";\", "
       "String(List(GeneratorsOfGroup(ASEN_X), g -> ListPerm(g, ASEN_XN))))");
+  } catch (const GapError& e) {
+    // A syntax error found past the expression (an unclosed bracket): GAP
+    // quotes the line it stopped at, which is asen's code, not the user's.
+    const std::string text = e.what();
+    const std::size_t stream = text.find(" in stream:");
+    if (text.find("ASEN_") == std::string::npos || stream == std::string::npos) throw;
+    throw GapError(text.substr(0, stream) + " at the end of the expression \"" +
+                   (expr.size() > 80 ? expr.substr(0, 77) + "..." : expr) + "\" (a bracket left open?)");
+  }
   const std::size_t first = answer.find(';');
   const std::size_t second = answer.find(';', first + 1);
   if (first == std::string::npos || second == std::string::npos)

@@ -5,6 +5,7 @@
 #include <asen/graph/colored_digraph.hpp>
 
 #include <chrono>
+#include <cmath>
 #include <future>
 #include <random>
 #include <set>
@@ -84,7 +85,7 @@ Certificate certify(const PermGroup& group, const CertifyOptions& options) {
   const long double estimate = static_cast<long double>(n) * n * 48.0L;
   if (estimate > static_cast<long double>(options.orbitals.memory_limit_bytes))
     throw LimitError("certifying a group of degree " + std::to_string(n) + " needs about " +
-                     std::to_string(static_cast<unsigned long long>(estimate / (1 << 20))) +
+                     std::to_string(static_cast<unsigned long long>(std::ceil(estimate / (1 << 20)))) +
                      " MiB, above the memory limit of " +
                      std::to_string(options.orbitals.memory_limit_bytes >> 20U) + " MiB");
   // The group's stabilizer chain, on its own thread where it is worth one

@@ -151,6 +151,17 @@ def test_the_group_on_no_points_is_certified_with_a_hash():
     assert canonical_hash("()") != canonical_hash("trivial(1)")
 
 
+def test_the_memory_limit_message_names_enough_to_pass_it():
+    # The message's figure, given as the limit, is enough (rounded up, one
+    # estimate for every check).
+    result = run("certify", "S(3000)", "--memory-limit-mb", "10")
+    assert_input_error(result, "needs about", "above the memory limit of 10 MiB")
+    needed = int(result.stderr.split("needs about ")[1].split(" MiB")[0])
+    assert needed >= 3000 * 3000 * 48 / 2**20
+    again = run("certify", "S(3000)", "--memory-limit-mb", str(needed - 1))
+    assert_input_error(again, f"needs about {needed} MiB")
+
+
 def test_no_hash_gives_a_null_hash():
     cert = run_json("certify", "S(4)", "--no-hash")
     assert cert["canonical_hash"] is None

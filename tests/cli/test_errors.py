@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from conftest import TIMEOUT_S, asen_path, assert_input_error, run, run_ok
+from conftest import TIMEOUT_S, asen_path, assert_input_error, run, run_json, run_ok
 
 BAD_SPECS = [
     ("(1,2", "truncated"),
@@ -65,6 +65,18 @@ def test_a_gap_memory_setting_that_is_not_a_positive_number_is_refused():
 def test_gap_syntax_error_is_one_line():
     # GAP's message spans several lines; it starts GAP (about a second).
     assert_input_error(run("group", "gap:Group((1,2),"), "Syntax error")
+
+
+def test_gap_specs_are_one_expression_as_typed_at_gap_s_prompt():
+    # A trailing ';;' and a '#' comment are GAP input as typed; a statement
+    # after a ';' is refused, not run (it would quit the embedded GAP).
+    assert run_json("group", "gap:SymmetricGroup(3);;")["order"] == "6"
+    assert run_json("group", "gap:Group((1,2)) # the swap;")["order"] == "2"
+    assert_input_error(run("group", "gap:SymmetricGroup(3);; QUIT_GAP(0)"), "one GAP expression, without ';'")
+    # An unclosed bracket: GAP's error, without the code asen wraps around the expression.
+    result = run("group", "gap:Group((1,2),(1,2,3)")
+    assert_input_error(result, "Syntax error", "at the end of the expression", "(a bracket left open?)")
+    assert "ASEN_" not in result.stderr
 
 
 @pytest.mark.parametrize("args, fragment", [
