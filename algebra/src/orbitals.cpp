@@ -443,6 +443,9 @@ Orbitals Orbitals::compute(const PermGroup& group, const OrbitalOptions& options
   out.degree_ = n;
   if (n == 0) return out;
   if (n > static_cast<std::size_t>(INT32_MAX)) throw LimitError("degree too large for orbitals");
+  // The matrix alone decides a refusal: before the stabilizer chain (which
+  // at millions of points takes gigabytes and seconds) is built for nothing.
+  if (options.dense) check_memory(n, 1, options.memory_limit_bytes);
 
   // Tiny inputs: union-find has no set-up cost (a chain, trees) and wins.
   const bool tiny = options.method == OrbitalMethod::automatic && options.dense &&

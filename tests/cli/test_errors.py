@@ -126,3 +126,17 @@ def test_writing_to_a_full_stdout_is_a_failure():
                                 timeout=TIMEOUT_S)
     assert result.returncode == 1
     assert result.stderr.startswith("asen: error: ") and result.stderr.count("\n") == 1
+
+
+def test_an_orbital_matrix_over_the_limit_is_refused_before_the_group_work():
+    # 16 million points: the matrix would be 10^15 bytes. The refusal comes
+    # before the stabilizer chain (over 1 GB at this degree), so it fits in
+    # an address space of 768 MiB.
+    import resource
+
+    def limit_memory():
+        resource.setrlimit(resource.RLIMIT_AS, (768 << 20, 768 << 20))
+
+    result = subprocess.run([asen_path(), "orbitals", "S(3)", "--degree", "16000000"], capture_output=True,
+                            text=True, timeout=TIMEOUT_S, preexec_fn=limit_memory)
+    assert_input_error(result, "colour matrix needs", "above the memory limit")
