@@ -244,8 +244,8 @@ def test_data_options_that_do_not_go_together_are_usage_errors(skeleton, tmp_pat
 # The quick budget at which the mirror's breaking input beats trivial(16)'s on
 # the skeleton example (300 samples: 210 train): measured on seeds 0 to 9
 # (same data, seed of the split, weights and batches), the mirror's test MSE
-# was lower on all ten, 0.37 to 0.62 against 0.55 to 0.96, its ratio to
-# trivial(16)'s 0.51 to 0.86 (0.65 and 0.72 on seeds 0 and 1).
+# was lower on all ten, 0.35 to 0.47 against 0.56 to 0.88, its ratio to
+# trivial(16)'s 0.45 to 0.72 (0.59 and 0.72 on seeds 0 and 1).
 LEARN = ["--epochs", "15", "--hidden", "32", "--heads", "4", "--layers", "2", "--batch", "16",
          "--lr-backbone", "0.005", "--lr-edges", "0.005", "--threads", "1", "--no-progress"]
 
