@@ -580,7 +580,7 @@ class TestOrbitals:
             asen.orbitals("S(2000)", memory_limit_mb=1)
         assert isinstance(e.value, asen.LimitError)
         assert str(e.value) == (
-            "the 2000x2000 colour matrix needs 15 MiB, above the memory limit of 1 MiB; "
+            "the 2000x2000 colour matrix needs 16 MiB, above the memory limit of 1 MiB; "
             "raise the limit, or colour only the pairs you need without the matrix (implicit orbitals)")
 
     def test_thread_pool_of_four_gives_the_same_results(self):
