@@ -237,27 +237,34 @@ bool dot_is_directed(std::string_view text) {
 // this is refused before it could overflow the stack.
 constexpr int kMaxDotNesting = 500;
 
-// The line of the first '{' (outside strings) that opens a subgraph nested
-// deeper than kMaxDotNesting, or 0.
-std::size_t too_deep_line(const std::string& text) {
-  int depth = 0;
-  bool in_string = false;
+// The braces of a GraphViz text outside its double-quoted strings.
+struct BraceScan {
+  int depth = 0;                ///< unclosed '{' at the end
+  bool in_string = false;       ///< a string left open at the end
+  std::size_t too_deep_line = 0;  ///< line of the first '{' deeper than kMaxDotNesting, or 0
+};
+
+BraceScan scan_braces(const std::string& text) {
+  BraceScan scan;
   std::size_t line = 1;
   for (std::size_t k = 0; k < text.size(); ++k) {
     const char c = text[k];
     if (c == '\n') ++line;
-    if (in_string) {
-      if (c == '\\') ++k;
-      else if (c == '"') in_string = false;
+    if (scan.in_string) {
+      if (c == '\\' && k + 1 < text.size()) {
+        if (text[++k] == '\n') ++line;
+      } else if (c == '"') {
+        scan.in_string = false;
+      }
     } else if (c == '"') {
-      in_string = true;
+      scan.in_string = true;
     } else if (c == '{') {
-      if (++depth > kMaxDotNesting) return line;
+      if (++scan.depth > kMaxDotNesting && scan.too_deep_line == 0) scan.too_deep_line = line;
     } else if (c == '}') {
-      --depth;
+      --scan.depth;
     }
   }
-  return 0;
+  return scan;
 }
 
 template <typename G>
@@ -309,24 +316,10 @@ DotResult read_dot(const std::string& text, bool directed) {
   return r;
 }
 
-// Closing braces for the unclosed '{' of `text`, outside strings and comments.
+// Closing braces for the unclosed '{' of `text`, outside strings.
 std::string closers(const std::string& text) {
-  int depth = 0;
-  bool in_string = false;
-  for (std::size_t k = 0; k < text.size(); ++k) {
-    const char c = text[k];
-    if (in_string) {
-      if (c == '\\') ++k;
-      else if (c == '"') in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{') {
-      ++depth;
-    } else if (c == '}') {
-      --depth;
-    }
-  }
-  return in_string ? std::string() : std::string(static_cast<std::size_t>(std::max(depth, 0)), '}');
+  const BraceScan scan = scan_braces(text);
+  return scan.in_string ? std::string() : std::string(static_cast<std::size_t>(std::max(scan.depth, 0)), '}');
 }
 
 // Boost reports syntax errors without a position: find the line by parsing
@@ -363,7 +356,7 @@ std::size_t error_line(const std::string& text, bool directed) {
 BaseGraph BaseGraph::parse_dot(std::string_view text_view, const std::string& source) {
   const std::string text(text_view);
   const bool directed = dot_is_directed(text);
-  if (const std::size_t line = too_deep_line(text))
+  if (const std::size_t line = scan_braces(text).too_deep_line)
     throw InputError(source + ":" + std::to_string(line) + ": GraphViz subgraphs nested more than " +
                      std::to_string(kMaxDotNesting) + " deep");
   DotResult r;
