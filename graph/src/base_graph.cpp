@@ -119,7 +119,8 @@ BaseGraph BaseGraph::read(const std::string& path) {
   std::ostringstream text;
   text << in.rdbuf();
   if (in.bad()) throw InputError("cannot read the graph file '" + path + "'");
-  const std::string ext = std::filesystem::path(path).extension().string();
+  std::string ext = std::filesystem::path(path).extension().string();
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (ext == ".dot" || ext == ".gv") return parse_dot(text.str(), path);
   return parse_edge_list(text.str(), path);
 }
@@ -237,34 +238,110 @@ bool dot_is_directed(std::string_view text) {
 // this is refused before it could overflow the stack.
 constexpr int kMaxDotNesting = 500;
 
-// The braces of a GraphViz text outside its double-quoted strings.
+// The braces of a GraphViz text outside its strings and comments.
 struct BraceScan {
   int depth = 0;                ///< unclosed '{' at the end
   bool in_string = false;       ///< a string left open at the end
   std::size_t too_deep_line = 0;  ///< line of the first '{' deeper than kMaxDotNesting, or 0
+  /// Offsets of the '{' that open an anonymous subgraph (`{ rank=same; a; b }`,
+  /// `a -- { b c }`): not the graph's body and not after `subgraph [ID]`.
+  std::vector<std::size_t> anonymous;
 };
+
+bool is_dot_word_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-' ||
+         static_cast<unsigned char>(c) >= 0x80;
+}
 
 BraceScan scan_braces(const std::string& text) {
   BraceScan scan;
   std::size_t line = 1;
+  bool line_start = true;  // only blanks so far on this line
+  // The last two tokens before the current position: a word (its text),
+  // "\"" for a quoted string, or the punctuation character.
+  std::string last;
+  std::string before_last;
+  bool body_seen = false;
+  auto token = [&](std::string t) {
+    before_last = std::move(last);
+    last = std::move(t);
+  };
+  auto is_subgraph = [](const std::string& t) {
+    if (t.size() != 8) return false;
+    std::string lower;
+    for (char c : t) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return lower == "subgraph";
+  };
   for (std::size_t k = 0; k < text.size(); ++k) {
     const char c = text[k];
-    if (c == '\n') ++line;
-    if (scan.in_string) {
-      if (c == '\\' && k + 1 < text.size()) {
-        if (text[++k] == '\n') ++line;
-      } else if (c == '"') {
-        scan.in_string = false;
-      }
-    } else if (c == '"') {
+    if (c == '\n') {
+      ++line;
+      line_start = true;
+      continue;
+    }
+    if (std::isspace(static_cast<unsigned char>(c))) continue;
+    const bool at_line_start = line_start;
+    line_start = false;
+    if (c == '"') {
       scan.in_string = true;
-    } else if (c == '{') {
-      if (++scan.depth > kMaxDotNesting && scan.too_deep_line == 0) scan.too_deep_line = line;
-    } else if (c == '}') {
-      --scan.depth;
+      for (++k; k < text.size(); ++k) {
+        if (text[k] == '\n') ++line;
+        if (text[k] == '\\' && k + 1 < text.size()) {
+          if (text[++k] == '\n') ++line;
+        } else if (text[k] == '"') {
+          scan.in_string = false;
+          break;
+        }
+      }
+      token("\"");
+    } else if ((c == '#' && at_line_start) || text.compare(k, 2, "//") == 0) {
+      while (k + 1 < text.size() && text[k + 1] != '\n') ++k;
+    } else if (text.compare(k, 2, "/*") == 0) {
+      const std::size_t close = text.find("*/", k + 2);
+      const std::size_t stop = close == std::string::npos ? text.size() : close + 2;
+      line += static_cast<std::size_t>(std::count(text.begin() + static_cast<std::ptrdiff_t>(k),
+                                                  text.begin() + static_cast<std::ptrdiff_t>(stop), '\n'));
+      k = stop - 1;
+    } else if (text.compare(k, 2, "--") == 0 || text.compare(k, 2, "->") == 0) {
+      token(text.substr(k, 2));
+      ++k;
+    } else if (is_dot_word_char(c)) {
+      std::size_t end = k;
+      while (end < text.size() && is_dot_word_char(text[end]) && text.compare(end, 2, "--") != 0 &&
+             text.compare(end, 2, "->") != 0)
+        ++end;
+      token(text.substr(k, end - k));
+      k = end - 1;
+    } else {
+      if (c == '{') {
+        if (++scan.depth > kMaxDotNesting && scan.too_deep_line == 0) scan.too_deep_line = line;
+        const bool named = is_subgraph(last) || ((last == "\"" || is_dot_word_char(last[0])) &&
+                                                 is_subgraph(before_last));
+        if (body_seen && !named) scan.anonymous.push_back(k);
+        body_seen = true;
+      } else if (c == '}') {
+        --scan.depth;
+      }
+      token(std::string(1, c));
     }
   }
   return scan;
+}
+
+// Boost's reader (1.74) takes `{` without the `subgraph` keyword for a
+// syntax error: the keyword is put in front of every anonymous subgraph,
+// on the same line, so that line numbers stay right.
+std::string name_anonymous_subgraphs(const std::string& text, const BraceScan& scan) {
+  std::string out;
+  out.reserve(text.size() + 9 * scan.anonymous.size());
+  std::size_t from = 0;
+  for (const std::size_t at : scan.anonymous) {
+    out.append(text, from, at - from);
+    out += "subgraph ";
+    from = at;
+  }
+  out.append(text, from, std::string::npos);
+  return out;
 }
 
 template <typename G>
@@ -354,11 +431,13 @@ std::size_t error_line(const std::string& text, bool directed) {
 }  // namespace
 
 BaseGraph BaseGraph::parse_dot(std::string_view text_view, const std::string& source) {
-  const std::string text(text_view);
-  const bool directed = dot_is_directed(text);
-  if (const std::size_t line = scan_braces(text).too_deep_line)
-    throw InputError(source + ":" + std::to_string(line) + ": GraphViz subgraphs nested more than " +
+  const bool directed = dot_is_directed(text_view);
+  const std::string original(text_view);
+  const BraceScan scan = scan_braces(original);
+  if (scan.too_deep_line != 0)
+    throw InputError(source + ":" + std::to_string(scan.too_deep_line) + ": GraphViz subgraphs nested more than " +
                      std::to_string(kMaxDotNesting) + " deep");
+  const std::string text = name_anonymous_subgraphs(original, scan);
   DotResult r;
   try {
     r = read_dot(text, directed);

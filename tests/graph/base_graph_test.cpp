@@ -91,11 +91,30 @@ TEST(Dot, SyntaxErrorsNameTheLine) {
   expect_input_error([] { (void)BaseGraph::parse_dot("graph {\n  a -> b;\n}\n", "s.dot"); }, "s.dot:2:");
 }
 
+TEST(Dot, AnonymousSubgraphsAsGraphvizReadsThem) {
+  // `{ ... }` without the keyword: a statement, an edge operand, nested in a
+  // named subgraph; braces in strings and comments are not subgraphs.
+  const BaseGraph g = BaseGraph::parse_dot(
+      "graph G {\n"
+      "  a -- b;\n"
+      "  { rank=same; a; c }\n"
+      "  b -- { d e }  // {\n"
+      "  subgraph \"s{\" { { f } -- g }\n"
+      "  /* { */ h\n"
+      "}\n");
+  EXPECT_EQ(g.vertex_names(), (std::vector<std::string>{"a", "b", "c", "d", "e", "f", "g", "h"}));
+  EXPECT_EQ(g.edges(), (Edges{{0, 1}, {1, 3}, {1, 4}, {5, 6}}));
+  // An error after the rewritten text still names the right line.
+  expect_input_error([] { (void)BaseGraph::parse_dot("graph {\n  { a b }\n  { a -- }\n}\n", "s.dot"); }, "s.dot:3:");
+}
+
 TEST(BaseGraphFiles, ReadsByExtensionAndReportsMissingFiles) {
   const BaseGraph a = BaseGraph::read(write_temp("asen_g.dot", "graph { 0 -- 1; 1 -- 2 }"));
   EXPECT_EQ(a.num_edges(), 2U);
   const BaseGraph b = BaseGraph::read(write_temp("asen_g.txt", "0 1\n1 2\n2 0\n"));
   EXPECT_EQ(b.num_edges(), 3U);
+  // The extension's case does not matter.
+  EXPECT_EQ(BaseGraph::read(write_temp("ASEN_G.GV", "digraph { a -> b }")).num_edges(), 1U);
   expect_input_error([] { (void)BaseGraph::read("/nonexistent/graph.txt"); },
                      "cannot read the graph file '/nonexistent/graph.txt'");
   expect_input_error([] { (void)BaseGraph::read(::testing::TempDir()); }, "it is a directory");
