@@ -115,7 +115,8 @@ void check_memory(std::size_t n, std::size_t copies, std::size_t limit) {
     const auto mib = [](long double b) { return std::to_string(static_cast<unsigned long long>(std::ceil(b / (1 << 20)))); };
     throw LimitError("the " + std::to_string(n) + "x" + std::to_string(n) + " colour matrix needs " +
                      mib(bytes) + " MiB, above the memory limit of " + mib(limit) +
-                     " MiB; raise the limit, or colour only the pairs you need without the matrix (implicit orbitals)");
+                     " MiB; raise the limit, or colour only the pairs you need without the matrix (a sparse "
+                     "breaking input, or in Python asen.orbitals(G, dense=False) and colors_of(pairs))");
   }
 }
 

@@ -416,6 +416,21 @@ PermGroup PermGroup::from_gap(std::string_view expression, std::optional<std::si
       } else if (c == '#') {
         while (k < expr.size() && expr[k] != '\n') ++k;
       } else if (c == ';') {
+        // Only more ';', blanks and comments after it: the end of the input.
+        std::size_t rest = k;
+        while (rest < expr.size()) {
+          if (expr[rest] == '#') {
+            while (rest < expr.size() && expr[rest] != '\n') ++rest;
+          } else if (expr[rest] == ';' || std::isspace(static_cast<unsigned char>(expr[rest])) != 0) {
+            ++rest;
+          } else {
+            break;
+          }
+        }
+        if (rest == expr.size()) {
+          expr.resize(k);
+          break;
+        }
         throw InputError("a gap: spec is one GAP expression, without ';' (found at position " + std::to_string(k) +
                          " of " + shown + "): write the group itself, e.g. gap:SymmetricGroup(5)");
       }

@@ -72,6 +72,24 @@ int run(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    // The first word that is not an option or its value names the subcommand.
+    for (int k = 1; k < argc; ++k) {
+      const std::string word = argv[k];
+      if (word == "--gap-memory-mb") {
+        ++k;
+        continue;
+      }
+      if (word.rfind('-', 0) == 0) continue;
+      std::string names;
+      bool known = false;
+      for (const CLI::App* sub : app.get_subcommands({})) {
+        names += (names.empty() ? "" : ", ") + sub->get_name();
+        known = known || sub->get_name() == word;
+      }
+      if (known) break;
+      return report_error("unknown subcommand '" + word + "'; the subcommands are " + names + " (see 'asen --help')",
+                          kExitBadInput);
+    }
     return report_error(std::string(e.what()) + " (see 'asen --help')", kExitBadInput);
   }
 

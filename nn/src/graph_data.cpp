@@ -111,13 +111,13 @@ torch::Tensor real_tensor(const NpyArray& a, const std::string& path, std::vecto
 
 // The values as non-negative integers (class ids or tokens) of `shape`.
 torch::Tensor id_tensor(const NpyArray& a, const std::string& path, std::vector<std::int64_t> shape, const char* what,
-                        std::int64_t& largest) {
+                        const char* plural, std::int64_t& largest) {
   const std::vector<std::int64_t> values = a.to_int64();
   largest = -1;
   for (std::size_t k = 0; k < values.size(); ++k) {
     if (values[k] < 0)
       throw InputError(path + " holds the " + what + " " + std::to_string(values[k]) + " at " +
-                       position(static_cast<std::int64_t>(k), a.shape()) + "; " + what + "s must be 0, 1, 2, ...");
+                       position(static_cast<std::int64_t>(k), a.shape()) + "; " + plural + " must be 0, 1, 2, ...");
     largest = std::max(largest, values[k]);
   }
   return torch::tensor(values, torch::kLong).reshape(shape);
@@ -272,7 +272,7 @@ TaskData load_graph_data(const std::string& dir_text, const GraphDataOptions& op
   torch::Tensor inputs;
   if (x.ndim() == 2 && !x.is_floating()) {
     std::int64_t largest = 0;
-    inputs = id_tensor(x, x_path, {samples, nodes}, "token", largest);
+    inputs = id_tensor(x, x_path, {samples, nodes}, "token", "tokens", largest);
     t.vocab = largest + 1;
     if (config.contains("vocab")) {
       const auto vocab = config["vocab"].get<std::int64_t>();
@@ -313,7 +313,7 @@ TaskData load_graph_data(const std::string& dir_text, const GraphDataOptions& op
     std::int64_t largest = 0;
     const std::vector<std::int64_t> shape =
         per_node ? std::vector<std::int64_t>{samples, nodes} : std::vector<std::int64_t>{samples};
-    torch::Tensor targets = id_tensor(y, y_path, shape, "class", largest);
+    torch::Tensor targets = id_tensor(y, y_path, shape, "class", "classes", largest);
     t.out_dim = std::max<std::int64_t>(2, largest + 1);
     if (config.contains("classes")) {
       const auto classes = config["classes"].get<std::int64_t>();

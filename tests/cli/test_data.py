@@ -212,7 +212,7 @@ def _save(name, array):
 CASES = [
     (_save("targets.npy", np.zeros((59, 16, 1), np.float32)), ["targets.npy has 59 samples", "inputs.npy has 60"]),
     (_save("inputs.npy", np.full((60, 16, 3), np.nan, np.float32)), ["inputs.npy holds NaN at (sample 0, node 0"]),
-    (_save("targets.npy", -np.ones((60, 16), np.int64)), ["targets.npy holds the class -1"]),
+    (_save("targets.npy", -np.ones((60, 16), np.int64)), ["targets.npy holds the class -1", "classes must be 0, 1, 2"]),
     (lambda d: (_save("inputs.npy", np.zeros((60, 15, 3), np.float32))(d),
                 _save("targets.npy", np.zeros((60, 15, 1), np.float32))(d)), ["has 16 vertices but", "15 nodes per sample"]),
     (_save("targets.npy", np.zeros((60, 15, 1), np.float32)), ["per-node targets need the 16 nodes that"]),

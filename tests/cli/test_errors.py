@@ -72,6 +72,8 @@ def test_gap_specs_are_one_expression_as_typed_at_gap_s_prompt():
     # after a ';' is refused, not run (it would quit the embedded GAP).
     assert run_json("group", "gap:SymmetricGroup(3);;")["order"] == "6"
     assert run_json("group", "gap:Group((1,2)) # the swap;")["order"] == "2"
+    assert run_json("group", "gap:SymmetricGroup(4);; # the rest is a comment; really\n;")["order"] == "24"
+    assert_input_error(run("group", "gap:SymmetricGroup(3); # c\n 1"), "one GAP expression, without ';'")
     assert_input_error(run("group", "gap:SymmetricGroup(3);; QUIT_GAP(0)"), "one GAP expression, without ';'")
     # An unclosed bracket: GAP's error, without the code asen wraps around the expression.
     result = run("group", "gap:Group((1,2),(1,2,3)")
@@ -81,7 +83,7 @@ def test_gap_specs_are_one_expression_as_typed_at_gap_s_prompt():
 
 @pytest.mark.parametrize("args, fragment", [
     ([], "subcommand"),
-    (["nosuchcommand"], "subcommand"),
+    (["nosuchcommand"], "unknown subcommand 'nosuchcommand'; the subcommands are group, orbitals"),
     (["group"], "SPEC"),
     (["orbitals"], "SPEC"),
     (["group", "S(5)", "--degree", "five"], "--degree"),

@@ -581,7 +581,8 @@ class TestOrbitals:
         assert isinstance(e.value, asen.LimitError)
         assert str(e.value) == (
             "the 2000x2000 colour matrix needs 16 MiB, above the memory limit of 1 MiB; "
-            "raise the limit, or colour only the pairs you need without the matrix (implicit orbitals)")
+            "raise the limit, or colour only the pairs you need without the matrix (a sparse breaking input, "
+            "or in Python asen.orbitals(G, dense=False) and colors_of(pairs))")
 
     def test_thread_pool_of_four_gives_the_same_results(self):
         specs = ["D(300)", "wreath(S(20),S(10))", "S(5)*D(150)", "A(200)", "C(250)", "D(301)"] * 2
