@@ -176,8 +176,12 @@ std::int64_t epochs_in_checkpoint(const nn::TrainConfig& config) {
   const auto done = (*meta)["epochs_done"].get<std::int64_t>();
   if (done > config.epochs)
     throw InputError("the checkpoint " + path.string() + " already holds " + std::to_string(done) +
-                     " epochs, more than --epochs " + std::to_string(config.epochs) + "; ask for at least " +
-                     std::to_string(done) + " epochs, or use another output folder");
+                     " epochs, more than --epochs " + std::to_string(config.epochs) + "; ask for " +
+                     (config.lr_schedule == "constant"
+                          ? "at least " + std::to_string(done) + " epochs"
+                          : std::to_string(done) + " epochs (the cosine schedule depends on the run's length: "
+                                                   "only --lr-schedule constant runs can be extended)") +
+                     ", or use another output folder");
   return done;
 }
 

@@ -192,7 +192,19 @@ def test_a_checkpoint_of_other_settings_or_further_along_is_refused(dihedral_run
     assert_input_error(run("train", *tiny(seed=3), "--task", "cyclicsum", "--out", str(tmp_path)),
                        "other settings")
     assert_input_error(run("train", *tiny(epochs=1), "--task", "cyclicsum", "--out", str(tmp_path)),
-                       "already holds 2 epochs")
+                       "already holds 2 epochs", "ask for 2 epochs", "only --lr-schedule constant runs can be extended")
+    assert_input_error(run("train", *tiny(epochs=3), "--task", "cyclicsum", "--out", str(tmp_path)),
+                       "epochs: 2 in the checkpoint, 3 here")
+
+
+def test_a_constant_schedule_run_continues_with_more_epochs(tmp_path):
+    def args(epochs):
+        return ["train", *tiny(epochs=epochs), "--task", "cyclicsum", "--lr-schedule", "constant", "--out", str(tmp_path)]
+    assert run_json(*args(2))["epochs"] == 2
+    more = run_json(*args(3))
+    assert more["resumed_from"] == 2 and more["epochs"] == 3
+    assert max(m["epoch"] for m in metric_lines(tmp_path)) == 3
+    assert_input_error(run(*args(2)), "already holds 3 epochs", "ask for at least 3 epochs")
 
 
 @pytest.mark.parametrize("args, fragments", [
