@@ -117,7 +117,8 @@ int run_breaking_input(const BreakingInputOptions& options, std::ostream& out) {
   // n x n matrix (the stabilizer-chain method colours single pairs).
   settings.dense = options.mode != BreakingMode::sparse;
   const algebra::Orbitals orbitals = algebra::Orbitals::compute(group, settings);
-  const graph::BreakingInput input = graph::make_breaking_input(orbitals, options.mode, base_ptr);
+  const graph::BreakingInput input =
+      graph::make_breaking_input(orbitals, options.mode, base_ptr, settings.memory_limit_bytes);
   save_breaking_input(options.out_file, format, input);
 
   out << "wrote " << options.out_file << ": " << mode_name << " breaking input of "

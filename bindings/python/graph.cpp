@@ -653,7 +653,7 @@ py::dict breaking_input_arrays(py::handle group, py::handle base, const std::str
     options.dense = mode != graph::BreakingMode::sparse;
     options.memory_limit_bytes = limit;
     const Orbitals orbitals = Orbitals::compute(g, options);
-    return graph::make_breaking_input(orbitals, mode, base_graph);
+    return graph::make_breaking_input(orbitals, mode, base_graph, limit);
   });
   const auto e = static_cast<py::ssize_t>(bi.num_edges());
   py::dict out;

@@ -17,6 +17,7 @@
 #include <asen/algebra/perm_group.hpp>
 #include <asen/error.hpp>
 #include <asen/graph/base_graph.hpp>
+#include <asen/graph/automorphisms.hpp>
 #include <asen/graph/colored_digraph.hpp>
 #include <asen/nn/breaking_input.hpp>
 #include <asen/nn/discover.hpp>
@@ -240,6 +241,61 @@ py::dict result_dict(const nn::TrainResult& r) {
 
 /// An AsenModel together with what save_model needs to describe each of its
 /// structures (group spec, mode, base graph, sizes).
+// The automorphism group of a breaking input given as tensors: the
+// permutations of the nodes that keep every arc with its colour and every
+// node's colour, the group a model fed this input is equivariant to. Arcs
+// repeated between the same two nodes count as one arc coloured by the list
+// of their colours; loops (i, i) join the colour of node i. As image lists.
+std::string input_automorphisms(const nn::BreakingInput& input) {
+  const auto n = static_cast<std::size_t>(input.num_nodes());
+  const torch::Tensor index = input.edge_index().to(torch::kCPU).contiguous();
+  const torch::Tensor color = input.edge_color().to(torch::kCPU).contiguous();
+  const std::int64_t arcs = color.numel();
+  const std::int64_t* source = index.data_ptr<std::int64_t>();
+  const std::int64_t* target = source + arcs;
+  const std::int64_t* arc_color = color.data_ptr<std::int64_t>();
+  std::map<std::pair<std::int64_t, std::int64_t>, std::vector<std::int64_t>> colors_of_arc;
+  // Per node: its colour (0 without node colours), then its loops' colours.
+  std::vector<std::vector<std::int64_t>> node_key(n, std::vector<std::int64_t>{0});
+  if (input.node_color().defined()) {
+    const torch::Tensor nodes = input.node_color().to(torch::kCPU).contiguous();
+    for (std::size_t v = 0; v < n; ++v) node_key[v][0] = nodes.data_ptr<std::int64_t>()[v];
+  }
+  for (std::int64_t e = 0; e < arcs; ++e) {
+    if (source[e] == target[e])
+      node_key[static_cast<std::size_t>(source[e])].push_back(arc_color[e]);
+    else
+      colors_of_arc[{source[e], target[e]}].push_back(arc_color[e]);
+  }
+  std::map<std::vector<std::int64_t>, std::int32_t> node_ids;
+  std::map<std::vector<std::int64_t>, std::int32_t> arc_ids;
+  auto id_of = [](std::map<std::vector<std::int64_t>, std::int32_t>& ids, std::vector<std::int64_t> key) {
+    return ids.emplace(std::move(key), static_cast<std::int32_t>(ids.size())).first->second;
+  };
+  std::vector<std::int32_t> vertex_colors(n);
+  for (std::size_t v = 0; v < n; ++v) {
+    std::sort(node_key[v].begin() + 1, node_key[v].end());
+    vertex_colors[v] = id_of(node_ids, node_key[v]);
+  }
+  std::vector<graph::Arc> graph_arcs;
+  graph_arcs.reserve(colors_of_arc.size());
+  for (auto& [ends, list] : colors_of_arc) {
+    std::sort(list.begin(), list.end());
+    graph_arcs.push_back({static_cast<graph::Point>(ends.first), static_cast<graph::Point>(ends.second),
+                          id_of(arc_ids, list)});
+  }
+  const graph::AutomorphismGroup aut =
+      graph::automorphism_group(graph::ColoredDigraph(n, std::move(vertex_colors), std::move(graph_arcs)));
+  if (aut.generators.empty()) return "trivial(" + std::to_string(n) + ")";
+  std::string spec = "[";
+  for (const auto& g : aut.generators) {
+    spec += spec.size() > 1 ? ",[" : "[";
+    for (std::size_t k = 0; k < g.images().size(); ++k) spec += (k ? "," : "") + std::to_string(g.images()[k]);
+    spec += "]";
+  }
+  return spec + "]";
+}
+
 class Model {
  public:
   Model(std::int64_t hidden, std::int64_t layers, std::int64_t heads, double dropout, double attention_dropout,
@@ -305,17 +361,20 @@ class Model {
     add(t, std::move(input));
   }
 
-  /// A structure on a breaking input given as tensors (not savable: no group).
+  /// A structure on a breaking input given as tensors; its group is the
+  /// input's automorphism group, and a saved model stores the input itself.
   void add_structure_raw(const std::string& name, std::int64_t num_nodes, const torch::Tensor& edge_index,
                          const torch::Tensor& edge_color, std::int64_t num_colors,
                          const std::optional<torch::Tensor>& node_color, std::int64_t out_dim, std::int64_t vocab,
-                         std::int64_t in_features, const std::string& kind) {
+                         std::int64_t in_features, const std::string& kind, const std::string& mode) {
     nn::TaskData t;
     t.name = name;
     t.kind = nn::parse_task_kind(kind);
     t.vocab = vocab;
     t.in_features = in_features;
     t.out_dim = out_dim;
+    t.mode = graph::parse_breaking_mode(mode);
+    t.input_given = true;
     auto as_long = [](const torch::Tensor& x, const char* what) {
       if (x.is_floating_point() || x.is_complex() || x.scalar_type() == torch::kBool)
         throw InputError(std::string(what) + " must hold integers, got dtype " + std::string(c10::toString(x.scalar_type())));
@@ -323,7 +382,10 @@ class Model {
     };
     nn::BreakingInput input(num_nodes, as_long(edge_index, "edge_index"), as_long(edge_color, "edge_attr"), num_colors,
                             node_color ? as_long(*node_color, "node_color") : torch::Tensor());
-    raw_.insert(name);
+    {
+      py::gil_scoped_release release;
+      t.group = input_automorphisms(input);
+    }
     add(t, std::move(input));
   }
 
@@ -345,12 +407,15 @@ class Model {
     const nn::StructureSpec& s = model_->structure(name);
     py::object group = py::none();
     py::object mode = py::str("dense");
+    bool given = false;
     for (const auto& t : tasks_) {
       if (t.name != name) continue;
-      if (raw_.count(name) == 0) group = py::str(t.group);
+      group = py::str(t.group);
       mode = py::str(graph::to_string(t.mode));
+      given = t.input_given;
     }
     return py::dict("name"_a = s.name, "kind"_a = nn::to_string(s.kind), "group"_a = group, "mode"_a = mode,
+                    "input_given"_a = given,
                     "num_nodes"_a = s.input.num_nodes(), "num_edges"_a = s.input.num_edges(),
                     "num_colors"_a = s.input.num_colors(), "vocab"_a = s.vocab, "in_features"_a = s.in_features,
                     "out_dim"_a = s.out_dim);
@@ -370,10 +435,6 @@ class Model {
   }
 
   void save(const std::string& path) const {
-    for (const auto& name : raw_)
-      throw InputError("structure '" + name +
-                       "' was built from a raw breaking input and has no group, so the model cannot be saved; "
-                       "build it from a group instead");
     const std::filesystem::path parent = std::filesystem::absolute(path).parent_path();
     if (!std::filesystem::is_directory(parent))
       throw InputError("cannot save the model to " + path + ": the folder " + parent.string() + " does not exist");
@@ -436,8 +497,6 @@ class Model {
     if (group) {
       spec = *group;
     } else {
-      if (raw_.count(name) != 0)
-        throw InputError("structure '" + name + "' was built from a raw breaking input: pass its group");
       for (const auto& t : tasks_)
         if (t.name == name) spec = t.group;
       if (spec.empty()) throw InputError("the model has no structure named '" + name + "'");
@@ -470,9 +529,8 @@ class Model {
     options.feature = nn::parse_color_feature(feature);
     options.true_group = true_group;
     std::string spec;
-    const bool raw = raw_.count(name) != 0;
     for (const auto& t : tasks_)
-      if (t.name == name && !raw) spec = t.group;
+      if (t.name == name) spec = t.group;
     nn::Discovery d;
     {
       py::gil_scoped_release release;
@@ -517,9 +575,10 @@ class Model {
                     std::int64_t samples, std::int64_t length, const py::dict& settings, double backbone_lr_scale) {
     nn::TrainConfig config = train_config(settings);
     if (!(backbone_lr_scale > 0)) throw InputError("the backbone learning-rate scale must be positive");
-    for (const auto& name : names)
-      if (model_->has_structure(name) && raw_.count(name) != 0)
-        throw InputError("structure '" + name + "' was built from a raw breaking input and cannot be finetuned");
+    for (const auto& t : tasks_)
+      if (t.input_given && std::find(names.begin(), names.end(), t.name) != names.end())
+        throw InputError("structure '" + t.name + "' was built on a breaking input given as tensors and cannot be "
+                         "finetuned on the synthetic task of that name");
     std::vector<nn::TaskData> tasks = synthetic_tasks(names, groups, samples, length, config.seed);
     nn::TrainResult r;
     {
@@ -589,7 +648,6 @@ class Model {
 
   nn::AsenModel model_{nullptr};
   std::vector<nn::TaskData> tasks_;
-  std::set<std::string> raw_;
   std::uint64_t seed_ = 0;
 };
 
@@ -696,7 +754,7 @@ PYBIND11_MODULE(_nn, m) {
       .def("add_structure", &p::Model::add_structure, "name"_a, "group"_a, "degree"_a, "out_dim"_a, "vocab"_a,
            "in_features"_a, "kind"_a, "mode"_a, "base_vertices"_a, "base_edges"_a, "base_directed"_a)
       .def("add_structure_raw", &p::Model::add_structure_raw, "name"_a, "num_nodes"_a, "edge_index"_a, "edge_color"_a,
-           "num_colors"_a, "node_color"_a, "out_dim"_a, "vocab"_a, "in_features"_a, "kind"_a)
+           "num_colors"_a, "node_color"_a, "out_dim"_a, "vocab"_a, "in_features"_a, "kind"_a, "mode"_a)
       .def("forward", &p::Model::forward, "name"_a, "x"_a)
       .def("forward_mixed", &p::Model::forward_mixed, "names"_a, "inputs"_a)
       .def("structure_names", [](p::Model& self) { return self.model()->structure_names(); })

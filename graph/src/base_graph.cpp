@@ -357,27 +357,39 @@ DotResult read_with_boost(const std::string& text) {
   boost::read_graphviz(text, g, dp, "node_id");
   DotResult r;
   const std::size_t count = boost::num_vertices(g);
-  // Integer names keep their ids; otherwise Boost's order (sorted names).
-  bool numeric = true;
-  std::uint64_t largest = 0;
+  // A name in canonical decimal ("0", "7", "12", not "07") is that vertex
+  // number; other names (GraphViz's "07" is not "7") come after the largest
+  // such number, in sorted order (Boost's vertex order sorts the names).
+  std::vector<bool> numeric(count, false);
+  std::uint64_t next = 0;
   for (std::size_t v = 0; v < count; ++v) {
     std::uint64_t value = 0;
-    if (!parse_id(ids[v], value)) numeric = false;
-    largest = std::max(largest, value);
+    const std::string& name = ids[v];
+    numeric[v] = !name.empty() && (name == "0" || name[0] != '0') &&
+                 std::all_of(name.begin(), name.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+    if (!numeric[v]) continue;
+    if (!parse_id(name, value) || value >= kMaxVertices)
+      throw InputError("the node id " + name + " is too large: numeric ids are vertex numbers, below " +
+                       std::to_string(kMaxVertices));
+    next = std::max(next, value + 1);
   }
-  if (numeric && largest >= kMaxVertices)
-    throw InputError("the node id " + std::to_string(largest) + " is too large: numeric ids are vertex numbers, "
-                     "below " + std::to_string(kMaxVertices));
   std::vector<Point> index(count);
-  r.n = numeric && count > 0 ? largest + 1 : count;
+  for (std::size_t v = 0; v < count; ++v) {
+    std::uint64_t value = 0;
+    if (numeric[v])
+      parse_id(ids[v], value);
+    else
+      value = next++;
+    if (value >= kMaxVertices)
+      throw InputError("the graph has more than " + std::to_string(kMaxVertices) + " vertices");
+    index[v] = static_cast<Point>(value);
+  }
+  r.n = static_cast<std::size_t>(next);
   r.names.assign(r.n, "");
   r.colors.assign(r.n, "");
   for (std::size_t v = 0; v < count; ++v) {
-    std::uint64_t value = v;
-    if (numeric) parse_id(ids[v], value);
-    index[v] = static_cast<Point>(value);
-    r.names[value] = ids[v];
-    r.colors[value] = colors.count(v) ? colors[v] : "";
+    r.names[index[v]] = ids[v];
+    r.colors[index[v]] = colors.count(v) ? colors[v] : "";
   }
   typename boost::graph_traits<G>::edge_iterator e, e_end;
   for (std::tie(e, e_end) = boost::edges(g); e != e_end; ++e)

@@ -352,7 +352,10 @@ Dataset Dataset::slice(std::int64_t begin, std::int64_t end) const {
 Splits split_dataset(const Dataset& data) {
   const std::int64_t s = data.size();
   const std::int64_t train = (s * 70 + 50) / 100;
-  const std::int64_t val = (s * 15 + 50) / 100;
+  std::int64_t val = (s * 15 + 50) / 100;
+  // Rounding leaves no test sample for 4 or 5 samples: the validation split
+  // gives its one (from 2 samples on there is a training and a test sample).
+  if (s >= 2 && train + val >= s) val = s - train - 1;
   return {data.slice(0, train), data.slice(train, std::min(s, train + val)), data.slice(std::min(s, train + val), s)};
 }
 

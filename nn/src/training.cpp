@@ -3,6 +3,8 @@
 
 #include <asen/nn/flat_adam.hpp>
 
+#include "zip_check.hpp"
+
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 #if defined(__GLIBC__)
@@ -92,7 +94,45 @@ algebra::PermGroup task_group(const TaskData& t, std::int64_t nodes) {
   return algebra::PermGroup::parse(t.group, static_cast<std::size_t>(nodes));
 }
 
-json structure_json(const TaskData& t, std::int64_t nodes) {
+// A breaking input given as tensors, as save_model stores it.
+json input_json(const BreakingInput& input) {
+  const torch::Tensor index = input.edge_index().to(torch::kCPU).contiguous();
+  const torch::Tensor color = input.edge_color().to(torch::kCPU).contiguous();
+  auto list = [](const torch::Tensor& x) {
+    const auto* p = x.data_ptr<std::int64_t>();
+    return std::vector<std::int64_t>(p, p + x.numel());
+  };
+  const std::int64_t arcs = color.numel();
+  json out = {{"num_nodes", input.num_nodes()},
+              {"num_colors", input.num_colors()},
+              {"sources", list(index.slice(0, 0, 1).reshape({arcs}).contiguous())},
+              {"targets", list(index.slice(0, 1, 2).reshape({arcs}).contiguous())},
+              {"colors", list(color)},
+              {"node_colors", nullptr}};
+  if (input.node_color().defined()) out["node_colors"] = list(input.node_color().to(torch::kCPU).contiguous());
+  return out;
+}
+
+BreakingInput input_from_json(const json& j, std::int64_t nodes) {
+  const auto n = j.at("num_nodes").get<std::int64_t>();
+  if (n != nodes) throw InputError("a stored breaking input has " + std::to_string(n) + " nodes, not " + std::to_string(nodes));
+  const auto sources = j.at("sources").get<std::vector<std::int64_t>>();
+  const auto targets = j.at("targets").get<std::vector<std::int64_t>>();
+  const auto colors = j.at("colors").get<std::vector<std::int64_t>>();
+  if (sources.size() != targets.size() || sources.size() != colors.size())
+    throw InputError("a stored breaking input has lists of different lengths");
+  const auto arcs = static_cast<std::int64_t>(colors.size());
+  torch::Tensor index = torch::stack({torch::tensor(sources, torch::kLong), torch::tensor(targets, torch::kLong)})
+                            .reshape({2, arcs});
+  torch::Tensor node_colors;
+  if (!j.at("node_colors").is_null())
+    node_colors = torch::tensor(j.at("node_colors").get<std::vector<std::int64_t>>(), torch::kLong);
+  return BreakingInput(n, index, torch::tensor(colors, torch::kLong).reshape({arcs}),
+                       j.at("num_colors").get<std::int64_t>(), node_colors);
+}
+
+json structure_json(const TaskData& t, const BreakingInput& input) {
+  const std::int64_t nodes = input.num_nodes();
   const algebra::PermGroup g = task_group(t, nodes);
   json gens = json::array();
   for (const auto& p : g.generators()) gens.push_back(p.images());
@@ -120,6 +160,7 @@ json structure_json(const TaskData& t, std::int64_t nodes) {
     out["data_seed"] = t.data_seed;
     if (!t.data_fingerprint.empty()) out["data_fingerprint"] = t.data_fingerprint;
   }
+  if (t.input_given) out["breaking_input"] = input_json(input);
   return out;
 }
 
@@ -131,7 +172,7 @@ json structures_json(const AsenModel& model, const std::vector<TaskData>& tasks)
     const auto it = std::find_if(tasks.begin(), tasks.end(), [&](const TaskData& t) { return t.name == name; });
     const StructureSpec& spec = model->structure(name);
     if (it != tasks.end())
-      structures.push_back(structure_json(*it, spec.input.num_nodes()));
+      structures.push_back(structure_json(*it, spec.input));
     else if (!spec.description.empty())
       structures.push_back(json::parse(spec.description));
     else
@@ -162,6 +203,7 @@ TaskData task_from_json(const json& j, algebra::PermGroup& group_out) {
   if (j.contains("data")) t.data_dir = j.at("data").get<std::string>();
   if (j.contains("data_seed")) t.data_seed = j.at("data_seed").get<std::uint64_t>();
   if (j.contains("data_fingerprint")) t.data_fingerprint = j.at("data_fingerprint").get<std::string>();
+  t.input_given = j.contains("breaking_input");
   return t;
 }
 
@@ -171,14 +213,15 @@ std::int64_t nodes_of(const TaskData& t) {
   throw InputError("task '" + t.name + "' has no data");
 }
 
-StructureSpec structure_spec(const TaskData& t, const algebra::PermGroup& group) {
+// A structure on `group`'s breaking input, or on `given` when not null.
+StructureSpec structure_spec(const TaskData& t, const algebra::PermGroup& group, const BreakingInput* given = nullptr) {
   StructureSpec s;
   s.name = t.name;
   s.kind = t.kind;
   s.vocab = t.vocab;
   s.in_features = t.in_features;
   s.out_dim = t.out_dim;
-  s.input = BreakingInput::for_group(group, t.mode, t.base ? &*t.base : nullptr);
+  s.input = given != nullptr ? *given : BreakingInput::for_group(group, t.mode, t.base ? &*t.base : nullptr);
   return s;
 }
 
@@ -321,9 +364,11 @@ class Run {
     model_->to_device(device_);
     for (auto& t : tasks_) {
       if (!model_->has_structure(t.name)) {
+        if (t.input_given)
+          throw InputError("task '" + t.name + "' names a breaking input given as tensors, but the model has no such structure");
         const std::int64_t n = nodes_of(t);
         StructureSpec spec = structure_spec(t, task_group(t, n));
-        spec.description = structure_json(t, n).dump();
+        spec.description = structure_json(t, spec.input).dump();
         model_->add_structure(spec);
         scale_initial_colors(t.name);
       }
@@ -487,6 +532,11 @@ class Run {
     if (!config_.resume || !fs::exists(path)) {
       std::ofstream(metrics_path(), std::ios::trunc);
       return 0;
+    }
+    try {
+      detail::verify_zip_checksums(path, "the checkpoint " + path);
+    } catch (const InputError& e) {
+      throw InputError(std::string(e.what()) + "; remove it or use another output folder");
     }
     torch::serialize::InputArchive archive;
     json meta;
@@ -681,6 +731,8 @@ void save_model(const AsenModel& model, const std::vector<TaskData>& tasks, cons
 
 LoadedModel load_model(const std::string& path) {
   if (!fs::exists(path)) throw InputError("the model file " + path + " does not exist");
+  if (fs::is_directory(path)) throw InputError("the model file " + path + " is a directory");
+  detail::verify_zip_checksums(path, "the model file " + path);
   torch::serialize::InputArchive archive;
   json meta;
   try {
@@ -700,7 +752,9 @@ LoadedModel load_model(const std::string& path) {
     for (const auto& s : meta.at("structures")) {
       algebra::PermGroup group;
       TaskData t = task_from_json(s, group);
-      StructureSpec spec = structure_spec(t, group);
+      std::optional<BreakingInput> given;
+      if (t.input_given) given = input_from_json(s.at("breaking_input"), static_cast<std::int64_t>(group.degree()));
+      StructureSpec spec = structure_spec(t, group, given ? &*given : nullptr);
       spec.description = s.dump();
       out.model->add_structure(spec);
       out.tasks.push_back(std::move(t));

@@ -7,6 +7,7 @@ import json
 import shutil
 import subprocess
 import time
+import zipfile
 
 import pytest
 
@@ -184,6 +185,34 @@ def test_a_corrupt_checkpoint_is_a_clear_input_error(tmp_path):
     assert_input_error(result, "checkpoint", "corrupt", str(tmp_path / "checkpoint.pt"))
     assert_input_error(run("equivariance", str(tmp_path / "checkpoint.pt")), "corrupt")
     assert not (tmp_path / "model.pt").exists()
+
+
+def damage_a_tensor(path):
+    """Flips one byte in the middle of the first tensor record of a torch zip file."""
+    with zipfile.ZipFile(path) as z:
+        info = next(i for i in z.infolist() if "/data/" in i.filename and i.file_size > 0)
+    data = bytearray(path.read_bytes())
+    name_length = int.from_bytes(data[info.header_offset + 26:info.header_offset + 28], "little")
+    extra_length = int.from_bytes(data[info.header_offset + 28:info.header_offset + 30], "little")
+    at = info.header_offset + 30 + name_length + extra_length + info.file_size // 2
+    data[at] ^= 0x40
+    path.write_bytes(bytes(data))
+    return info.filename
+
+
+def test_damaged_tensor_bytes_are_found_by_their_checksum(dihedral_run, tmp_path):
+    # LibTorch's reader does not check the zip CRCs: a flipped bit in a weight
+    # would load as a valid, quietly different model.
+    out, _ = dihedral_run
+    model = tmp_path / "model.pt"
+    model.write_bytes((out / "model.pt").read_bytes())
+    record = damage_a_tensor(model)
+    for command in ("eval", "equivariance", "discover"):
+        assert_input_error(run(command, str(model)), "is corrupt", record, "CRC-32")
+    (tmp_path / "checkpoint.pt").write_bytes((out / "checkpoint.pt").read_bytes())
+    damage_a_tensor(tmp_path / "checkpoint.pt")
+    assert_input_error(run("train", *tiny(), "--task", "cyclicsum", "--out", str(tmp_path)),
+                       "the checkpoint", "is corrupt", "CRC-32", "remove it or use another output folder")
 
 
 def test_a_checkpoint_of_other_settings_or_further_along_is_refused(dihedral_run, tmp_path):

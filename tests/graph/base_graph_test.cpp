@@ -91,6 +91,21 @@ TEST(Dot, SyntaxErrorsNameTheLine) {
   expect_input_error([] { (void)BaseGraph::parse_dot("graph {\n  a -> b;\n}\n", "s.dot"); }, "s.dot:2:");
 }
 
+TEST(Dot, DecimalIdsKeepTheirNumbersAndOtherNamesComeAfter) {
+  // "01" is its own node in GraphViz, not node 1; one named node does not
+  // renumber the numeric ones.
+  const BaseGraph g = BaseGraph::parse_dot("graph { 1 -- 2; 01 -- 3; 9 -- 10; 10 -- x; 2 -- \"a b\" }");
+  EXPECT_EQ(g.num_vertices(), 14U);
+  EXPECT_EQ(g.vertex_names()[1], "1");
+  EXPECT_EQ(g.vertex_names()[10], "10");
+  EXPECT_EQ(g.vertex_names()[11], "01");
+  EXPECT_EQ(g.vertex_names()[12], "a b");
+  EXPECT_EQ(g.vertex_names()[13], "x");
+  EXPECT_EQ(g.edges(), (Edges{{1, 2}, {3, 11}, {9, 10}, {10, 13}, {2, 12}}));
+  expect_input_error([] { (void)BaseGraph::parse_dot("graph { 0 -- 99999999999 }", "big.dot"); },
+                     "big.dot: the node id 99999999999 is too large");
+}
+
 TEST(Dot, AnonymousSubgraphsAsGraphvizReadsThem) {
   // `{ ... }` without the keyword: a statement, an edge operand, nested in a
   // named subgraph; braces in strings and comments are not subgraphs.

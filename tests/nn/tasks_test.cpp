@@ -186,6 +186,14 @@ TEST(Tasks, SeedsReproduceAndDiffer) {
   EXPECT_EQ(splits.train.size(), 700);
   EXPECT_EQ(splits.val.size(), 150);
   EXPECT_EQ(splits.test.size(), 150);
+  // From 2 samples on, every split has a training and a test sample, and the
+  // three splits are all the samples.
+  for (std::int64_t s = 2; s <= 40; ++s) {
+    const auto small = asen::nn::split_dataset(generate_dataset("intersect", s, 10, 0));
+    EXPECT_GE(small.train.size(), 1) << s;
+    EXPECT_GE(small.test.size(), 1) << s;
+    EXPECT_EQ(small.train.size() + small.val.size() + small.test.size(), s) << s;
+  }
 }
 
 TEST(Tasks, BadNamesAndLengthsAreInputErrors) {

@@ -77,12 +77,42 @@ def test_invariant_and_feature_structures_have_their_shapes():
     assert torch.allclose(mixed[2], model("count", torch.zeros(1, N, dtype=torch.long))[0], atol=1e-6)
 
 
-def test_breaking_input_object_makes_a_structure():
+def test_breaking_input_object_makes_a_structure_on_its_automorphism_group(tmp_path):
     model = small_model().add_structure("raw", asen.breaking_input("D(10)"), vocab=10)
-    assert model.structure("raw")["group"] is None
     assert model("raw", torch.zeros(1, N, dtype=torch.long)).shape == (1, N, 2)
-    with pytest.raises(asen.InputError, match="cannot be saved"):
-        model.save("/nonexistent/never-written.pt")
+    # The structure's group is the input's automorphism group: D(10) again.
+    group = asen.Group.parse(model.structure("raw")["group"])
+    assert group.order == 20 and all(g in group for g in asen.Group.parse("D(10)").generators)
+    assert model.structure("raw")["input_given"] and model.structure("raw")["mode"] == "dense"
+    cycle = asen.Graph(N, [(i, (i + 1) % N) for i in range(N)])
+    weak = asen.breaking_input("D(10)", base=cycle, mode="weak-sparse")
+    assert model.add_structure("weak", weak, vocab=10).structure("weak")["mode"] == "weak-sparse"
+
+
+def test_a_hand_made_colouring_is_saved_and_restored_as_it_was(tmp_path):
+    # Six nodes on a path, arcs coloured by distance with colour ids in an
+    # order of our own: its automorphisms are the identity and the reversal.
+    n = 6
+    pairs = [(i, j) for i in range(n) for j in range(n)]
+    own_ids = [3, 0, 5, 1, 4, 2]
+    bi = asen.BreakingInput(
+        edge_index=torch.tensor(pairs).t().contiguous(),
+        edge_attr=torch.tensor([own_ids[abs(i - j)] for i, j in pairs]),
+        node_color=torch.zeros(n, dtype=torch.long), num_colors=6, num_nodes=n, mode="dense")
+    model = small_model().add_structure("path", bi, in_features=2, out_dim=1, kind="node-regression")
+    spec = model.structure("path")["group"]
+    assert asen.Group.parse(spec).order == 2 and asen.Permutation(list(range(n))[::-1]) in asen.Group.parse(spec)
+    model.eval()
+    x = torch.randn(4, n, 2)
+    before = model("path", x)
+    report = model.check_equivariance("path")
+    assert report["inside_max_error"] < 1e-5 and report["outside_max_error"] > 1e-3
+    model.save(str(tmp_path / "m.pt"))
+    loaded = asen.nn.load(str(tmp_path / "m.pt"))
+    assert torch.allclose(loaded("path", x), before, atol=1e-6)
+    assert torch.equal(loaded.breaking_input("path")["edge_attr"], bi.edge_attr)
+    assert loaded.structure("path")["group"] == spec and loaded.structure("path")["input_given"]
+    assert loaded.check_equivariance("path")["inside_max_error"] < 1e-5
 
 
 def test_bad_inputs_raise_input_error(d10_model):

@@ -159,8 +159,11 @@ class Model:
 
         :param name: letters, digits, '_' and '-'.
         :param group: a group spec ('D(10)', '(1,2,3),(1,2)', 'gap:...'), an
-            asen.Group, or an asen.BreakingInput (the model then cannot be
-            saved, and check_equivariance needs the group).
+            asen.Group, or an asen.BreakingInput (one from
+            asen.breaking_input, or one made from your own tensors: any
+            colouring of arcs; the structure's group is then the input's
+            automorphism group, computed with nauty, and a saved model stores
+            the input itself).
         :param out_dim: classes (classification) or outputs (regression);
             ``num_classes`` is a synonym. Default 2.
         :param vocab: tokens are in [0, vocab); 0 for real-valued features,
@@ -185,7 +188,8 @@ class Model:
                 raise ValueError("mode and base are taken from the breaking input; leave them at their defaults")
             bi = group.to_torch()
             self._impl.add_structure_raw(
-                name, bi.num_nodes, bi.edge_index, bi.edge_attr, bi.num_colors, bi.node_color, size, vocab, in_features, kind
+                name, bi.num_nodes, bi.edge_index, bi.edge_attr, bi.num_colors, bi.node_color, size, vocab, in_features,
+                kind, bi.mode
             )
             return self
         _check_str(mode, "mode")
@@ -200,9 +204,10 @@ class Model:
         return list(self._impl.structure_names())
 
     def structure(self, name: str) -> Dict[str, Any]:
-        """A structure's description: kind, group spec (None for a raw breaking
-        input), mode, num_nodes, num_edges, num_colors, vocab, in_features,
-        out_dim."""
+        """A structure's description: kind, group spec (for a structure built
+        on an asen.BreakingInput, the input's automorphism group as image
+        lists, and input_given True), mode, num_nodes, num_edges, num_colors,
+        vocab, in_features, out_dim."""
         return self._impl.structure(_check_str(name, "name"))
 
     def breaking_input(self, name: str) -> Dict[str, Any]:

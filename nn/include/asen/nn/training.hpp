@@ -52,6 +52,12 @@ struct TaskData {
   /// `asen eval` rebuild the test split the model was trained with.
   std::uint64_t data_seed = 0;
   std::string data_fingerprint;
+  /// True for a structure built on a breaking input given as tensors (Python's
+  /// add_structure with an asen.BreakingInput) instead of `group`'s orbitals:
+  /// save_model stores that input and load_model restores it as it was;
+  /// `group` is then the input's automorphism group (what the model is
+  /// equivariant to), as image lists.
+  bool input_given = false;
 };
 
 /// The synthetic task `name` with `samples` sequences of `length`, split
