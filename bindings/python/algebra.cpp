@@ -113,6 +113,17 @@ Permutation to_permutation(py::handle obj, std::optional<std::size_t> degree) {
   return permutation_from_images(integer_list(obj, "a permutation's image list"));
 }
 
+// `p` as a permutation of n points, as GAP sees permutations (with no
+// degree of their own): fixed points added or dropped; std::nullopt if p
+// moves a point >= n (then it is in no group on n points).
+std::optional<Permutation> on_points(const Permutation& p, std::size_t n) {
+  if (p.degree() <= n) return p.extended(n);
+  std::vector<Point> images(p.images().begin(), p.images().begin() + static_cast<std::ptrdiff_t>(n));
+  for (std::size_t x = n; x < p.degree(); ++x)
+    if (p.apply(static_cast<Point>(x)) != x) return std::nullopt;
+  return Permutation(std::move(images));
+}
+
 // True if PermGroup::parse hands `spec` to a prefix resolver ("gap:<expr>",
 // or a prefix registered by a later layer, which may call GAP too): the same
 // test as PermGroup::parse's.
@@ -209,9 +220,35 @@ std::uint64_t seed_from(py::handle obj) {
 algebra::BigInt big_int_from(py::handle obj) {
   PyObject* integer = PyNumber_Index(obj.ptr());
   if (integer == nullptr) throw py::error_already_set();
-  const auto text = std::string(py::str(py::reinterpret_steal<py::object>(integer)));
+  // Hexadecimal ("0x..."): Python caps decimal conversions at 4300 digits.
+  PyObject* hex = PyNumber_ToBase(integer, 16);
+  Py_DECREF(integer);
+  if (hex == nullptr) throw py::error_already_set();
+  const auto text = std::string(py::str(py::reinterpret_steal<py::object>(hex)));
+  if (!text.empty() && text[0] == '-') return -algebra::BigInt(text.substr(1));
   return algebra::BigInt(text);
 }
+
+// p to the power k for any integer k: each cycle turns by k modulo its length.
+Permutation power(const Permutation& p, const algebra::BigInt& k) {
+  std::vector<Point> images(p.images().begin(), p.images().end());
+  for (const auto& cycle : p.cycles()) {
+    const algebra::BigInt length(cycle.size());
+    algebra::BigInt r = k % length;
+    if (r < 0) r += length;
+    const auto shift = static_cast<std::size_t>(r);
+    for (std::size_t i = 0; i < cycle.size(); ++i) images[cycle[i]] = cycle[(i + shift) % cycle.size()];
+  }
+  return Permutation(std::move(images));
+}
+
+// Membership with GAP's semantics for a permutation of another degree.
+bool group_contains(const PermGroup& g, py::handle obj, Backend backend) {
+  const std::optional<Permutation> p = on_points(to_permutation(obj, g.degree()), g.degree());
+  if (!p) return false;
+  return run_on(backend, [&] { return g.contains(*p, backend); });
+}
+
 
 py::object known_order_of(const PermGroup& g) {
   const std::optional<algebra::BigInt> order = g.known_order();
@@ -313,11 +350,19 @@ identity), or a JSON list of 0-based images (``'[1,0,2]'``).
           [](const Permutation& p, std::int64_t x) { return p.apply(checked_point(x, p.degree())); }, "x"_a,
           "The image of point x. Raises IndexError if x is not in [0, degree).")
       .def(
-          "__mul__", [](const Permutation& p, const Permutation& q) { return p * q; }, py::is_operator(),
-          "The product in GAP's order: p first, then q. Raises ValueError if the degrees differ.")
+          "__mul__",
+          [](const Permutation& p, const Permutation& q) {
+            // As in GAP: the product acts on the larger of the two degrees.
+            const std::size_t n = std::max(p.degree(), q.degree());
+            return p.extended(n) * q.extended(n);
+          },
+          py::is_operator(),
+          "The product in GAP's order: p first, then q, on the larger of the two degrees (the other is "
+          "extended by fixed points, as GAP's permutations have no degree).")
       .def(
-          "__pow__", [](const Permutation& p, long long k) { return p.pow(k); }, py::is_operator(),
-          "The k-th power; k may be negative (``p ** -1`` is the inverse).")
+          "__pow__",
+          [](const Permutation& p, py::int_ k) { return power(p, big_int_from(k)); }, py::is_operator(),
+          "The k-th power, for any int k (negative: powers of the inverse).")
       .def("inverse", &Permutation::inverse, "The inverse permutation.")
       .def("is_identity", &Permutation::is_identity, "True for the identity.")
       .def("cycles", &Permutation::cycles,
@@ -514,22 +559,17 @@ How the native chain behind :attr:`order` was proven complete:
       .def(
           "contains",
           [](const PermGroup& g, py::handle p, const std::string& backend) {
-            const Backend b = parse_backend(backend);
-            const Permutation perm = to_permutation(p, g.degree());
-            return run_on(b, [&] { return g.contains(perm, b); });
+            return group_contains(g, p, parse_backend(backend));
           },
           "p"_a, "backend"_a = "native", R"doc(
 Membership of p: a Permutation, an image list, or a string (cycle notation is
-read with the group's degree).
-
-:raises ValueError: if p has another degree than the group.
+read with the group's degree). As in GAP, a permutation of another degree is
+the same permutation with fixed points added or dropped: one that moves a
+point outside the group's degree is in no such group (False).
 )doc")
       .def(
           "__contains__",
-          [](const PermGroup& g, py::handle p) {
-            const Permutation perm = to_permutation(p, g.degree());
-            return run_without_gil([&] { return g.contains(perm); });
-          },
+          [](const PermGroup& g, py::handle p) { return group_contains(g, p, Backend::native); },
           "p"_a, "``p in G``: membership (native), as :meth:`contains`.")
       .def(
           "is_transitive",

@@ -48,10 +48,12 @@ algebra::PermGroup parse_spec(const std::string& spec, std::optional<std::size_t
 /// \throws TypeError for anything else.
 algebra::PermGroup group_argument(py::handle obj);
 
-/// An exact integer as a Python int (any size).
+/// An exact integer as a Python int (any size). Through hexadecimal digits:
+/// Python (3.11 on) caps decimal conversions at 4300 digits (S(1600)'s order
+/// has 4434), not power-of-two bases.
 inline py::int_ to_python_int(const algebra::BigInt& value) {
-  const std::string digits = value.str();
-  PyObject* object = PyLong_FromString(digits.c_str(), nullptr, 10);
+  const std::string digits = (value < 0 ? "-" : "") + algebra::BigInt(abs(value)).str(0, std::ios_base::hex);
+  PyObject* object = PyLong_FromString(digits.c_str(), nullptr, 16);
   if (object == nullptr) throw py::error_already_set();
   return py::reinterpret_steal<py::int_>(object);
 }

@@ -112,8 +112,9 @@ std::int64_t positive(std::int64_t value, const char* name) {
 }
 
 py::int_ big_int(const algebra::BigInt& value) {
-  const std::string digits = value.str();
-  PyObject* object = PyLong_FromString(digits.c_str(), nullptr, 10);
+  // Hexadecimal: Python caps decimal conversions at 4300 digits.
+  const std::string digits = value.str(0, std::ios_base::hex);
+  PyObject* object = PyLong_FromString(digits.c_str(), nullptr, 16);
   if (object == nullptr) throw py::error_already_set();
   return py::reinterpret_steal<py::int_>(object);
 }
