@@ -13,6 +13,8 @@
 #include "gap_values.hpp"
 #include "random.hpp"
 #include "union_find.hpp"
+
+#include <cmath>
 #include "limits.hpp"
 
 namespace asen::algebra {
@@ -154,6 +156,31 @@ PermGroup group_from_gap_generators(std::size_t n, const std::string& text,
   return PermGroup(n, detail::gap_permutations(text, n), std::move(order));
 }
 
+// Whether a group of degree n with a trusted known order is the whole
+// symmetric group (order n!) or the alternating group (order n!/2, the one
+// subgroup of index 2): membership and primitivity then need no chain.
+enum class Natural { none, symmetric, alternating };
+
+Natural natural_kind(const std::optional<KnownOrder>& order, std::size_t n) {
+  if (!order || !order->trusted() || n < 3) return Natural::none;
+  // log2(n!) first: the exact comparison only for orders that are close.
+  const double log2_factorial = std::lgamma(static_cast<double>(n) + 1.0) / std::log(2.0);
+  const double log2 = order->log2();
+  if (std::abs(log2 - log2_factorial) > 2.0 && std::abs(log2 - (log2_factorial - 1.0)) > 2.0) return Natural::none;
+  BigInt factorial = 1;
+  for (std::size_t k = 2; k <= n; ++k) factorial *= k;
+  if (order->value() == factorial) return Natural::symmetric;
+  if (order->value() * 2 == factorial) return Natural::alternating;
+  return Natural::none;
+}
+
+bool is_prime(std::size_t n) {
+  if (n < 2) return false;
+  for (std::size_t d = 2; d * d <= n; ++d)
+    if (n % d == 0) return false;
+  return true;
+}
+
 std::vector<Point> checked_point_set(const std::vector<Point>& points, std::size_t n) {
   std::vector<Point> out;
   std::vector<bool> seen(n, false);
@@ -186,6 +213,14 @@ bool PermGroup::contains(const Permutation& p, Backend backend) const {
                      " but the group has degree " + std::to_string(degree_));
   if (backend == Backend::gap)
     return detail::gap_bool(ask_gap(*this, "String(" + detail::gap_perm(p) + " in ASEN_G)"));
+  switch (natural_kind(known_order_, degree_)) {
+    case Natural::symmetric:
+      return true;
+    case Natural::alternating:
+      return p.sign() == 1;
+    case Natural::none:
+      break;
+  }
   return chain().contains(p);
 }
 
@@ -251,8 +286,11 @@ bool PermGroup::is_primitive(Backend backend) const {
     return detail::gap_bool(
         ask_gap(*this, "String(IsPrimitive(ASEN_G, [1.." + std::to_string(degree_) + "]))"));
   }
+  // S_n and A_n (n >= 3) are primitive; so is every transitive group of
+  // prime degree (a block's size divides the degree).
+  if (natural_kind(known_order_, degree_) != Natural::none) return true;
   if (!is_transitive()) return false;
-  if (degree_ <= 2) return true;
+  if (degree_ <= 2 || is_prime(degree_)) return true;
   // Atkinson: the smallest block containing {0, b} is found by merging classes
   // until every generator maps each merged pair into one class. G is primitive
   // iff that block is the whole domain for every b.

@@ -505,7 +505,7 @@ complete, and :meth:`compute_order` to ask GAP.
       .def_property_readonly(
           "order_proof",
           [](const PermGroup& g) {
-            return std::string(run_without_gil([&] { return algebra::to_string(g.chain().proof()); }));
+            return std::string(algebra::to_string(run_without_gil([&] { return g.order_proof(); })));
           },
           R"doc(
 How the native chain behind :attr:`order` was proven complete:

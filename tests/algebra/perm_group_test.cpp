@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <numeric>
 #include <random>
 #include <set>
 #include <thread>
@@ -132,6 +133,37 @@ TEST(PermGroupNative, OrbitsTransitivityPrimitivity) {
   EXPECT_FALSE(PermGroup::parse("wreath(S(5),S(2))").is_primitive());
   EXPECT_TRUE(PermGroup::parse("wreath(S(5),S(2))").is_transitive());
   EXPECT_THROW((void)g.orbit(7), std::out_of_range);
+}
+
+TEST(PermGroupNative, SymmetricAndAlternatingGroupsAnswerWithoutAChain) {
+  // A group of degree n whose trusted order is n! is S_n, n!/2 is A_n:
+  // membership is then every permutation, or the even ones.
+  std::mt19937_64 rng(7);
+  for (const std::size_t n : {3U, 4U, 9U, 40U}) {
+    const PermGroup s = PermGroup::parse("S(" + std::to_string(n) + ")");
+    const PermGroup a = PermGroup::parse("A(" + std::to_string(n) + ")");
+    // The same groups from their generators alone: answers from a chain.
+    const PermGroup s_plain(n, s.generators());
+    const PermGroup a_plain(n, a.generators());
+    for (int k = 0; k < 20; ++k) {
+      std::vector<Point> images(n);
+      std::iota(images.begin(), images.end(), Point{0});
+      std::shuffle(images.begin(), images.end(), rng);
+      const Permutation p(images);
+      EXPECT_TRUE(s.contains(p));
+      EXPECT_EQ(a.contains(p), p.sign() == 1);
+      EXPECT_EQ(a.contains(p), a_plain.contains(p));
+      EXPECT_TRUE(s_plain.contains(p));
+    }
+    EXPECT_TRUE(s.is_primitive() && a.is_primitive() && a_plain.is_primitive());
+  }
+  // Products of many factors: degree and order.
+  std::string spec = "S(3)";
+  for (int k = 1; k < 300; ++k) spec += k % 2 ? "*C(2)" : "*S(3)";
+  const PermGroup product = PermGroup::parse(spec);
+  EXPECT_EQ(product.degree(), 150U * 3 + 150U * 2);
+  EXPECT_EQ(product.order(), boost::multiprecision::pow(asen::algebra::BigInt(12), 150));
+  EXPECT_FALSE(product.is_transitive());
 }
 
 TEST(PermGroupNative, StabilizersFixTheirPoints) {
