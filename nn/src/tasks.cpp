@@ -1,6 +1,8 @@
 #include <asen/error.hpp>
 #include <asen/nn/tasks.hpp>
 
+#include "memory.hpp"
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -309,6 +311,12 @@ Dataset generate_dataset(const std::string& task, std::int64_t count, std::int64
   const TaskInfo info = task_info(task, length);
   const TaskDef& d = def_of(task);
   if (count < 0) throw InputError("the number of samples must not be negative");
+  // Inputs and targets: 8 bytes a position each (int64).
+  const long double bytes = static_cast<long double>(count) * static_cast<long double>(length) * 16.0L;
+  if (detail::exceeds_memory(bytes))
+    throw InputError(std::to_string(count) + " sequences of length " + std::to_string(length) + " need " +
+                     detail::gib(bytes) + ", more than this machine's " +
+                     detail::gib(static_cast<long double>(detail::physical_memory_bytes())) + " of memory");
   // Distinct tasks with the same seed get different streams.
   std::uint64_t mix = seed * 0x9e3779b97f4a7c15ULL;
   for (char c : task) mix = (mix ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;

@@ -215,6 +215,12 @@ def test_damaged_tensor_bytes_are_found_by_their_checksum(dihedral_run, tmp_path
                        "the checkpoint", "is corrupt", "CRC-32", "remove it or use another output folder")
 
 
+def test_eval_data_that_cannot_fit_is_refused(dihedral_run):
+    out, _ = dihedral_run
+    assert_input_error(run("eval", str(out / "model.pt"), "--samples", "1000000000"),
+                       "1000000000 sequences of length 10 need 149.0 GiB", "of memory")
+
+
 def test_a_checkpoint_of_other_settings_or_further_along_is_refused(dihedral_run, tmp_path):
     out, _ = dihedral_run
     (tmp_path / "checkpoint.pt").write_bytes((out / "checkpoint.pt").read_bytes())
@@ -247,6 +253,8 @@ def test_a_constant_schedule_run_continues_with_more_epochs(tmp_path):
     ([], ["--task"]),
     (["--task", "cyclicsum", "--seed", "18446744073709551616"], ["above the largest value, 18446744073709551615"]),
     (["--task", "cyclicsum", "--length", "3"], ["task 'cyclicsum' needs a sequence length in [4,"]),
+    # Sizes that cannot fit are refused before any data is drawn.
+    (["--task", "cyclicsum", "--length", "1048576"], ["needs a breaking input of 1048576^2 arcs", "of memory"]),
 ])
 def test_bad_training_arguments_are_input_errors(tmp_path, args, fragments):
     assert_input_error(run("train", *tiny(), "--out", str(tmp_path), *args), *fragments)
@@ -256,8 +264,8 @@ def test_bad_training_arguments_are_input_errors(tmp_path, args, fragments):
 def test_sizes_that_cannot_work_are_input_errors(tmp_path):
     result = run("train", *tiny(hidden=10, heads=4), "--task", "cyclicsum", "--out", str(tmp_path))
     assert_input_error(result, "--hidden 10 must be a multiple of --heads 4")
-    result = run("train", *tiny(samples=5), "--task", "cyclicsum", "--out", str(tmp_path))
-    assert_input_error(result, "--samples 5 leaves task 'cyclicsum' without training or test sequences")
+    result = run("train", *tiny(samples=1), "--task", "cyclicsum", "--out", str(tmp_path))
+    assert_input_error(result, "--samples 1 leaves task 'cyclicsum' without training or test sequences")
     assert not (tmp_path / "metrics.jsonl").exists()
 
 
