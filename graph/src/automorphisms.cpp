@@ -11,6 +11,8 @@
 #include <map>
 #include <mutex>
 #include <numeric>
+#include <optional>
+#include <set>
 #include <tuple>
 
 #include "nauty_backend.hpp"
@@ -210,7 +212,183 @@ algebra::PermGroup AutomorphismGroup::group() const {
   return algebra::PermGroup(degree, generators, algebra::KnownOrder(order));  // exact from the search: trusted
 }
 
+namespace {
+
+// Twins: two vertices of one colour with the same arcs, in colour and
+// direction, to every other vertex, either not joined ("false" twins:
+// isolated vertices, the leaves of a star) or joined both ways in the one
+// arc colour of the digraph ("true" twins, as in a clique). Swapping two
+// twins is an automorphism, so a class of k twins contributes Sym(k), and
+// Aut = Sym(class 1) x ... x Sym(class r) extended by the automorphisms of the
+// digraph with one vertex per class, coloured by (colour, class size, kind):
+// |Aut| is that digraph's order times the k!. The search then runs on the
+// smaller digraph (a graph with 1000 isolated vertices has 1000! automorphisms
+// that no search or stabilizer chain should enumerate level by level).
+struct TwinReduction {
+  std::vector<std::vector<Point>> classes;  ///< per vertex of the reduced digraph, its members, sorted
+  ColoredDigraph reduced;
+};
+
+using Neighbours = std::vector<std::pair<Point, std::int32_t>>;
+
+// Vertices grouped by equal keys (key(v) a comparable value), groups of 2 or more.
+template <typename Key>
+std::vector<std::vector<Point>> equal_groups(std::size_t n, const Key& key) {
+  std::vector<Point> order(n);
+  std::iota(order.begin(), order.end(), Point{0});
+  std::stable_sort(order.begin(), order.end(), [&](Point a, Point b) { return key(a) < key(b); });
+  std::vector<std::vector<Point>> out;
+  for (std::size_t i = 0; i < n;) {
+    std::size_t j = i + 1;
+    while (j < n && !(key(order[i]) < key(order[j]))) ++j;
+    if (j - i >= 2) {
+      std::vector<Point> group(order.begin() + static_cast<std::ptrdiff_t>(i), order.begin() + static_cast<std::ptrdiff_t>(j));
+      std::sort(group.begin(), group.end());
+      out.push_back(std::move(group));
+    }
+    i = j;
+  }
+  return out;
+}
+
+std::optional<TwinReduction> reduce_twins(const ColoredDigraph& dg) {
+  const std::size_t n = dg.num_vertices();
+  const std::vector<std::int32_t> colors = dg.vertex_colors();
+  const std::vector<Arc> arcs = dg.arcs();
+  std::vector<Neighbours> out(n);
+  std::vector<Neighbours> in(n);
+  std::set<std::int32_t> arc_colors;
+  for (const Arc& a : arcs) {
+    out[a.source].emplace_back(a.target, a.color);
+    in[a.target].emplace_back(a.source, a.color);
+    arc_colors.insert(a.color);
+  }
+  for (std::size_t v = 0; v < n; ++v) {
+    std::sort(out[v].begin(), out[v].end());
+    std::sort(in[v].begin(), in[v].end());
+  }
+  // class_of[v]: index into classes, kind 0 alone, 1 false twins, 2 true twins
+  std::vector<std::size_t> class_of(n, SIZE_MAX);
+  std::vector<std::vector<Point>> groups;
+  std::vector<int> kinds;
+  for (auto& g : equal_groups(n, [&](Point v) { return std::tie(colors[v], out[v], in[v]); })) {
+    for (Point v : g) class_of[v] = groups.size();
+    groups.push_back(std::move(g));
+    kinds.push_back(1);
+  }
+  if (arc_colors.size() == 1) {
+    // Closed neighbourhoods: the vertex itself joins its lists.
+    const std::int32_t c = *arc_colors.begin();
+    std::vector<Neighbours> closed_out(n);
+    std::vector<Neighbours> closed_in(n);
+    for (std::size_t v = 0; v < n; ++v) {
+      if (class_of[v] != SIZE_MAX || out[v].empty()) continue;  // a false twin is no true twin
+      closed_out[v] = out[v];
+      closed_out[v].emplace_back(static_cast<Point>(v), c);
+      std::sort(closed_out[v].begin(), closed_out[v].end());
+      closed_in[v] = in[v];
+      closed_in[v].emplace_back(static_cast<Point>(v), c);
+      std::sort(closed_in[v].begin(), closed_in[v].end());
+    }
+    for (auto& g : equal_groups(n, [&](Point v) {
+           return std::make_tuple(closed_out[v].empty(), colors[v], std::cref(closed_out[v]), std::cref(closed_in[v]));
+         })) {
+      if (closed_out[g.front()].empty()) continue;
+      for (Point v : g) class_of[v] = groups.size();
+      groups.push_back(std::move(g));
+      kinds.push_back(2);
+    }
+  }
+  if (groups.empty()) return std::nullopt;
+  // One vertex per class, in the order of the classes' smallest members.
+  TwinReduction r;
+  std::vector<std::int64_t> reduced_id(n, -1);
+  std::map<std::tuple<std::int32_t, std::size_t, int>, std::int32_t> color_ids;
+  std::vector<std::tuple<std::int32_t, std::size_t, int>> color_keys;
+  for (std::size_t v = 0; v < n; ++v) {
+    if (class_of[v] != SIZE_MAX && groups[class_of[v]].front() != v) continue;
+    reduced_id[v] = static_cast<std::int64_t>(r.classes.size());
+    if (class_of[v] == SIZE_MAX) {
+      r.classes.push_back({static_cast<Point>(v)});
+      color_keys.emplace_back(colors[v], 1, 0);
+    } else {
+      r.classes.push_back(groups[class_of[v]]);
+      color_keys.emplace_back(colors[v], r.classes.back().size(), kinds[class_of[v]]);
+    }
+    color_ids.emplace(color_keys.back(), 0);
+  }
+  std::int32_t next = 0;
+  for (auto& [key, id] : color_ids) id = next++;
+  std::vector<std::int32_t> reduced_colors;
+  reduced_colors.reserve(color_keys.size());
+  for (const auto& key : color_keys) reduced_colors.push_back(color_ids.at(key));
+  std::vector<Arc> reduced_arcs;
+  for (const Arc& a : arcs)
+    if (reduced_id[a.source] >= 0 && reduced_id[a.target] >= 0)
+      reduced_arcs.push_back({static_cast<Point>(reduced_id[a.source]), static_cast<Point>(reduced_id[a.target]), a.color});
+  r.reduced = ColoredDigraph(r.classes.size(), std::move(reduced_colors), std::move(reduced_arcs));
+  return r;
+}
+
+// The automorphisms of the whole digraph from those of its reduction.
+AutomorphismGroup lift(AutomorphismGroup reduced, const TwinReduction& r, std::size_t n) {
+  AutomorphismGroup out;
+  out.degree = n;
+  out.backend = reduced.backend;
+  out.search_nodes = reduced.search_nodes;
+  out.search_ms = reduced.search_ms;
+  out.search_vertices = reduced.search_vertices;
+  for (const auto& g : reduced.generators) {
+    std::vector<Point> images(n);
+    for (std::size_t a = 0; a < r.classes.size(); ++a) {
+      const auto& from = r.classes[a];
+      const auto& to = r.classes[g[static_cast<Point>(a)]];
+      for (std::size_t i = 0; i < from.size(); ++i) images[from[i]] = to[i];
+    }
+    out.generators.push_back(Permutation::from_images_no_checks(std::move(images)));
+  }
+  BigInt order = reduced.order;
+  double log10_twins = 0.0;
+  for (const auto& members : r.classes) {
+    const std::size_t k = members.size();
+    if (k < 2) continue;
+    for (std::size_t j = 2; j <= k; ++j) order *= j;
+    log10_twins += std::lgamma(static_cast<double>(k) + 1.0) / std::log(10.0);
+    std::vector<Point> swap(n);
+    std::iota(swap.begin(), swap.end(), Point{0});
+    std::swap(swap[members[0]], swap[members[1]]);
+    out.generators.push_back(Permutation::from_images_no_checks(std::move(swap)));
+    if (k >= 3) {
+      std::vector<Point> turn(n);
+      std::iota(turn.begin(), turn.end(), Point{0});
+      for (std::size_t i = 0; i < k; ++i) turn[members[i]] = members[(i + 1) % k];
+      out.generators.push_back(Permutation::from_images_no_checks(std::move(turn)));
+    }
+  }
+  out.order = std::move(order);
+  const double log10_size = std::log10(reduced.size_mantissa) + reduced.size_exponent + log10_twins;
+  out.size_exponent = static_cast<int>(std::floor(log10_size));
+  out.size_mantissa = std::pow(10.0, log10_size - out.size_exponent);
+  out.orbits = orbits_of(n, out.generators);
+  return out;
+}
+
+AutomorphismGroup search_automorphisms(const ColoredDigraph& dg, const AutomorphismOptions& options);
+
+}  // namespace
+
 AutomorphismGroup automorphism_group(const ColoredDigraph& dg, const AutomorphismOptions& options) {
+  // A known divisor is of the whole group's order: the search then runs on
+  // the digraph itself (orbital colourings have no twins to speak of).
+  if (!options.order_divisor && !options.order_divisor_source)
+    if (const std::optional<TwinReduction> r = reduce_twins(dg))
+      return lift(search_automorphisms(r->reduced, options), *r, dg.num_vertices());
+  return search_automorphisms(dg, options);
+}
+
+namespace {
+
+AutomorphismGroup search_automorphisms(const ColoredDigraph& dg, const AutomorphismOptions& options) {
   const std::size_t n = dg.num_vertices();
   AutomorphismGroup out;
   out.degree = n;
@@ -254,6 +432,8 @@ AutomorphismGroup automorphism_group(const ColoredDigraph& dg, const Automorphis
   }
   return out;
 }
+
+}  // namespace
 
 AutomorphismGroup automorphism_group(const BaseGraph& graph, const AutomorphismOptions& options) {
   return automorphism_group(ColoredDigraph::from_base_graph(graph), options);

@@ -1,5 +1,6 @@
 #include <asen/error.hpp>
 #include <asen/graph/automorphisms.hpp>
+#include <asen/graph/base_graph.hpp>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -93,6 +94,64 @@ TEST(Automorphisms, MatchBruteForceOnRandomColouredDigraphs) {
     }
   }
   EXPECT_GT(with_symmetry, 40);  // the sample is not all rigid
+}
+
+TEST(Automorphisms, TwinRichDigraphsMatchBruteForce) {
+  // Blown-up digraphs: each vertex of a random one-colour digraph on 2 to 4
+  // vertices becomes a class of 1 to 3 copies, joined among themselves all
+  // ways (true twins) or not at all (false twins), so that twin classes,
+  // isolated vertices and leaves are everywhere; also with a second colour.
+  std::mt19937_64 rng(1701);
+  int with_twins = 0;
+  for (int trial = 0; trial < 120; ++trial) {
+    const std::size_t m = 2 + rng() % 3;
+    const int colors = trial % 3 == 0 ? 2 : 1;
+    const bool symmetric = trial % 2 == 0;
+    const ColoredDigraph base = random_digraph(m, symmetric, colors, 1 + static_cast<int>(rng() % 2), 0.5, rng);
+    std::vector<std::vector<Point>> copies(m);
+    std::vector<std::int32_t> vc;
+    Point next = 0;
+    for (std::size_t a = 0; a < m && next < 8; ++a)
+      for (std::size_t k = 1 + rng() % 3; k > 0 && next < 8; --k) {
+        copies[a].push_back(next++);
+        vc.push_back(base.vertex_color(static_cast<Point>(a)));
+      }
+    std::vector<Arc> arcs;
+    for (const Arc& e : base.arcs())
+      for (Point u : copies[e.source])
+        for (Point v : copies[e.target]) arcs.push_back({u, v, e.color});
+    for (std::size_t a = 0; a < m; ++a)
+      if (rng() % 2 == 0)
+        for (Point u : copies[a])
+          for (Point v : copies[a])
+            if (u != v) arcs.push_back({u, v, 0});
+    const ColoredDigraph g(next, vc, arcs);
+    const auto expected = brute_force_automorphisms(g);
+    with_twins += expected.size() > 2 ? 1 : 0;
+    for (const auto backend : {AutomorphismBackend::nauty, AutomorphismBackend::traces}) {
+      SCOPED_TRACE("trial " + std::to_string(trial));
+      const auto aut = asen::graph::automorphism_group(g, {backend, std::nullopt, {}});
+      ASSERT_EQ(aut.order, expected.size());
+      ASSERT_EQ(asen::test::closure(next, aut.generators), expected);
+      ASSERT_EQ(aut.orbits, PermGroup(next, aut.generators).orbits());
+    }
+  }
+  EXPECT_GT(with_twins, 40);
+}
+
+TEST(Automorphisms, TwinClassesOfThousandsAreCountedNotSearched) {
+  // 3000 isolated vertices and one edge: |Aut| = 2 * 2998!; a star's 2999
+  // leaves: 2999!. Exact, from the twin classes (no level-by-level search).
+  const auto isolated = asen::graph::automorphism_group(asen::graph::BaseGraph(3000, {{0, 1}}));
+  asen::algebra::BigInt f = 1;
+  for (int k = 2; k <= 2998; ++k) f *= k;
+  EXPECT_EQ(isolated.order, 2 * f);
+  std::vector<std::pair<Point, Point>> star;
+  for (Point v = 1; v < 3000; ++v) star.emplace_back(0, v);
+  const auto s = asen::graph::automorphism_group(asen::graph::BaseGraph(3000, star));
+  EXPECT_EQ(s.order, f * 2999);
+  EXPECT_EQ(s.orbits.size(), 2U);
+  EXPECT_EQ(PermGroup(3000, s.generators).orbit(1).size(), 2999U);
 }
 
 TEST(Automorphisms, KnownGraphs) {
