@@ -108,6 +108,30 @@ void bfs_tree(Point root, const std::vector<Gen>& gens, std::vector<Point>& pare
   }
 }
 
+// Orbitals keep a table entry per orbital (the rank may be n², as for the
+// trivial group) and rows of n colour or class ids: the n rows of the dense
+// matrix, or implicitly one per non-trivial point orbit.
+void check_implicit_memory(std::size_t n, std::size_t orbitals, std::size_t rows, std::size_t limit) {
+  const long double bytes = static_cast<long double>(orbitals) * sizeof(OrbitalInfo) +
+                            static_cast<long double>(rows) * n * sizeof(std::int32_t);
+  if (bytes > static_cast<long double>(limit)) {
+    const auto mib = [](long double b) { return std::to_string(static_cast<unsigned long long>(std::ceil(b / (1 << 20)))); };
+    throw LimitError("the orbitals of this group of degree " + std::to_string(n) + " need more than " + mib(bytes) +
+                     " MiB (" + std::to_string(orbitals) + " orbitals or more, and " + std::to_string(rows) +
+                     " rows of " + std::to_string(n) + " ids), above the memory limit of " + mib(limit) +
+                     " MiB; raise the limit");
+  }
+}
+
+// The rank so far plus `more` orbitals; colour ids are int32.
+std::int32_t checked_rank(std::int32_t rank, std::size_t more) {
+  const std::uint64_t next = static_cast<std::uint64_t>(rank) + more;
+  if (next > static_cast<std::uint64_t>(INT32_MAX))
+    throw LimitError("the group has more than " + std::to_string(INT32_MAX) +
+                     " orbitals on pairs: colour ids are 32-bit integers");
+  return static_cast<std::int32_t>(next);
+}
+
 void check_memory(std::size_t n, std::size_t copies, std::size_t limit) {
   const long double bytes = static_cast<long double>(n) * n * sizeof(std::int32_t) * copies;
   if (bytes > static_cast<long double>(limit)) {
@@ -535,12 +559,15 @@ Orbitals Orbitals::compute(const PermGroup& group, const OrbitalOptions& options
     for (const auto& members : orbits.members) {
       const Point a = members.front();
       if (members.size() == 1) {
+        const std::int32_t next = checked_rank(offset, orbits.members.size());
+        check_implicit_memory(n, static_cast<std::size_t>(next), n, options.memory_limit_bytes);  // n rows: the matrix
         std::int32_t* row = m + static_cast<std::size_t>(a) * n;
         for (std::size_t j = 0; j < n; ++j) row[j] = offset + orbit_ids[j];
         append_orbit_info(out.info_, a, 1, orbit_ids, orbits.members.size(), offset);
-        offset += static_cast<std::int32_t>(orbits.members.size());
+        offset = next;
         continue;
       }
+      (void)checked_rank(offset, n);  // ids below offset + n are written next
       // Row a holds the candidate classes (ids by smallest point); the other
       // rows follow the tree, and every mismatch on a non-tree edge merges
       // two candidates. The merged classes are exactly the orbits of G_a: a
@@ -569,8 +596,9 @@ Orbitals Orbitals::compute(const PermGroup& group, const OrbitalOptions& options
         }
         classes = merged_count;
       }
+      check_implicit_memory(n, static_cast<std::size_t>(offset) + classes, n, options.memory_limit_bytes);
       append_orbit_info(out.info_, a, members.size(), local, classes, offset);
-      offset += static_cast<std::int32_t>(classes);
+      offset = checked_rank(offset, classes);
       for (const Point i : order) label[i] = kNone;
     }
     finish_info(out.info_, [&](Point i, Point j) { return m[static_cast<std::size_t>(i) * n + j]; });
@@ -606,8 +634,10 @@ Orbitals Orbitals::compute(const PermGroup& group, const OrbitalOptions& options
       }
       im.local_slot[o] = static_cast<std::uint32_t>(shared_slot);
       im.parent[a] = a;
+      check_implicit_memory(n, static_cast<std::size_t>(offset) + orbits.members.size(), im.local.size(),
+                            options.memory_limit_bytes);
       append_orbit_info(out.info_, a, 1, orbit_ids, orbits.members.size(), offset);
-      offset += static_cast<std::int32_t>(orbits.members.size());
+      offset = checked_rank(offset, orbits.members.size());
       continue;
     }
     // Candidate classes: with a known order, a cheap chain's, exact when the
@@ -630,11 +660,12 @@ Orbitals Orbitals::compute(const PermGroup& group, const OrbitalOptions& options
       for (auto& v : local) v = remap[static_cast<std::size_t>(v)];
       classes = merged_count;
     }
+    check_implicit_memory(n, static_cast<std::size_t>(offset) + classes, im.local.size() + 1, options.memory_limit_bytes);
     im.local_slot[o] = static_cast<std::uint32_t>(im.local.size());
     im.local.push_back(std::move(local));
     bfs_tree(a, im.tree_gens, im.parent, im.label, order);
     append_orbit_info(out.info_, a, members.size(), im.local.back(), classes, offset);
-    offset += static_cast<std::int32_t>(classes);
+    offset = checked_rank(offset, classes);
   }
   out.implicit_ = implicit;
   finish_info(out.info_, [&](Point i, Point j) { return im.color(i, j); });

@@ -604,6 +604,14 @@ class TestOrbitals:
             "raise the limit, or colour only the pairs you need without the matrix (a sparse breaking input, "
             "or in Python asen.orbitals(G, dense=False) and colors_of(pairs))")
 
+    def test_implicit_orbitals_keep_to_the_memory_limit(self):
+        # Without the matrix the orbital table still grows with the rank,
+        # n² for the trivial group: refused when it outgrows the limit.
+        with pytest.raises(asen.LimitError) as e:
+            asen.orbitals("trivial(3000)", dense=False, memory_limit_mb=10)
+        assert "orbitals or more" in str(e.value) and "above the memory limit of 10 MiB" in str(e.value)
+        assert asen.orbitals("trivial(300)", dense=False, memory_limit_mb=10).rank == 90000
+
     def test_thread_pool_of_four_gives_the_same_results(self):
         specs = ["D(300)", "wreath(S(20),S(10))", "S(5)*D(150)", "A(200)", "C(250)", "D(301)"] * 2
         expected = [asen.orbitals(s).colors.copy() for s in specs]
