@@ -3,7 +3,9 @@
 
 #include "pt_plugin.hpp"
 
-#include <torch/serialize.h>
+#include <caffe2/serialize/inline_container.h>
+#include <torch/csrc/jit/serialization/export.h>
+#include <torch/csrc/jit/serialization/pickler.h>
 #include <torch/torch.h>
 
 #include <cstdio>
@@ -35,7 +37,25 @@ std::vector<char> pickle(const AsenPtArrays& a) {
   if (a.color_in_base != nullptr)
     dict.insert("color_in_base", tensor_of(a.color_in_base, a.color_in_base_size,
                                            {static_cast<std::int64_t>(a.color_in_base_size)}, at::kBool));
-  return torch::pickle_save(c10::IValue(std::move(dict)));
+  // As torch::pickle_save writes it, but without TorchScript's type tags
+  // (torch.jit._pickle.restore_type_tag around the dict): a plain dict of
+  // tensors, which torch.load(weights_only=True) (the default from torch 2.6
+  // on) accepts.
+  std::vector<char> pickled;
+  torch::jit::Pickler pickler([&](const char* bytes, std::size_t size) { pickled.insert(pickled.end(), bytes, bytes + size); },
+                              nullptr, nullptr, nullptr, nullptr, /*tag_aggregates=*/false);
+  pickler.protocol();
+  pickler.pushIValue(c10::IValue(std::move(dict)));
+  pickler.stop();
+  std::vector<char> container;
+  caffe2::serialize::PyTorchStreamWriter writer([&](const void* data, std::size_t size) {
+    const char* bytes = static_cast<const char*>(data);
+    container.insert(container.end(), bytes, bytes + size);
+    return size;
+  });
+  torch::jit::writeArchiveAndTensors("data", pickled.data(), pickled.size(), pickler.tensorData(), writer);
+  writer.writeEndOfFile();
+  return container;
 }
 
 void set_error(char* error, std::size_t error_size, const char* message) {

@@ -86,7 +86,8 @@ def test_pt_loads_with_torch_and_equals_the_npz(tmp_path):
     script = """
 import sys, numpy as np, torch
 for name in sys.argv[1:]:
-    data = torch.load(name + ".pt")
+    # weights_only: the safe loader, torch.load's default from torch 2.6 on
+    data = torch.load(name + ".pt", weights_only=True)
     assert isinstance(data, dict), type(data)
     with np.load(name + ".npz") as npz:
         assert sorted(data) == sorted(npz.files), (sorted(data), npz.files)
