@@ -86,7 +86,8 @@ CLI::App* add_breaking_input_command(CLI::App& app, BreakingInputOptions& option
   cmd->add_option("--memory-limit-mb", options.memory_limit_mb,
                   "largest memory for the colour matrix and the arrays, in MiB (default 4096)")
       ->type_name("M")
-      ->check(digits_only());
+      ->check(digits_only())
+      ->check([](const std::string& v) { return v.find_first_not_of('0') == std::string::npos ? std::string("the memory limit must be at least 1 MiB") : std::string(); });
   return cmd;
 }
 

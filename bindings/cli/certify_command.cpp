@@ -198,7 +198,8 @@ CLI::App* add_certify_command(CLI::App& app, CertifyOptions& options) {
                   "largest memory for the colour matrix, the coloured digraph and its search graph, in MiB "
                   "(default 4096): about 48 bytes per ordered pair, checked before any work")
       ->type_name("M")
-      ->check(digits_only());
+      ->check(digits_only())
+      ->check([](const std::string& v) { return v.find_first_not_of('0') == std::string::npos ? std::string("the memory limit must be at least 1 MiB") : std::string(); });
   auto* batch =
       cmd->add_option("--batch", options.batch_file, "JSON lines, one group per line; '-' for standard input")
           ->type_name("FILE");

@@ -407,7 +407,8 @@ CLI::App* add_train_command(CLI::App& app, TrainOptions& o) {
   cmd->add_option("--out", o.out_dir,
                   "output folder (default runs/<tasks>[-<group>]-seed<S>; transfer: with pretrain/, "
                   "finetune/ and scratch/ inside)")
-      ->type_name("DIR");
+      ->type_name("DIR")
+      ->check([](const std::string& value) { return value.empty() ? std::string("the output folder is empty") : std::string(); });
   const auto positive = real_in(0.0, std::numeric_limits<double>::max(), true, "a positive number");
   cmd->add_option("--lr-backbone", o.lr_backbone, "learning rate of the backbone and heads (default 0.002)")
       ->type_name("X")
@@ -485,6 +486,8 @@ int run_train(const TrainOptions& o, std::ostream& out) {
                      std::to_string(o.heads));
   Json groups = Json::object();
   if (!o.group.empty() && o.data_dir.empty()) groups[o.task] = o.group;
+  if (!o.groups.empty() && !o.data_dir.empty())
+    throw InputError("--groups is for the synthetic tasks; with --data, give the folder's group with --group");
   if (!o.groups.empty()) {
     for (const auto& [name, spec] : split_groups(o.groups)) {
       const bool known = std::find(tasks.begin(), tasks.end(), name) != tasks.end() || name == o.finetune;

@@ -124,7 +124,8 @@ CLI::App* add_orbitals_command(CLI::App& app, OrbitalsOptions& options) {
   cmd->add_option("--memory-limit-mb", options.memory_limit_mb,
                   "largest memory for the colour matrix, in MiB (default 4096)")
       ->type_name("M")
-      ->check(digits_only());
+      ->check(digits_only())
+      ->check([](const std::string& v) { return v.find_first_not_of('0') == std::string::npos ? std::string("the memory limit must be at least 1 MiB") : std::string(); });
   auto* batch =
       cmd->add_option("--batch", options.batch_file, "JSON lines, one group per line; '-' for standard input")
           ->type_name("FILE");

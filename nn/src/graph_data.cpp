@@ -223,14 +223,23 @@ void resolve_structure(TaskData& t, const fs::path& dir, const json& config, con
                      ": give a group spec (--group), add \"group\" to asen.json, or add a graph.txt whose "
                      "automorphism group is meant");
   }
+  const std::string fit = "the group '" + t.group + "' (" + group_from + ") does not fit the " +
+                          std::to_string(nodes) + " nodes of " + x_path + ": ";
+  algebra::PermGroup g;
   try {
-    const algebra::PermGroup g = algebra::PermGroup::parse(t.group, static_cast<std::size_t>(nodes));
-    if (static_cast<std::int64_t>(g.degree()) != nodes)
-      throw InputError("it acts on " + std::to_string(g.degree()) + " points");
+    g = algebra::PermGroup::parse(t.group, static_cast<std::size_t>(nodes));
   } catch (const InputError& e) {
-    throw InputError("the group '" + t.group + "' (" + group_from + ") does not fit the " + std::to_string(nodes) +
-                     " nodes of " + x_path + ": " + e.what());
+    // A spec that is wrong in itself (a missing graph file, a typo) is not a
+    // matter of fitting the nodes: say what is wrong with it.
+    try {
+      (void)algebra::PermGroup::parse(t.group);
+    } catch (const InputError& own) {
+      throw InputError("the group '" + t.group + "' (" + group_from + "): " + own.what());
+    }
+    throw InputError(fit + e.what());
   }
+  if (static_cast<std::int64_t>(g.degree()) != nodes)
+    throw InputError(fit + "it acts on " + std::to_string(g.degree()) + " points");
 
 }
 

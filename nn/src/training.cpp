@@ -301,6 +301,21 @@ std::string settings_difference(const json& was, const json& now) {
     const json a = at(was, key);
     const json b = at(now, key);
     if (a == b) continue;
+    // The same tasks (by name, in order): which of their settings differ.
+    const auto names = [&at](const json& tasks) {
+      std::vector<json> list;
+      for (const auto& t : tasks) list.push_back(t.is_object() ? at(t, "name") : json(nullptr));
+      return list;
+    };
+    if (key == "tasks" && a.is_array() && b.is_array() && names(a) != names(b)) {
+      const auto list = [&names](const json& tasks) {
+        std::string text;
+        for (const auto& name : names(tasks)) text += (text.empty() ? "" : ", ") + (name.is_string() ? name.get<std::string>() : name.dump());
+        return text.empty() ? std::string("none") : text;
+      };
+      add("tasks: " + list(a) + " in the checkpoint, " + list(b) + " here");
+      continue;
+    }
     if (key == "tasks" && a.is_array() && b.is_array() && a.size() == b.size()) {
       for (std::size_t k = 0; k < a.size(); ++k) {
         if (!a[k].is_object() || !b[k].is_object()) continue;

@@ -220,6 +220,8 @@ CASES = [
     (lambda d: (d / "inputs.npy").write_bytes((d / "inputs.npy").read_bytes()[:-10]), ["inputs.npy is truncated"]),
     (lambda d: (d / "inputs.npy").unlink(), ["has no inputs.npy"]),
     (lambda d: (d / "asen.json").write_text('{"group": "S(17)"}'), ["the group 'S(17)'", "does not fit the 16 nodes"]),
+    (lambda d: (d / "asen.json").write_text('{"group": "graph:missing.txt"}'),
+     ["the group 'graph:", "missing.txt' (from ", "asen.json): cannot read the graph file"]),
     (lambda d: (d / "asen.json").write_text('{"head": "segmentation"}'), ["the head 'segmentation'"]),
 ]
 
@@ -239,6 +241,8 @@ def test_data_options_that_do_not_go_together_are_usage_errors(skeleton, tmp_pat
         result = run("train", *args, *TINY, "--out", str(tmp_path / "run"))
         assert result.returncode == 2, (args, result.stderr)
         assert result.stdout == ""
+    assert_input_error(run("train", "--data", str(skeleton), "--groups", "a=S(16)", *TINY),
+                       "--groups is for the synthetic tasks; with --data, give the folder's group with --group")
 
 
 # The quick budget at which the mirror's breaking input beats trivial(16)'s on

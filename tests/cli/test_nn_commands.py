@@ -225,7 +225,9 @@ def test_a_checkpoint_of_other_settings_or_further_along_is_refused(dihedral_run
     out, _ = dihedral_run
     (tmp_path / "checkpoint.pt").write_bytes((out / "checkpoint.pt").read_bytes())
     assert_input_error(run("train", *tiny(seed=3), "--task", "cyclicsum", "--out", str(tmp_path)),
-                       "other settings")
+                       "other settings", "seed: 0 in the checkpoint, 3 here")
+    assert_input_error(run("train", *tiny(), "--task", "intersect", "--out", str(tmp_path)),
+                       "tasks: cyclicsum in the checkpoint, intersect here")
     assert_input_error(run("train", *tiny(epochs=1), "--task", "cyclicsum", "--out", str(tmp_path)),
                        "already holds 2 epochs", "ask for 2 epochs", "only --lr-schedule constant runs can be extended")
     assert_input_error(run("train", *tiny(epochs=3), "--task", "cyclicsum", "--out", str(tmp_path)),
