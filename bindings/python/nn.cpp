@@ -160,15 +160,27 @@ nn::TrainConfig train_config(const py::dict& settings) {
     try {
       target = value.cast<T>();
     } catch (const py::cast_error&) {
+      if (std::is_integral_v<T> && !std::is_same_v<T, bool> && PyLong_Check(value.ptr()) != 0)
+        throw InputError(std::string("training setting '") + key + "' is out of range: " + std::string(py::str(value)));
       throw py::type_error(std::string("training setting '") + key + "' must be " + expected + ", got " +
                            std::string(py::str(py::type::handle_of(value).attr("__name__"))));
     }
   };
   get("epochs", c.epochs);
   get("batch", c.batch);
-  std::int64_t seed = 0;
-  get("seed", seed);
-  c.seed = seed_argument(seed);
+  if (settings.contains("seed") && !settings["seed"].is_none()) {
+    // Any seed the CLI takes, 0 to 2^64 - 1.
+    const py::object value = settings["seed"];
+    if (PyBool_Check(value.ptr()) != 0 || PyLong_Check(value.ptr()) == 0)
+      throw py::type_error("training setting 'seed' must be an int, got " +
+                           std::string(py::str(py::type::handle_of(value).attr("__name__"))));
+    const unsigned long long seed = PyLong_AsUnsignedLongLong(value.ptr());
+    if (seed == static_cast<unsigned long long>(-1) && PyErr_Occurred() != nullptr) {
+      PyErr_Clear();
+      throw InputError("training setting 'seed' must be in [0, 18446744073709551615], got " + std::string(py::str(value)));
+    }
+    c.seed = seed;
+  }
   get("lr_backbone", c.lr_backbone);
   get("lr_edges", c.lr_edges);
   get("lr_tokens", c.lr_tokens);
@@ -194,6 +206,7 @@ nn::TrainConfig train_config(const py::dict& settings) {
   get("device", c.device);
   get("threads", c.threads);
   if (c.threads < 0) throw InputError("threads must be non-negative, got " + std::to_string(c.threads));
+  if (c.epochs < 1) throw InputError("epochs must be at least 1, got " + std::to_string(c.epochs));
   if (!(c.lr_backbone > 0 && c.lr_edges > 0 && c.lr_tokens > 0))
     throw InputError("learning rates must be positive");
   if (!(dropout >= 0 && dropout < 1) || !(attention_dropout >= 0 && attention_dropout < 1))

@@ -181,6 +181,9 @@ void AsenModelImpl::add_structure(const StructureSpec& spec) {
   if (spec.out_dim <= 0) throw InputError("structure '" + spec.name + "' needs a positive output size");
   if (spec.vocab <= 0 && spec.in_features <= 0)
     throw InputError("structure '" + spec.name + "' needs a vocabulary or a number of input features");
+  if (spec.vocab > 0 && spec.in_features > 0)
+    throw InputError("structure '" + spec.name + "' is given both a vocabulary (tokens) and input features: "
+                     "its nodes take one or the other");
   const std::int64_t hidden = options.hidden();
   // An id far too large for its table (a class 10^12, an unrenumbered token)
   // would make LibTorch try to allocate terabytes: refused up front.

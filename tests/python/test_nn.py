@@ -158,6 +158,10 @@ def test_bad_group_or_settings_raise_input_error():
     assert "v" not in model.structures
     with pytest.raises(asen.InputError, match="already"):
         model.add_structure("b", "D(10)", vocab=10).add_structure("b", "D(10)", vocab=10)
+    with pytest.raises(asen.InputError, match="both a vocabulary .tokens. and input features"):
+        model.add_structure("c", "D(10)", vocab=10, in_features=3)
+    with pytest.raises(TypeError, match="structure must be a structure name"):
+        model(3, torch.zeros(1, N, dtype=torch.long))
     with pytest.raises(TypeError):
         model.add_structure("c", 42, vocab=10)
     with pytest.raises(asen.InputError, match="multiple"):
@@ -309,6 +313,14 @@ def test_training_errors_are_input_errors(tmp_path):
         ann.train("cyclicsum", samples=80, epoch=1)
     with pytest.raises(TypeError, match="'epochs' must be an int"):
         ann.train("cyclicsum", samples=80, epochs="1")
+    # As the CLI: at least one epoch, any seed in [0, 2^64 - 1].
+    with pytest.raises(asen.InputError, match="epochs must be at least 1, got 0"):
+        ann.train("cyclicsum", samples=80, epochs=0)
+    for seed in (-1, 2 ** 64):
+        with pytest.raises(asen.InputError, match=r"'seed' must be in \[0, 18446744073709551615\]"):
+            ann.train("cyclicsum", samples=80, seed=seed)
+    with pytest.raises(asen.InputError, match="'batch' is out of range"):
+        ann.train("cyclicsum", samples=80, batch=2 ** 70)
     with pytest.raises(asen.InputError, match="does not exist"):
         ann.load(tmp_path / "missing.pt")
     (tmp_path / "bad.pt").write_bytes(b"not a model")

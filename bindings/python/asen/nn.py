@@ -230,6 +230,11 @@ class Model:
         order."""
         if isinstance(structure, str):
             return self._impl.forward(structure, x)
+        if not isinstance(structure, (list, tuple)) or not all(isinstance(s, str) for s in structure):
+            raise TypeError(
+                "structure must be a structure name (str) or a list of names for a mixed batch, got "
+                + type(structure).__name__
+            )
         return self._impl.forward_mixed(list(structure), list(x))
 
     __call__ = forward
