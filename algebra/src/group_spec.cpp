@@ -92,7 +92,8 @@ PermGroup PermGroup::cyclic(std::size_t n) {
 PermGroup PermGroup::dihedral(std::size_t n) {
   if (n < 3)
     throw InputError("D(" + std::to_string(n) +
-                     "): the dihedral group of order 2n acts on n >= 3 points; for n = 2 use S(2)");
+                     "): the dihedral group of order 2n acts on n >= 3 points" +
+                     (n == 2 ? "; on 2 points use S(2)" : n == 1 ? "; on 1 point use S(1)" : ""));
   require_degree(n, 3, "D");
   return PermGroup(n, {cycle_of(n, 0, n - 1), reversal(n)}, KnownOrder(BigInt(2 * n)));
 }
@@ -241,7 +242,12 @@ PermGroup parse_named(Scanner& in) {
       in.fail("wreath products nested more than " + std::to_string(kMaxNesting) + " deep at position " +
               std::to_string(at));
     in.expect('(');
+    const std::size_t x_at = (in.skip_space(), in.pos());
     PermGroup x = parse_product(in);
+    if (in.peek() == ')' && x_at < in.text().size() && in.text()[x_at] == '(')
+      in.fail("wreath(X,Y) at position " + std::to_string(at) +
+              " has one argument: cycle notation reads each ',(' as one more generator, so a first argument in "
+              "cycles takes the second with it; write it as image lists, e.g. wreath([[1,0]],(1,2,3))");
     in.expect(',');
     PermGroup y = parse_product(in);
     in.expect(')');

@@ -331,6 +331,41 @@ PermGroup PermGroup::pointwise_stabilizer(const std::vector<Point>& points, Back
         degree_, ask_gap(*this, "String(List(GeneratorsOfGroup(Stabilizer(ASEN_G, " +
                                     detail::gap_points(set) + ", OnTuples)), g -> ListPerm(g, " +
                                     std::to_string(degree_) + ")))"));
+  if (const Natural kind = natural_kind(known_order_, degree_); kind != Natural::none) {
+    // S_n fixing these points is the symmetric group on the others, A_n the
+    // alternating one: two generators each, no chain.
+    std::vector<bool> fixed(degree_, false);
+    for (const Point p : set) fixed[p] = true;
+    std::vector<Point> rest;
+    for (std::size_t x = 0; x < degree_; ++x)
+      if (!fixed[x]) rest.push_back(static_cast<Point>(x));
+    const std::size_t m = rest.size();
+    auto cycle = [&](std::size_t from, std::size_t length) {
+      std::vector<Point> images(degree_);
+      std::iota(images.begin(), images.end(), Point{0});
+      for (std::size_t i = 0; i < length; ++i) images[rest[from + i]] = rest[from + (i + 1) % length];
+      return Permutation::from_images_no_checks(std::move(images));
+    };
+    std::vector<Permutation> gens;
+    if (kind == Natural::symmetric && m >= 2) {
+      gens.push_back(cycle(0, 2));
+      if (m >= 3) gens.push_back(cycle(0, m));
+    } else if (kind == Natural::alternating && m >= 3) {
+      // A_m = <(r0 r1 r2), (r0 ... r_{m-1})> for odd m, <(r0 r1 r2), (r1 ... r_{m-1})> for even m.
+      gens.push_back(cycle(0, 3));
+      if (m >= 4) gens.push_back(m % 2 == 1 ? cycle(0, m) : cycle(1, m - 1));
+    }
+    const double log2 = std::lgamma(static_cast<double>(m) + 1.0) / std::log(2.0) - (kind == Natural::alternating ? 1.0 : 0.0);
+    const bool alternating = kind == Natural::alternating;
+    KnownOrder order(
+        [m, alternating] {
+          BigInt f = 1;
+          for (std::size_t k = 2; k <= m; ++k) f *= k;
+          return alternating && m >= 2 ? BigInt(f / 2) : f;
+        },
+        std::max(log2, 0.0));
+    return PermGroup(degree_, std::move(gens), std::optional<KnownOrder>(std::move(order)));
+  }
   const StabChain c = chain_with_base(set);
   std::optional<BigInt> order;
   if (c.is_proven()) {

@@ -11,6 +11,7 @@
 #include <iostream>
 #include <limits>
 #include <optional>
+#include <set>
 #include <vector>
 
 namespace asen::cli {
@@ -97,11 +98,25 @@ JsonReply process_line(const std::string& text, std::size_t line, const BatchHan
   if (text.find_first_not_of(" \t\r\n\f\v") == std::string::npos)
     return {error_object(line, nullptr, "empty line"), std::nullopt};
   Json request;
+  // JSON allows a member twice and keeps the last: a request that names its
+  // group twice is refused rather than half read.
+  std::vector<std::set<std::string>> open_objects;
+  std::string repeated;
+  const Json::parser_callback_t note_keys = [&](int, Json::parse_event_t event, Json& parsed) {
+    if (event == Json::parse_event_t::object_start) open_objects.emplace_back();
+    if (event == Json::parse_event_t::object_end && !open_objects.empty()) open_objects.pop_back();
+    if (event == Json::parse_event_t::key && !open_objects.empty() &&
+        !open_objects.back().insert(parsed.get<std::string>()).second && repeated.empty())
+      repeated = parsed.get<std::string>();
+    return true;
+  };
   try {
-    request = Json::parse(text);
+    request = Json::parse(text, note_keys);
   } catch (const Json::exception& e) {
     return {error_object(line, nullptr, "invalid JSON: " + without_json_prefix(e.what())), std::nullopt};
   }
+  if (!repeated.empty())
+    return {error_object(line, nullptr, "the member \"" + repeated + "\" is given twice"), std::nullopt};
   if (!request.is_object())
     return {error_object(line, nullptr, "expected a JSON object such as {\"spec\": \"S(5)\"}"), std::nullopt};
   const Json* id = request.contains("id") ? &request["id"] : nullptr;

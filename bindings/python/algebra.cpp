@@ -627,6 +627,28 @@ Every element, sorted (lexicographically by image list).
       .def("__str__", &PermGroup::to_cycle_string, "The generators in GAP cycle notation.")
       .def("__repr__", &group_repr, "An expression that recreates the group.")
       .def(
+          "__eq__",
+          [](const PermGroup& a, const py::object& other) -> py::object {
+            if (!py::isinstance<PermGroup>(other)) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
+            const auto& b = other.cast<const PermGroup&>();
+            if (a.degree() != b.degree()) return py::bool_(false);
+            // Equal as sets of permutations (GAP's =): the same order, and
+            // every generator of one is in the other.
+            return py::bool_(run_without_gil([&] {
+              if (a.order() != b.order()) return false;
+              return std::all_of(a.generators().begin(), a.generators().end(),
+                                 [&](const Permutation& g) { return b.contains(g); });
+            }));
+          },
+          py::is_operator(), "Equality as sets of permutations on the same points, as GAP's ``=`` (computes orders).")
+      .def(
+          "__hash__",
+          [](const PermGroup& g) {
+            const std::string order = run_without_gil([&] { return g.order().str(); });
+            return std::hash<std::string>()(std::to_string(g.degree()) + ":" + order);
+          },
+          "A hash consistent with ``==``: from the degree and the order.")
+      .def(
           "__reduce__",
           [](const py::object& self) {
             const auto& g = self.cast<const PermGroup&>();

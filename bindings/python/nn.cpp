@@ -206,7 +206,9 @@ nn::TrainConfig train_config(const py::dict& settings) {
   get("device", c.device);
   get("threads", c.threads);
   if (c.threads < 0) throw InputError("threads must be non-negative, got " + std::to_string(c.threads));
-  if (c.epochs < 1) throw InputError("epochs must be at least 1, got " + std::to_string(c.epochs));
+  // epochs=0 is allowed here (unlike the CLI): it gives the untrained model
+  // and its metrics, the starting point the experiments driver records.
+  if (c.epochs < 0) throw InputError("epochs must not be negative, got " + std::to_string(c.epochs));
   if (!(c.lr_backbone > 0 && c.lr_edges > 0 && c.lr_tokens > 0))
     throw InputError("learning rates must be positive");
   if (!(dropout >= 0 && dropout < 1) || !(attention_dropout >= 0 && attention_dropout < 1))

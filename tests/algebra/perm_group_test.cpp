@@ -99,7 +99,11 @@ TEST(GroupSpec, ErrorsSayWhatAndWhere) {
   expect_input_error([] { (void)PermGroup::parse(""); }, "empty");
   expect_input_error([] { (void)PermGroup::parse("Q(3)"); }, "unknown group 'Q' at position 0");
   expect_input_error([] { (void)PermGroup::parse("S(0)"); }, "at least 1");
-  expect_input_error([] { (void)PermGroup::parse("D(2)"); }, "n >= 3");
+  expect_input_error([] { (void)PermGroup::parse("D(2)"); }, "n >= 3 points; on 2 points use S(2)");
+  expect_input_error([] { (void)PermGroup::parse("D(1)"); }, "on 1 point use S(1)");
+  expect_input_error([] { (void)PermGroup::parse("wreath((1,2),(1,2,3))"); },
+                     "has one argument: cycle notation reads each ',(' as one more generator");
+  EXPECT_EQ(PermGroup::parse("wreath([[1,0]],(1,2,3))").order(), 24);  // C_2^3 : C_3
   expect_input_error([] { (void)PermGroup::parse("S(x)"); }, "'x' at position 2 is not a number");
   expect_input_error([] { (void)PermGroup::parse("S(3)*"); }, "truncated");
   expect_input_error([] { (void)PermGroup::parse("S(3) C(2)"); }, "unexpected 'C' at position 5");
@@ -156,6 +160,20 @@ TEST(PermGroupNative, SymmetricAndAlternatingGroupsAnswerWithoutAChain) {
       EXPECT_TRUE(s_plain.contains(p));
     }
     EXPECT_TRUE(s.is_primitive() && a.is_primitive() && a_plain.is_primitive());
+    // Point stabilizers: S_{n-1} and A_{n-1} on the other points, as a chain
+    // finds them from the generators alone.
+    for (const auto& [named, plain] : {std::pair{s, s_plain}, std::pair{a, a_plain}}) {
+      const std::vector<Point> fixed{1, static_cast<Point>(n - 1)};
+      const PermGroup fast = named.pointwise_stabilizer(fixed);
+      const PermGroup slow = plain.pointwise_stabilizer(fixed);
+      EXPECT_EQ(fast.order(), slow.order()) << n;
+      EXPECT_EQ(PermGroup(n, fast.generators()).order(), slow.order()) << n;  // the generators generate it
+      for (const auto& g : fast.generators()) {
+        EXPECT_TRUE(slow.contains(g));
+        EXPECT_EQ(g[1], 1U);
+      }
+      EXPECT_EQ(named.stabilizer(0).order(), plain.stabilizer(0).order()) << n;
+    }
   }
   // Products of many factors: degree and order.
   std::string spec = "S(3)";

@@ -29,6 +29,7 @@ MIXED = [
     ('{"spec": "(1,2", "id": "trunc"}', "truncated"),
     ('{"generators": [[1,0], [0,2,1]]}', "images"),
     ('{"spec": "S(3)", "colour": 1}', "unknown member"),
+    ('{"spec": "S(3)", "spec": "S(4)"}', '"spec" is given twice'),
 ]
 
 

@@ -332,7 +332,7 @@ class TestGroupConstruction:
             asen.Group.parse("(1,2,3)", degree=2)
 
     def test_named_constructor_errors(self):
-        with pytest.raises(ValueError, match="for n = 2 use S"):
+        with pytest.raises(ValueError, match="on 2 points use S"):
             asen.Group.dihedral(2)
         with pytest.raises(ValueError, match="n must be non-negative, got -1"):
             asen.Group.symmetric(-1)
@@ -394,6 +394,17 @@ class TestGroupQuestions:
         assert [1, 0, 2, 3, 4] not in a5
         assert "(1,2,3)" in a5
         assert "(1,2)" not in a5
+
+    def test_groups_are_equal_as_sets_of_permutations(self):
+        # GAP's =: the same elements, whatever the generators.
+        s4 = asen.Group.parse("S(4)")
+        assert s4 == asen.Group.parse("(1,2,3,4),(1,2)") == asen.Group([[1, 0, 2, 3], [1, 2, 3, 0]])
+        assert hash(s4) == hash(asen.Group.parse("(1,2),(2,3),(3,4)"))
+        assert s4 != asen.Group.parse("A(4)") and s4 != asen.Group.parse("S(5)")
+        assert asen.Group.parse("D(4)") == asen.Group.parse("(1,3),(1,2,3,4)")   # (1,3) is a reflection of the square
+        assert asen.Group.parse("D(4)") != asen.Group.parse("(1,2),(1,3)(2,4)")   # order 8, another D_4
+        assert len({s4, asen.Group.parse("(1,2,3,4),(1,2)"), asen.Group.parse("A(4)")}) == 2
+        assert (s4 == "S(4)") is False
 
     def test_membership_of_another_degree_is_gaps(self):
         # GAP's permutations have no degree: fixed points are added or
