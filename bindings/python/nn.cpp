@@ -255,8 +255,6 @@ py::dict result_dict(const nn::TrainResult& r) {
 // ---------------------------------------------------------------------------
 // The model as Python sees it.
 
-/// An AsenModel together with what save_model needs to describe each of its
-/// structures (group spec, mode, base graph, sizes).
 // The automorphism group of a breaking input given as tensors: the
 // permutations of the nodes that keep every arc with its colour and every
 // node's colour, the group a model fed this input is equivariant to. Arcs
@@ -312,6 +310,8 @@ std::string input_automorphisms(const nn::BreakingInput& input) {
   return spec + "]";
 }
 
+/// An AsenModel together with what save_model needs to describe each of its
+/// structures (group spec, mode, base graph, sizes).
 class Model {
  public:
   Model(std::int64_t hidden, std::int64_t layers, std::int64_t heads, double dropout, double attention_dropout,
