@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -124,6 +125,21 @@ AtomicFile::AtomicFile(std::string path) : path_(std::move(path)), stream_(nullp
   if (!target.has_filename() || fs::is_directory(target))
     throw InputError("cannot write " + in_quotes(path_) + ": it is a directory");
   const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  // The signals that remove temporary files wait until the new file is
+  // registered: one arriving between its creation and its registration
+  // would otherwise leave it behind.
+  struct BlockSignals {
+    sigset_t previous{};
+    BlockSignals() {
+      sigset_t block;
+      sigemptyset(&block);
+      for (const int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&block, s);
+      ::pthread_sigmask(SIG_BLOCK, &block, &previous);
+    }
+    ~BlockSignals() { ::pthread_sigmask(SIG_SETMASK, &previous, nullptr); }
+    BlockSignals(const BlockSignals&) = delete;
+    BlockSignals& operator=(const BlockSignals&) = delete;
+  } blocked;
   // O_EXCL: never reuse (and so never clobber) a file that is already there.
   for (unsigned attempt = 0; fd_ < 0; ++attempt) {
     temp_path_ = (dir / ("." + target.filename().string() + ".tmp-" + std::to_string(::getpid()) + "-" +
