@@ -5,6 +5,7 @@
 #include "output.hpp"
 #include "pt_writer.hpp"
 
+#include <asen/crc32.hpp>
 #include <asen/error.hpp>
 
 #include <algorithm>
@@ -22,19 +23,6 @@ namespace {
 // The zip format's 32-bit sizes and offsets; 0xFFFFFFFF itself means ZIP64.
 constexpr std::uint64_t kZipLimit = 0xFFFFFFFEULL;
 constexpr std::size_t kChunk = std::size_t{1} << 14U;
-
-const std::array<std::uint32_t, 256>& crc_table() {
-  static const std::array<std::uint32_t, 256> table = [] {
-    std::array<std::uint32_t, 256> t{};
-    for (std::uint32_t k = 0; k < 256; ++k) {
-      std::uint32_t c = k;
-      for (int bit = 0; bit < 8; ++bit) c = (c & 1U) != 0 ? 0xEDB88320U ^ (c >> 1U) : c >> 1U;
-      t[k] = c;
-    }
-    return t;
-  }();
-  return table;
-}
 
 // A sink that only computes the CRC-32 and the size of what is written.
 class CrcBuffer : public std::streambuf {
@@ -150,14 +138,6 @@ void write_json_list(std::ostream& out, const T* data, std::size_t count, bool a
 }
 
 }  // namespace
-
-std::uint32_t crc32(std::uint32_t crc, const char* data, std::size_t size) {
-  const auto& table = crc_table();
-  std::uint32_t c = crc ^ 0xFFFFFFFFU;
-  for (std::size_t k = 0; k < size; ++k)
-    c = table[(c ^ static_cast<unsigned char>(data[k])) & 0xFFU] ^ (c >> 8U);
-  return c ^ 0xFFFFFFFFU;
-}
 
 BreakingInputFormat breaking_input_format_for(const std::string& path) {
   std::string ext = std::filesystem::path(path).extension().string();

@@ -45,10 +45,6 @@ struct ZipMember {
 /// \throws LimitError if a member or the archive reaches 4 GiB (no ZIP64).
 void write_zip(std::ostream& out, const std::vector<ZipMember>& members);
 
-/// CRC-32 (ISO-HDLC, as in zip and zlib) of `size` bytes, continuing `crc`
-/// (0 to start).
-std::uint32_t crc32(std::uint32_t crc, const char* data, std::size_t size);
-
 /// The arrays of `input` as a .npz archive.
 void write_npz(std::ostream& out, const graph::BreakingInput& input);
 /// The JSON object (see the file comment) and a newline; arrays are

@@ -1,8 +1,8 @@
 #include "zip_check.hpp"
 
+#include <asen/crc32.hpp>
 #include <asen/error.hpp>
 
-#include <array>
 #include <cstdint>
 #include <fstream>
 #include <iterator>
@@ -19,28 +19,6 @@ constexpr std::uint32_t kZip64EndOfDirectory = 0x06064b50;
 constexpr std::uint32_t kDirectoryEntry = 0x02014b50;
 constexpr std::uint32_t kLocalHeader = 0x04034b50;
 constexpr std::uint16_t kZip64Extra = 0x0001;
-
-// CRC-32 with the reflected polynomial 0xEDB88320, as zip uses it.
-const std::array<std::uint32_t, 256>& crc_table() {
-  static const std::array<std::uint32_t, 256> table = [] {
-    std::array<std::uint32_t, 256> t{};
-    for (std::uint32_t k = 0; k < 256; ++k) {
-      std::uint32_t c = k;
-      for (int bit = 0; bit < 8; ++bit) c = (c & 1U) != 0 ? 0xEDB88320U ^ (c >> 1U) : c >> 1U;
-      t[k] = c;
-    }
-    return t;
-  }();
-  return table;
-}
-
-std::uint32_t crc32(const char* data, std::uint64_t size) {
-  const auto& table = crc_table();
-  std::uint32_t c = 0xFFFFFFFFU;
-  for (std::uint64_t k = 0; k < size; ++k)
-    c = table[(c ^ static_cast<std::uint8_t>(data[k])) & 0xFFU] ^ (c >> 8U);
-  return c ^ 0xFFFFFFFFU;
-}
 
 // Reads little-endian fields of `bytes`; every read is bounds-checked, and a
 // read past the end makes the archive "not followable" (std::nullopt).
@@ -137,7 +115,7 @@ void verify_zip_checksums(const std::string& path, const std::string& what) {
       const std::uint64_t data_at = *local + 30 + *local_name + *local_extra;
       if (data_at > zip.size() || *size > zip.size() - data_at)
         throw InputError(what + " is corrupt: its record '" + name + "' is cut short (the file is truncated)");
-      if (crc32(zip.data() + data_at, *size) != *crc)
+      if (crc32(0, zip.data() + data_at, static_cast<std::size_t>(*size)) != *crc)
         throw InputError(what + " is corrupt: its record '" + name +
                          "' does not match its CRC-32 checksum (the file was damaged after it was written)");
     }
