@@ -49,9 +49,16 @@ double KnownOrder::log2() const { return state_->log2; }
 
 bool KnownOrder::trusted() const { return state_->trusted; }
 
+// Whether a group of degree n with a trusted known order is the whole
+// symmetric group (order n!) or the alternating group (order n!/2, the one
+// subgroup of index 2): membership and primitivity then need no chain.
+enum class Natural { none, symmetric, alternating };
+
 struct PermGroup::Cache {
   std::once_flag once;
   std::unique_ptr<StabChain> chain;
+  std::once_flag natural_once;  ///< natural_kind, decided once per group
+  Natural natural = Natural::none;
 };
 
 PermGroup::PermGroup(std::size_t degree, std::vector<Permutation> generators,
@@ -156,11 +163,6 @@ PermGroup group_from_gap_generators(std::size_t n, const std::string& text,
   return PermGroup(n, detail::gap_permutations(text, n), std::move(order));
 }
 
-// Whether a group of degree n with a trusted known order is the whole
-// symmetric group (order n!) or the alternating group (order n!/2, the one
-// subgroup of index 2): membership and primitivity then need no chain.
-enum class Natural { none, symmetric, alternating };
-
 Natural natural_kind(const std::optional<KnownOrder>& order, std::size_t n) {
   if (!order || !order->trusted() || n < 3) return Natural::none;
   // log2(n!) first: the exact comparison only for orders that are close.
@@ -172,6 +174,12 @@ Natural natural_kind(const std::optional<KnownOrder>& order, std::size_t n) {
   if (order->value() == factorial) return Natural::symmetric;
   if (order->value() * 2 == factorial) return Natural::alternating;
   return Natural::none;
+}
+
+// natural_kind once per group (it compares the order with n!).
+Natural natural_kind_once(std::once_flag& once, Natural& slot, const std::optional<KnownOrder>& order, std::size_t n) {
+  std::call_once(once, [&] { slot = natural_kind(order, n); });
+  return slot;
 }
 
 bool is_prime(std::size_t n) {
@@ -213,7 +221,7 @@ bool PermGroup::contains(const Permutation& p, Backend backend) const {
                      " but the group has degree " + std::to_string(degree_));
   if (backend == Backend::gap)
     return detail::gap_bool(ask_gap(*this, "String(" + detail::gap_perm(p) + " in ASEN_G)"));
-  switch (natural_kind(known_order_, degree_)) {
+  switch ((cache_ ? natural_kind_once(cache_->natural_once, cache_->natural, known_order_, degree_) : Natural::none)) {
     case Natural::symmetric:
       return true;
     case Natural::alternating:
@@ -288,7 +296,7 @@ bool PermGroup::is_primitive(Backend backend) const {
   }
   // S_n and A_n (n >= 3) are primitive; so is every transitive group of
   // prime degree (a block's size divides the degree).
-  if (natural_kind(known_order_, degree_) != Natural::none) return true;
+  if ((cache_ ? natural_kind_once(cache_->natural_once, cache_->natural, known_order_, degree_) : Natural::none) != Natural::none) return true;
   if (!is_transitive()) return false;
   if (degree_ <= 2 || is_prime(degree_)) return true;
   // Atkinson: the smallest block containing {0, b} is found by merging classes
@@ -331,7 +339,7 @@ PermGroup PermGroup::pointwise_stabilizer(const std::vector<Point>& points, Back
         degree_, ask_gap(*this, "String(List(GeneratorsOfGroup(Stabilizer(ASEN_G, " +
                                     detail::gap_points(set) + ", OnTuples)), g -> ListPerm(g, " +
                                     std::to_string(degree_) + ")))"));
-  if (const Natural kind = natural_kind(known_order_, degree_); kind != Natural::none) {
+  if (const Natural kind = (cache_ ? natural_kind_once(cache_->natural_once, cache_->natural, known_order_, degree_) : Natural::none); kind != Natural::none) {
     // S_n fixing these points is the symmetric group on the others, A_n the
     // alternating one: two generators each, no chain.
     std::vector<bool> fixed(degree_, false);
