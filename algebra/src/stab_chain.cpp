@@ -6,6 +6,7 @@
 #include <numeric>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <unordered_set>
 
 #include "order_bound.hpp"
@@ -351,13 +352,11 @@ class StabChain::Builder {
       --i;
       bool restarted = false;
       const std::size_t orbit_size = c_.levels_[i].orbit.size();
+      mark_bases_below(i);
       for (std::size_t p = 0; p < orbit_size && !restarted; ++p) {
-        {
-          const Level& lv = c_.levels_[i];
-          std::iota(row.begin(), row.end(), Point{0});
-          c_.apply_inverse_rep(lv, p, row.data());
-          for (std::size_t x = 0; x < n_; ++x) forward[row[x]] = static_cast<Point>(x);
-        }
+        const bool fused = c_.levels_[i].explicit_reps;
+        if (fused) find_base_preimages(i, p);
+        bool have_forward = false;
         const std::size_t gen_count = c_.levels_[i].gens.size();
         for (std::size_t gi = 0; gi < gen_count; ++gi) {
           const Level& lv = c_.levels_[i];
@@ -366,6 +365,13 @@ class StabChain::Builder {
           const Point image = s.perm[lv.orbit[p]];
           const auto q = static_cast<std::size_t>(lv.index[image]);
           if (lv.parent[q] == p && lv.via[q] == g) continue;  // tree edge: trivial
+          if (fused && sifts_to_identity(i, p, s.perm.data(), q)) continue;
+          if (!have_forward) {  // forward = u_p
+            std::iota(row.begin(), row.end(), Point{0});
+            c_.apply_inverse_rep(lv, p, row.data());
+            for (std::size_t x = 0; x < n_; ++x) forward[row[x]] = static_cast<Point>(x);
+            have_forward = true;
+          }
           for (std::size_t x = 0; x < n_; ++x) h[x] = s.perm[forward[x]];
           c_.apply_inverse_rep(lv, q, h.data());
           const std::size_t level = sift(h, i + 1);
@@ -377,6 +383,81 @@ class StabChain::Builder {
         }
       }
     }
+  }
+
+  // Row `pos` of an explicit level (x -> u_pos^-1(x)), narrow or wide.
+  template <typename Row>
+  static const Row* explicit_row(const Level& lv, std::size_t pos, std::size_t n);
+
+  // base_level_[x]: the level j > i whose base point is x, or -1.
+  void mark_bases_below(std::size_t i) {
+    base_level_.assign(n_, -1);
+    for (std::size_t j = i + 1; j < c_.levels_.size(); ++j)
+      base_level_[c_.levels_[j].base] = static_cast<std::int32_t>(j);
+    base_preimage_.assign(c_.levels_.size(), 0);
+  }
+
+  // base_preimage_[j] := u_p(b_j) for the levels j below i, by one scan of
+  // the explicit row u_p^-1 (its entry at u_p(b_j) is b_j).
+  void find_base_preimages(std::size_t i, std::size_t p) {
+    const Level& lv = c_.levels_[i];
+    if (c_.narrow())
+      scan_row(explicit_row<std::uint16_t>(lv, p, n_));
+    else
+      scan_row(explicit_row<Point>(lv, p, n_));
+  }
+
+  template <typename Row>
+  void scan_row(const Row* up) {
+    for (std::size_t y = 0; y < n_; ++y) {
+      const std::int32_t j = base_level_[up[y]];
+      if (j >= 0) base_preimage_[static_cast<std::size_t>(j)] = static_cast<Point>(y);
+    }
+  }
+
+  // Whether the Schreier generator h = u_p s u_q^-1 of level `i` (an
+  // explicit level) sifts to the identity through the levels below, decided
+  // without building h or its residue. The base points' images h(b_j) =
+  // u_q^-1(s(u_p(b_j))) choose one transversal row per level; h times the
+  // chosen rows is the identity iff it maps u_p(y) to u_p(y) for every y,
+  // i.e. rows(u_q^-1(s(y))) = u_p^-1(y), which reads three rows in order.
+  // False also when a level on the way keeps only a tree, or the sift stops:
+  // the caller then takes the general path, which adds the residue.
+  bool sifts_to_identity(std::size_t i, std::size_t p, const Point* s, std::size_t q) {
+    return c_.narrow() ? fused_sift<std::uint16_t>(i, p, s, q) : fused_sift<Point>(i, p, s, q);
+  }
+
+  template <typename Row>
+  bool fused_sift(std::size_t i, std::size_t p, const Point* s, std::size_t q) {
+    const Level& top = c_.levels_[i];
+    const Row* up = explicit_row<Row>(top, p, n_);
+    const Row* uq = explicit_row<Row>(top, q, n_);
+    std::vector<const Row*>& chosen = chosen_rows<Row>();
+    chosen.clear();
+    const std::size_t k = c_.levels_.size();
+    for (std::size_t j = i + 1; j < k; ++j) {
+      const Level& lv = c_.levels_[j];
+      Point image = uq[s[base_preimage_[j]]];
+      for (const Row* r : chosen) image = r[image];
+      if (image == lv.base) continue;
+      const std::int32_t pos = lv.index[image];
+      if (pos < 0 || !lv.explicit_reps) return false;
+      chosen.push_back(explicit_row<Row>(lv, static_cast<std::size_t>(pos), n_));
+    }
+    for (std::size_t y = 0; y < n_; ++y) {
+      Point image = uq[s[y]];
+      for (const Row* r : chosen) image = r[image];
+      if (image != up[y]) return false;
+    }
+    return true;
+  }
+
+  template <typename Row>
+  std::vector<const Row*>& chosen_rows() {
+    if constexpr (std::is_same_v<Row, std::uint16_t>)
+      return chosen_narrow_;
+    else
+      return chosen_wide_;
   }
 
   StabChain& c_;
@@ -391,7 +472,19 @@ class StabChain::Builder {
   std::vector<const Permutation*> generators_;    // the non-identity given generators
   bool blocks_tried_ = false;
   std::vector<detail::BlockSystem> systems_;  // block systems of G, found once the base is long
+  std::vector<std::int32_t> base_level_;      // verification: point -> level below whose base it is
+  std::vector<Point> base_preimage_;          // verification: level j -> u_p(b_j)
+  std::vector<const std::uint16_t*> chosen_narrow_;  // fused_sift's rows, one per level that moves
+  std::vector<const Point*> chosen_wide_;
 };
+
+template <typename Row>
+const Row* StabChain::Builder::explicit_row(const Level& lv, std::size_t pos, std::size_t n) {
+  if constexpr (std::is_same_v<Row, std::uint16_t>)
+    return lv.narrow_reps.data() + pos * n;
+  else
+    return lv.inverse_reps.data() + pos * n;
+}
 
 StabChain StabChain::build(std::size_t degree, const std::vector<Permutation>& generators,
                            const StabChainOptions& options) {
