@@ -159,7 +159,7 @@ CLI::App* add_discover_command(CLI::App& app, DiscoverOptions& o) {
       ->type_name("F")
       ->check(CLI::IsMember({"embedding", "projected"}));
   cmd->add_option("--true-group", o.true_group,
-                  "compare with this group (default: the group of the synthetic task named like the structure)")
+                  "compare with this group (default: the group of the synthetic task named like the structure, when it is that task)")
       ->type_name("SPEC");
   cmd->add_flag("--json", o.json, "print one JSON object");
   return cmd;

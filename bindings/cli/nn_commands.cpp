@@ -405,8 +405,9 @@ CLI::App* add_train_command(CLI::App& app, TrainOptions& o) {
       ->type_name("S")
       ->check(digits_only());
   cmd->add_option("--out", o.out_dir,
-                  "output folder (default runs/<tasks>[-<group>]-seed<S>; transfer: with pretrain/, "
-                  "finetune/ and scratch/ inside)")
+                  "output folder (default runs/<tasks joined by +>[-to-<finetuned>][-<group>][-<groups>][-n<length>]-seed<S>, "
+                  "for --data runs/<DIR's name>[-<group>][-<mode>]-seed<S>; transfer: with pretrain/, finetune/ and "
+                  "scratch/ inside)")
       ->type_name("DIR")
       ->check([](const std::string& value) { return value.empty() ? std::string("the output folder is empty") : std::string(); });
   const auto positive = real_in(0.0, std::numeric_limits<double>::max(), true, "a positive number");

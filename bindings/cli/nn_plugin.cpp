@@ -346,8 +346,19 @@ nn::Dataset data_folder_samples(const nn::TaskData& t, const nn::AsenModel& mode
   if (t.vocab > 0 && d.vocab == 0)
     throw InputError(x_path + " holds real features but the structure '" + t.name + "' of " + path +
                      " takes tokens (integers below " + std::to_string(t.vocab) + ")");
-  if (t.vocab > 0 && d.vocab > t.vocab)
-    throw InputError(x_path + " holds the token " + std::to_string(d.vocab - 1) + " but the structure '" + t.name +
+  // The values themselves decide (the folder's asen.json may declare a
+  // larger "vocab" or "classes" than its arrays use).
+  const auto largest = [&d](bool inputs) {
+    std::int64_t out = -1;
+    for (const nn::Dataset* part : {&d.data.train, &d.data.val, &d.data.test}) {
+      const torch::Tensor& x = inputs ? part->inputs : part->targets;
+      if (x.defined() && x.numel() > 0) out = std::max(out, x.max().item<std::int64_t>());
+    }
+    return out;
+  };
+  const std::int64_t largest_token = t.vocab > 0 && d.vocab > 0 ? largest(true) : -1;
+  if (t.vocab > 0 && largest_token >= t.vocab)
+    throw InputError(x_path + " holds the token " + std::to_string(largest_token) + " but the structure '" + t.name +
                      "' of " + path + " knows the tokens below " + std::to_string(t.vocab));
   if (t.vocab == 0 && d.vocab > 0)
     throw InputError(x_path + " holds integer tokens but the structure '" + t.name + "' of " + path + " takes " +
@@ -370,9 +381,10 @@ nn::Dataset data_folder_samples(const nn::TaskData& t, const nn::AsenModel& mode
                      " head reads as " + nn::to_string(d.kind) + ", but the structure '" + t.name + "' of " + path +
                      " was trained for " + nn::to_string(t.kind) + ": " + wanted);
   }
-  if (!nn::is_regression(t.kind) ? d.out_dim > t.out_dim : d.out_dim != t.out_dim)
+  const std::int64_t largest_class = nn::is_regression(t.kind) ? -1 : largest(false);
+  if (!nn::is_regression(t.kind) ? largest_class >= t.out_dim : d.out_dim != t.out_dim)
     throw InputError(y_path + (!nn::is_regression(t.kind)
-                                   ? " holds the class " + std::to_string(d.out_dim - 1) + " but the structure '" +
+                                   ? " holds the class " + std::to_string(largest_class) + " but the structure '" +
                                          t.name + "' of " + path + " has " + std::to_string(t.out_dim) + " classes"
                                    : " has " + std::to_string(d.out_dim) + " outputs but the structure '" + t.name +
                                          "' of " + path + " has " + std::to_string(t.out_dim)));

@@ -220,13 +220,7 @@ std::uint64_t seed_from(py::handle obj) {
 algebra::BigInt big_int_from(py::handle obj) {
   PyObject* integer = PyNumber_Index(obj.ptr());
   if (integer == nullptr) throw py::error_already_set();
-  // Hexadecimal ("0x..."): Python caps decimal conversions at 4300 digits.
-  PyObject* hex = PyNumber_ToBase(integer, 16);
-  Py_DECREF(integer);
-  if (hex == nullptr) throw py::error_already_set();
-  const auto text = std::string(py::str(py::reinterpret_steal<py::object>(hex)));
-  if (!text.empty() && text[0] == '-') return -algebra::BigInt(text.substr(1));
-  return algebra::BigInt(text);
+  return from_python_int(py::reinterpret_steal<py::int_>(integer));
 }
 
 // p to the power k for any integer k: each cycle turns by k modulo its length.

@@ -136,6 +136,13 @@ std::vector<std::pair<Point, Point>> edge_list(py::handle edges, std::size_t n) 
   if (kind != 'i' && kind != 'u')
     throw py::type_error("edges must hold integer vertex ids, got dtype " +
                          std::string(py::str(array.dtype())));
+  // Unsigned ids above 2^63 - 1 would wrap around in int64: refused as they are.
+  if (kind == 'u' && array.size() > 0) {
+    const py::object largest = array.attr("max")();
+    if (largest.cast<std::uint64_t>() >= static_cast<std::uint64_t>(n))
+      throw InputError("edges hold the vertex id " + std::string(py::str(largest)) + ", expected ids in [0, " +
+                       std::to_string(n) + ")");
+  }
   const auto values = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>::ensure(array);
   if (!values) throw py::error_already_set();
   const auto r = values.unchecked<2>();
@@ -193,9 +200,9 @@ std::vector<std::int32_t> vertex_color_list(py::handle colors) {
 
 BaseGraph make_graph(std::int64_t num_vertices, py::handle edges, bool directed, py::handle vertex_colors) {
   const std::size_t n = non_negative(num_vertices, "num_vertices");
-  if (n > static_cast<std::size_t>(INT32_MAX))
-    throw InputError("num_vertices must be at most " + std::to_string(INT32_MAX) + ", got " +
-                     std::to_string(n));
+  constexpr std::size_t kMaxVertices = std::size_t{1} << 24U;  // as graph files and degrees
+  if (n > kMaxVertices)
+    throw InputError("num_vertices must be at most " + std::to_string(kMaxVertices) + ", got " + std::to_string(n));
   auto list = edge_list(edges, n);
   auto colors = vertex_color_list(vertex_colors);
   return run_without_gil([&] { return BaseGraph(n, list, directed, std::move(colors)); });

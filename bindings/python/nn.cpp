@@ -40,6 +40,7 @@
 #include <utility>
 #include <vector>
 
+#include "common.hpp"
 #include "errors.hpp"
 
 namespace py = pybind11;
@@ -111,13 +112,7 @@ std::int64_t positive(std::int64_t value, const char* name) {
   return value;
 }
 
-py::int_ big_int(const algebra::BigInt& value) {
-  // Hexadecimal: Python caps decimal conversions at 4300 digits.
-  const std::string digits = value.str(0, std::ios_base::hex);
-  PyObject* object = PyLong_FromString(digits.c_str(), nullptr, 16);
-  if (object == nullptr) throw py::error_already_set();
-  return py::reinterpret_steal<py::int_>(object);
-}
+py::int_ big_int(const algebra::BigInt& value) { return to_python_int(value); }
 
 py::dict metrics_dict(const nn::Metrics& m) {
   py::dict out("task"_a = m.task, "epoch"_a = m.epoch, "split"_a = m.split, "loss"_a = m.loss,
@@ -136,6 +131,12 @@ py::dict task_info_dict(const nn::TaskInfo& info) {
 nn::TrainConfig train_config(const py::dict& settings) {
   nn::TrainConfig c;
   c.progress = false;
+  // Ctrl-C stops the C++ loop before its next batch, as KeyboardInterrupt
+  // (the checkpoint keeps the last complete epoch, as for the CLI).
+  c.between_batches = [] {
+    py::gil_scoped_acquire acquire;
+    if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+  };
   const std::set<std::string> known = {
       "epochs",  "batch",       "seed",   "lr_backbone", "lr_edges",          "lr_tokens", "weight_decay", "edge_init_scale",
       "lr_schedule", "clip_norm", "train_fraction", "hidden", "layers", "heads", "dropout", "attention_dropout",
@@ -450,6 +451,20 @@ class Model {
                     "attention_dropout"_a = o.attention_dropout());
   }
 
+  void to_device(const std::string& name) {
+    torch::Device device(torch::kCPU);
+    try {
+      device = torch::Device(name);
+    } catch (const c10::Error&) {
+      throw InputError("unknown device '" + name + "'; expected cpu, cuda or cuda:N");
+    }
+    if (!device.is_cpu() && !device.is_cuda())
+      throw InputError("device '" + name + "' is not supported; expected cpu, cuda or cuda:N");
+    if (device.is_cuda() && !torch::cuda::is_available())
+      throw InputError("device '" + name + "' was asked for but no CUDA device is available");
+    model_->to_device(device);
+  }
+
   void save(const std::string& path) const {
     const std::filesystem::path parent = std::filesystem::absolute(path).parent_path();
     if (!std::filesystem::is_directory(parent))
@@ -467,6 +482,7 @@ class Model {
       throw InputError("inputs and targets must have the same number of samples, got " +
                        std::to_string(data.inputs.size(0)) + " and targets of shape " + shape_string(targets));
     const std::int64_t samples = data.inputs.size(0);
+    if (samples == 0) throw InputError("evaluate needs at least one sample, got inputs of shape " + shape_string(inputs));
     const std::int64_t n = s.input.num_nodes();
     if (s.kind == nn::TaskKind::graph_regression) {
       if (targets.numel() != samples * s.out_dim)
@@ -792,9 +808,12 @@ PYBIND11_MODULE(_nn, m) {
              return out;
            })
       .def("backbone_parameters", [](p::Model& self) { return self.model()->backbone_parameters(); })
+      .def("head_parameters", [](p::Model& self) { return self.model()->head_parameters(); })
       .def("edge_parameters", [](p::Model& self) { return self.model()->edge_parameters(); })
       .def("token_parameters", [](p::Model& self) { return self.model()->token_parameters(); })
       .def("train", [](p::Model& self, bool on) { self.model()->train(on); }, "mode"_a)
+      .def("to_device", [](p::Model& self, const std::string& device) { self.to_device(device); }, "device"_a)
+      .def("device", [](p::Model& self) { return self.model()->device().str(); })
       .def_property_readonly("training", [](p::Model& self) { return self.model()->is_training(); })
       .def("save", &p::Model::save, "path"_a)
       .def("evaluate", &p::Model::evaluate, "name"_a, "inputs"_a, "targets"_a, "batch"_a)

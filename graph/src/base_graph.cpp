@@ -62,7 +62,9 @@ bool parse_id(const std::string& word, std::uint64_t& value) {
 
 namespace {
 std::size_t checked_vertices(std::size_t n) {
-  if (n > static_cast<std::size_t>(INT32_MAX)) throw InputError("a graph with " + std::to_string(n) + " vertices is too large");
+  if (n > kMaxVertices)
+    throw InputError("a graph with " + std::to_string(n) + " vertices is too large, the largest has " +
+                     std::to_string(kMaxVertices));
   return n;
 }
 }  // namespace
@@ -246,6 +248,9 @@ struct BraceScan {
   /// Offsets of the '{' that open an anonymous subgraph (`{ rank=same; a; b }`,
   /// `a -- { b c }`): not the graph's body and not after `subgraph [ID]`.
   std::vector<std::size_t> anonymous;
+  /// Line of the first subgraph that holds an edge and is itself the end of
+  /// an edge (`{a -- b} -- c`), or 0: Boost's reader drops the outer edges.
+  std::size_t edge_to_edges_line = 0;
 };
 
 bool is_dot_word_char(char c) {
@@ -261,8 +266,24 @@ BraceScan scan_braces(const std::string& text) {
   // "\"" for a quoted string, or the punctuation character.
   std::string last;
   std::string before_last;
+  std::string third_last;
   bool body_seen = false;
+  // Open braces: whether an edge operator came right before the subgraph,
+  // whether one is inside it, and its line.
+  struct Frame {
+    bool edge_before = false;
+    bool edge_inside = false;
+    std::size_t line = 0;
+  };
+  std::vector<Frame> frames;
+  std::size_t closed_with_edges = 0;  // line of a subgraph with edges that just closed, or 0
+  auto is_edge_op = [](const std::string& t) { return t == "--" || t == "->"; };
   auto token = [&](std::string t) {
+    if (closed_with_edges != 0 && is_edge_op(t) && scan.edge_to_edges_line == 0)
+      scan.edge_to_edges_line = closed_with_edges;
+    closed_with_edges = 0;
+    if (is_edge_op(t) && !frames.empty()) frames.back().edge_inside = true;
+    third_last = std::move(before_last);
     before_last = std::move(last);
     last = std::move(t);
   };
@@ -315,12 +336,32 @@ BraceScan scan_braces(const std::string& text) {
     } else {
       if (c == '{') {
         if (++scan.depth > kMaxDotNesting && scan.too_deep_line == 0) scan.too_deep_line = line;
-        const bool named = is_subgraph(last) || ((last == "\"" || is_dot_word_char(last[0])) &&
-                                                 is_subgraph(before_last));
+        const bool named_by_id = (last == "\"" || is_dot_word_char(last[0])) && is_subgraph(before_last);
+        const bool named = is_subgraph(last) || named_by_id;
         if (body_seen && !named) scan.anonymous.push_back(k);
+        Frame frame;
+        frame.line = line;
+        frame.edge_before = body_seen && (named_by_id ? is_edge_op(third_last)
+                                          : is_subgraph(last) ? is_edge_op(before_last)
+                                                              : is_edge_op(last));
         body_seen = true;
-      } else if (c == '}') {
+        token(std::string(1, c));
+        frames.push_back(frame);
+        continue;
+      }
+      if (c == '}') {
         --scan.depth;
+        token(std::string(1, c));
+        if (!frames.empty()) {
+          const Frame frame = frames.back();
+          frames.pop_back();
+          if (frame.edge_inside) {
+            if (!frames.empty()) frames.back().edge_inside = true;
+            if (frame.edge_before && scan.edge_to_edges_line == 0) scan.edge_to_edges_line = frame.line;
+            closed_with_edges = frame.line;
+          }
+        }
+        continue;
       }
       token(std::string(1, c));
     }
@@ -449,6 +490,10 @@ BaseGraph BaseGraph::parse_dot(std::string_view text_view, const std::string& so
   if (scan.too_deep_line != 0)
     throw InputError(source + ":" + std::to_string(scan.too_deep_line) + ": GraphViz subgraphs nested more than " +
                      std::to_string(kMaxDotNesting) + " deep");
+  if (scan.edge_to_edges_line != 0)
+    throw InputError(source + ":" + std::to_string(scan.edge_to_edges_line) +
+                     ": an edge to or from a subgraph that itself holds edges (as in `{a -- b} -- c`) is not "
+                     "supported by the GraphViz reader; write the edges out (`a -- b; a -- c; b -- c`)");
   const std::string text = name_anonymous_subgraphs(original, scan);
   DotResult r;
   try {

@@ -271,8 +271,11 @@ Discovery discover_symmetry(AsenModel& model, const std::string& structure, cons
   DiscoverOptions resolved = options;
   const std::int64_t n = spec.input.num_nodes();
   std::string trained_spec;
+  bool synthetic = true;  // not trained on a user's data or a breaking input given as tensors
   if (!spec.description.empty()) {
     const auto description = nlohmann::json::parse(spec.description, nullptr, false);
+    if (!description.is_discarded() && (description.contains("data") || description.contains("breaking_input")))
+      synthetic = false;
     if (!description.is_discarded() && description.contains("generators")) {
       trained_spec = description.value("group", "");
       if (!resolved.trained_group) {
@@ -282,11 +285,15 @@ Discovery discover_symmetry(AsenModel& model, const std::string& structure, cons
       }
     }
   }
-  if (!resolved.true_group) {
+  if (!resolved.true_group && synthetic) {
+    // Only a structure that is the synthetic task of its name (same kind and
+    // sizes): a user's data named "palindrome" has no known true group.
     const std::vector<std::string> names = task_names();
     if (std::find(names.begin(), names.end(), structure) != names.end()) {
       try {
-        resolved.true_group = task_info(structure, n).group;
+        const TaskInfo info = task_info(structure, n);
+        if (info.kind == spec.kind && info.vocab == spec.vocab && info.out_dim == spec.out_dim)
+          resolved.true_group = info.group;
       } catch (const InputError&) {
         // the task does not exist at this length: nothing to compare with
       }

@@ -57,18 +57,21 @@ EquivarianceReport check_equivariance(AsenModel& model, const std::string& struc
   model->eval();
   // In double precision, so that float32 rounding (which grows with the size
   // of a trained model's outputs, to ~1e-5) does not blur "equivariant" and
-  // "not equivariant"; float -> double -> float restores the weights exactly.
-  const auto precision = model->parameters().front().scalar_type();
-  model->to(torch::kDouble);
+  // "not equivariant". Afterwards every parameter and buffer gets its own
+  // storage back (not a float copy: optimisers and views that hold it, such
+  // as the training's flat buffers, stay attached).
   struct Restore {  // also when an error is thrown
     AsenModel& model;
-    torch::ScalarType precision;
     bool training;
+    std::vector<std::pair<torch::Tensor, torch::Tensor>> storage;  // tensor, its original data
     ~Restore() {
-      model->to(precision);
+      for (auto& [tensor, data] : storage) tensor.set_data(data);
       if (training) model->train();
     }
-  } restore{model, precision, was_training};
+  } restore{model, was_training, {}};
+  for (const auto& p : model->parameters()) restore.storage.emplace_back(p, p.data());
+  for (const auto& b : model->buffers()) restore.storage.emplace_back(b, b.data());
+  model->to(torch::kDouble);
   torch::manual_seed(seed);
   const std::int64_t batch = 16;
   torch::Tensor x = spec.vocab > 0 ? torch::randint(spec.vocab, {batch, n}, torch::kLong)

@@ -291,6 +291,10 @@ TaskData load_graph_data(const std::string& dir_text, const GraphDataOptions& op
       t.vocab = vocab;
     }
   } else {
+    if (config.contains("vocab"))
+      throw InputError(config_path + " says \"vocab\": " + config["vocab"].dump() + " but " + x_path +
+                       " holds real features (" + (x.is_floating() ? "floats" : "three dimensions") +
+                       "); \"vocab\" applies to integer tokens of shape [samples, nodes]");
     t.in_features = x.ndim() == 3 ? x.shape()[2] : 1;
     inputs = real_tensor(x, x_path, {samples, nodes, t.in_features});
   }
@@ -309,6 +313,9 @@ TaskData load_graph_data(const std::string& dir_text, const GraphDataOptions& op
   if (head != "regression" && head != "classification")
     throw InputError("the head '" + head + "' (" + from + ") is unknown; expected regression or classification");
   const bool classify = head == "classification";
+  if (!classify && config.contains("classes"))
+    throw InputError(config_path + " says \"classes\": " + config["classes"].dump() + " but the head is regression (" +
+                     (from == "default" ? y_path + " holds floats" : from) + "); \"classes\" applies to a classification head");
   const bool per_node = y.ndim() == 3 || (y.ndim() == 2 && classify);
   if (per_node && y.shape()[1] != nodes)
     throw InputError(y_path + " has shape " + y.shape_string() + ": per-node targets need the " +

@@ -274,8 +274,10 @@ std::vector<torch::Tensor> AsenModelImpl::forward_mixed(const std::vector<std::s
   return out;
 }
 
-std::vector<torch::Tensor> AsenModelImpl::backbone_parameters() const {
-  std::vector<torch::Tensor> out = backbone->parameters();
+std::vector<torch::Tensor> AsenModelImpl::backbone_parameters() const { return backbone->parameters(); }
+
+std::vector<torch::Tensor> AsenModelImpl::head_parameters() const {
+  std::vector<torch::Tensor> out;
   for (const auto& [name, s] : structures_) {
     for (const auto& p : s.head->parameters()) out.push_back(p);
     if (s.features)

@@ -375,6 +375,13 @@ class Run {
   TrainResult execute() {
     validate();
     keep_freed_memory();
+    // torch's thread count is the caller's setting: restored when the run ends.
+    struct RestoreThreads {
+      int count = torch::get_num_threads();
+      ~RestoreThreads() {
+        if (torch::get_num_threads() != count) torch::set_num_threads(count);
+      }
+    } restore_threads;
     if (config_.threads > 0) torch::set_num_threads(static_cast<int>(config_.threads));
     device_ = pick_device(config_.device);
     model_->to_device(device_);
@@ -499,11 +506,21 @@ class Run {
   // views into flat buffers (see flat_adam.hpp).
   void build_optimizer() {
     using Options = FlatAdam::GroupOptions;
-    optimizer_ = std::make_unique<FlatAdam>(
-        std::vector<std::vector<torch::Tensor>>{model_->backbone_parameters(), model_->edge_parameters(),
-                                                model_->token_parameters()},
-        std::vector<Options>{Options{config_.lr_backbone * backbone_scale_, config_.weight_decay},
-                             Options{config_.lr_edges, 0.0}, Options{config_.lr_tokens, 0.0}});
+    // The heads (and input MLPs) learn at the backbone's rate; when
+    // finetuning scales the backbone's rate down they keep the full rate in
+    // a group of their own (a new task's head starts from scratch).
+    std::vector<std::vector<torch::Tensor>> groups{model_->backbone_parameters(), model_->edge_parameters(),
+                                                   model_->token_parameters()};
+    std::vector<Options> options{Options{config_.lr_backbone * backbone_scale_, config_.weight_decay},
+                                 Options{config_.lr_edges, 0.0}, Options{config_.lr_tokens, 0.0}};
+    std::vector<torch::Tensor> heads = model_->head_parameters();
+    if (backbone_scale_ == 1.0) {
+      groups[0].insert(groups[0].end(), heads.begin(), heads.end());
+    } else {
+      groups.push_back(std::move(heads));
+      options.push_back(Options{config_.lr_backbone, config_.weight_decay});
+    }
+    optimizer_ = std::make_unique<FlatAdam>(groups, options);
     base_rates_.clear();
     for (std::size_t g = 0; g < optimizer_->num_groups(); ++g) base_rates_.push_back(optimizer_->lr(g));
   }
@@ -647,6 +664,7 @@ class Run {
     const bool bar = config_.progress && ::isatty(STDERR_FILENO) != 0;
     std::size_t done = 0;
     for (const auto& [k, index] : batches) {
+      if (config_.between_batches) config_.between_batches();
       const TaskData& t = tasks_[k];
       const torch::Tensor x = t.data.train.inputs.index_select(0, index).to(device_);
       const torch::Tensor y = t.data.train.targets.index_select(0, index).to(device_);
@@ -659,7 +677,7 @@ class Run {
         throw InputError("training diverged: the loss of task '" + t.name + "' became " +
                          (std::isnan(value) ? "NaN" : "infinite") + " in epoch " + std::to_string(epoch + 1) +
                          ", batch " + std::to_string(done + 1) + " of " + std::to_string(batches.size()) +
-                         (t.data_dir.empty() ? "" : " (the data folder's targets may be too large: scale them)") +
+                         (t.data_dir.empty() ? "" : " (the data folder's inputs or targets may be too large: scale them)") +
                          "; lower the learning rates" +
                          (config_.out_dir.empty() || epoch == 0
                               ? std::string()

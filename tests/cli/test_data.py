@@ -205,6 +205,12 @@ def _broken(skeleton, tmp_path, change):
     return data
 
 
+def _add_setting(data, key, value):
+    settings = json.loads((data / "asen.json").read_text())
+    settings[key] = value
+    (data / "asen.json").write_text(json.dumps(settings))
+
+
 def _save(name, array):
     return lambda d: np.save(d / name, array)
 
@@ -223,6 +229,9 @@ CASES = [
     (lambda d: (d / "asen.json").write_text('{"group": "graph:missing.txt"}'),
      ["the group 'graph:", "missing.txt' (from ", "asen.json): cannot read the graph file"]),
     (lambda d: (d / "asen.json").write_text('{"head": "segmentation"}'), ["the head 'segmentation'"]),
+    # keys of asen.json that contradict the arrays
+    (lambda d: _add_setting(d, "classes", 3), ['says "classes": 3 but the head is regression', "targets.npy holds floats"]),
+    (lambda d: _add_setting(d, "vocab", 5), ['says "vocab": 5 but', "inputs.npy holds real features"]),
 ]
 
 
@@ -267,3 +276,36 @@ def test_the_mirror_beats_the_trivial_group_on_the_mirror_equivariant_skeleton_t
     mirror = loss["mirror", 0] + loss["mirror", 1]
     trivial = loss["trivial", 0] + loss["trivial", 1]
     assert mirror < 0.85 * trivial, loss
+
+
+def test_eval_judges_a_folder_by_its_values_not_by_its_declared_sizes(skeleton, tmp_path):
+    # A token model, evaluated on a folder whose asen.json declares a larger
+    # vocabulary and more classes than its arrays (or the model) use.
+    data = tmp_path / "tokens"
+    shutil.copytree(skeleton, data)
+    x = np.load(data / "inputs.npy")
+    np.save(data / "inputs.npy", (np.abs(x[:, :, 0]) * 3).astype(np.int64) % 5)
+    np.save(data / "targets.npy", (np.load(data / "targets.npy")[:, :, 0] > 0).astype(np.int64))
+    run_json("train", "--data", str(data), *TINY, "--out", str(tmp_path / "run"))
+    other = tmp_path / "declared"
+    shutil.copytree(data, other)
+    _add_setting(other, "vocab", 50)
+    _add_setting(other, "classes", 9)
+    answer = run_json("eval", str(tmp_path / "run" / "model.pt"), "--data", str(other))
+    assert 0 <= answer["structures"]["skeleton16"]["node_accuracy"] <= 1
+    # a token or class the model does not know is named as it is in the file
+    x = np.load(other / "inputs.npy")
+    x[0, 0] = 7
+    np.save(other / "inputs.npy", x)
+    assert_input_error(run("eval", str(tmp_path / "run" / "model.pt"), "--data", str(other)),
+                       "inputs.npy holds the token 7", "knows the tokens below 5")
+
+
+def test_discover_on_a_data_model_named_like_a_task_has_no_true_group(skeleton, tmp_path):
+    data = tmp_path / "named"
+    shutil.copytree(skeleton, data)
+    _add_setting(data, "name", "palindrome")
+    run_json("train", "--data", str(data), *TINY, "--out", str(tmp_path / "run"))
+    answer = run_json("discover", str(tmp_path / "run" / "model.pt"))
+    assert answer["structure"] == "palindrome" and answer["true_group"] is None
+    assert answer["equals_true_group"] is None

@@ -154,6 +154,24 @@ TEST(Automorphisms, TwinClassesOfThousandsAreCountedNotSearched) {
   EXPECT_EQ(PermGroup(3000, s.generators).orbit(1).size(), 2999U);
 }
 
+TEST(Automorphisms, LargeGroupsThatAChainWouldStruggleWithHaveExactOrders) {
+  // 300 disjoint paths P4 (C_2 wr S_300: a chain of about 250 levels) and a
+  // 12000-cycle (D_12000: one level of 12000 transversal rows of 12000
+  // points): exact orders from either backend (Traces' run takes nauty's).
+  std::vector<std::pair<Point, Point>> paths;
+  for (Point k = 0; k < 300; ++k)
+    for (Point j = 0; j < 3; ++j) paths.emplace_back(4 * k + j, 4 * k + j + 1);
+  BigInt expected = asen::algebra::factorial(300) * (BigInt(1) << 300);
+  std::vector<std::pair<Point, Point>> cycle;
+  for (Point v = 0; v < 12000; ++v) cycle.emplace_back(v, (v + 1) % 12000);
+  for (const auto backend : {AutomorphismBackend::automatic, AutomorphismBackend::nauty, AutomorphismBackend::traces}) {
+    EXPECT_EQ(asen::graph::automorphism_group(BaseGraph(1200, paths), {backend, std::nullopt, {}}).order, expected);
+    const auto c = asen::graph::automorphism_group(BaseGraph(12000, cycle), {backend, std::nullopt, {}});
+    EXPECT_EQ(c.order, 24000);
+    EXPECT_EQ(PermGroup(12000, c.generators).orbit(0).size(), 12000U);
+  }
+}
+
 TEST(Automorphisms, KnownGraphs) {
   // The cycle C_9: dihedral, order 18; the Petersen graph: S_5, order 120;
   // K_6: S_6; K_6 with one vertex coloured: S_5.

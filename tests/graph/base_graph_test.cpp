@@ -123,6 +123,19 @@ TEST(Dot, AnonymousSubgraphsAsGraphvizReadsThem) {
   expect_input_error([] { (void)BaseGraph::parse_dot("graph {\n  { a b }\n  { a -- }\n}\n", "s.dot"); }, "s.dot:3:");
 }
 
+TEST(Dot, AnEdgeToASubgraphWithEdgesIsRefusedNotHalfRead) {
+  // Boost's reader would keep `a -- b` and drop the edges to c: refused,
+  // with the line of the subgraph, whichever side of the edge it is on.
+  for (const std::string text : {"graph {\n {a -- b} -- c\n}", "graph {\n c -- {a -- b}\n}",
+                                 "graph {\n subgraph s {a -- b} -- c\n}", "graph {\n c -- subgraph s { { a -- b } }\n}",
+                                 "digraph {\n subgraph {a -> b} -> c\n}"})
+    expect_input_error([&] { (void)BaseGraph::parse_dot(text, "e.dot"); }, "e.dot:2: an edge to or from a subgraph");
+  // Subgraphs of nodes at an edge's end, and subgraphs with edges that are
+  // no edge's end, are read as GraphViz reads them.
+  const BaseGraph g = BaseGraph::parse_dot("graph {\n {a b} -- c\n subgraph s {c -- d}\n d -- {e f}; {g -- a}\n}");
+  EXPECT_EQ(g.num_edges(), 6U);
+}
+
 TEST(BaseGraphFiles, ReadsByExtensionAndReportsMissingFiles) {
   const BaseGraph a = BaseGraph::read(write_temp("asen_g.dot", "graph { 0 -- 1; 1 -- 2 }"));
   EXPECT_EQ(a.num_edges(), 2U);

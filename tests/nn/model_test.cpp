@@ -236,6 +236,43 @@ TEST_F(ModelTest, FinetunedModelsKeepTheirEarlierStructuresWhenSaved) {
   EXPECT_THROW(asen::nn::save_model(bare, {}, (std::filesystem::path(fine) / "bare.pt").string()), asen::InputError);
 }
 
+TEST_F(ModelTest, FinetuningScalesOnlyTheSharedBackbonesRate) {
+  // With the backbone's rate scaled to 0 the backbone stays as pretrained,
+  // while the new task's head (initialised alike for the same seed) and its
+  // embeddings still learn at their own rates.
+  const std::string pre = temp_dir("asen_pre_scale");
+  (void)asen::nn::train({asen::nn::synthetic_task("cyclicsum", 60, 10, 1)}, quick_config(pre));
+  const std::string file = (std::filesystem::path(pre) / "model.pt").string();
+  auto params = [](const AsenModel& m, const std::string& prefix) {
+    std::map<std::string, torch::Tensor> out;
+    for (const auto& p : m->named_parameters())
+      if (p.key().rfind(prefix, 0) == 0) out[p.key()] = p.value().detach().clone();
+    return out;
+  };
+  auto tuned_with = [&](std::int64_t epochs) {
+    auto loaded = asen::nn::load_model(file);
+    auto c = quick_config();
+    c.epochs = epochs;
+    return asen::nn::finetune(loaded.model, {asen::nn::synthetic_task("intersect", 60, 10, 1)}, c, 0.0).model;
+  };
+  const AsenModel before = tuned_with(0);
+  const AsenModel after = tuned_with(2);
+  const auto backbone_before = params(before, "backbone.");
+  ASSERT_FALSE(backbone_before.empty());
+  for (const auto& [name, value] : params(after, "backbone.")) EXPECT_TRUE(value.equal(backbone_before.at(name))) << name;
+  for (const std::string prefix : {"head_intersect.", "edges_intersect."}) {
+    const auto head_before = params(before, prefix);
+    ASSERT_FALSE(head_before.empty()) << prefix;
+    bool changed = false;
+    for (const auto& [name, value] : params(after, prefix)) changed = changed || !value.equal(head_before.at(name));
+    EXPECT_TRUE(changed) << prefix << " did not learn";
+  }
+  // The four groups partition the parameters.
+  const std::size_t grouped = after->backbone_parameters().size() + after->head_parameters().size() +
+                              after->edge_parameters().size() + after->token_parameters().size();
+  EXPECT_EQ(grouped, after->parameters().size());
+}
+
 TEST_F(ModelTest, TokenInputsThroughTheVocabularyEqualTheDirectComputation) {
   // With token inputs the model embeds the vocabulary once and the first
   // layer projects its rows before gathering; written out node by node the

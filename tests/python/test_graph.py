@@ -601,3 +601,11 @@ def test_canonical_hash_policy_in_certify():
     assert len(asen.certify("C(300)", canonical_hash=True).canonical_hash) == 32
     assert len(asen.certify("C(20)").canonical_hash) == 32
     assert asen.certify("C(20)", canonical_hash=False).canonical_hash is None
+
+
+def test_graph_size_and_unsigned_ids_are_checked_up_front():
+    with pytest.raises(asen.InputError, match="at most 16777216, got 16777217"):
+        asen.Graph(2 ** 24 + 1)
+    with pytest.raises(asen.InputError, match="vertex id 9223372036854775808, expected ids in \\[0, 3\\)"):
+        asen.Graph(3, np.array([[0, 2 ** 63]], dtype=np.uint64))
+    assert asen.Graph(3, np.array([[0, 2]], dtype=np.uint64)).edges.tolist() == [[0, 2]]

@@ -338,3 +338,131 @@ def test_model_seed_fixes_weights_and_leaves_torch_rng_alone():
     assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
     assert dict(a.named_parameters()).keys() == a.state_dict().keys() - {k for k, _ in a._impl.named_buffers()}
     assert os.fspath(repr(a)).startswith("asen.nn.Model(")
+
+
+# -- torch idioms ------------------------------------------------------------
+
+
+def test_parameter_groups_partition_the_parameters(d10_model):
+    groups = d10_model.parameter_groups()
+    assert set(groups) == {"backbone", "heads", "edges", "tokens"}
+    ids = [id(p) for g in groups.values() for p in g]
+    assert len(ids) == len(set(ids)) == len(list(d10_model.parameters()))
+    names = {id(p): n for n, p in d10_model.named_parameters()}
+    assert all(names[id(p)].startswith("backbone.") for p in groups["backbone"])
+    assert all(names[id(p)].startswith(("head_", "features_")) for p in groups["heads"])
+
+
+def test_check_equivariance_leaves_every_parameter_in_its_own_storage(d10_model):
+    before = {n: p.data_ptr() for n, p in d10_model.named_parameters()}
+    values = {n: p.detach().clone() for n, p in d10_model.named_parameters()}
+    ann.check_equivariance(d10_model, "cyclicsum", random=2)
+    for n, p in d10_model.named_parameters():
+        assert p.data_ptr() == before[n], n
+        assert p.dtype == torch.float32 and torch.equal(p, values[n]), n
+
+
+def test_training_restores_torchs_thread_count(tmp_path):
+    before = torch.get_num_threads()
+    wanted = 1 if before != 1 else 2
+    ann.train("cyclicsum", threads=wanted, **TINY)
+    assert torch.get_num_threads() == before
+
+
+def test_deepcopy_pickle_and_torch_save_round_trip(tmp_path):
+    import copy
+    import pickle
+
+    model = small_model(seed=3).add_structure("cyclicsum", "D(10)", vocab=10).train()
+    x = torch.randint(0, 10, (4, N))
+    for clone in (
+        copy.deepcopy(model),
+        pickle.loads(pickle.dumps(model)),
+        (torch.save(model, tmp_path / "whole.pt"), torch.load(tmp_path / "whole.pt", weights_only=False))[1],
+    ):
+        assert clone.training and clone.structures == ["cyclicsum"]
+        assert clone.structure("cyclicsum")["group"] == "D(10)"
+        model.eval(), clone.eval()
+        with torch.no_grad():
+            assert torch.equal(model("cyclicsum", x), clone("cyclicsum", x))
+        model.train()
+        # a copy, not a view: changing it leaves the original alone
+        with torch.no_grad():
+            next(iter(clone.parameters())).add_(1.0)
+        assert not torch.equal(next(iter(clone.parameters())), next(iter(model.parameters())))
+
+
+def test_load_state_dict_restores_a_saved_state_in_place():
+    model = small_model(seed=5).add_structure("cyclicsum", "D(10)", vocab=10).eval()
+    x = torch.randint(0, 10, (4, N))
+    best = model.state_dict()
+    with torch.no_grad():
+        expected = model("cyclicsum", x)
+        for p in model.parameters():
+            p.mul_(0.5)
+        assert not torch.equal(model("cyclicsum", x), expected)
+    pointers = [p.data_ptr() for p in model.parameters()]
+    result = model.load_state_dict(best)
+    assert result.missing_keys == [] and result.unexpected_keys == []
+    assert [p.data_ptr() for p in model.parameters()] == pointers
+    with torch.no_grad():
+        assert torch.equal(model("cyclicsum", x), expected)
+    partial = {k: v for k, v in best.items() if k.startswith("backbone.")}
+    with pytest.raises(asen.InputError, match="missing keys: edges_cyclicsum"):
+        model.load_state_dict(partial)
+    assert model.load_state_dict({**partial, "extra": torch.zeros(1)}, strict=False).unexpected_keys == ["extra"]
+    key = next(iter(best))
+    with pytest.raises(asen.InputError, match=f"state_dict\\['{key}'\\] has shape"):
+        model.load_state_dict({**best, key: torch.zeros(3, 3, 3)})
+
+
+def test_to_device_and_device_property():
+    model = small_model().add_structure("cyclicsum", "D(10)", vocab=10)
+    assert model.to("cpu") is model and model.device == torch.device("cpu")
+    assert model.cpu().device.type == "cpu"
+    with pytest.raises(asen.InputError, match="unknown device"):
+        model.to("tpu-ish")
+    if not torch.cuda.is_available():
+        with pytest.raises(asen.InputError, match="no CUDA device"):
+            model.to("cuda")
+
+
+def test_evaluate_refuses_empty_inputs_and_a_structure_that_is_not_its_task(d10_model):
+    x, y = ann.generate_dataset("cyclicsum", 4)
+    with pytest.raises(asen.InputError, match="at least one sample"):
+        d10_model.evaluate("cyclicsum", x[:0], y[:0])
+    model = small_model().add_structure("longestpal", "S(10)", vocab=20, num_classes=3)
+    with pytest.raises(asen.InputError, match="is not the synthetic task of that name.*pass inputs and targets"):
+        ann.evaluate(model, "longestpal", samples=10)
+    model.add_structure("mine", "D(10)", vocab=10)
+    with pytest.raises(asen.InputError, match="'mine' is not a synthetic task"):
+        ann.evaluate(model, "mine", samples=10)
+
+
+def test_ctrl_c_stops_python_training_with_keyboard_interrupt(tmp_path):
+    import signal
+    import time
+
+    code = (
+        "import asen.nn as ann\n"
+        f"ann.train('cyclicsum', samples=400, epochs=500, batch=8, hidden=16, layers=1, heads=2, threads=1, "
+        f"out={str(tmp_path / 'run')!r})\n"
+        "print('finished')\n"
+    )
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    metrics = tmp_path / "run" / "metrics.jsonl"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (metrics.exists() and metrics.read_text().count("\n") >= 3):
+        time.sleep(0.1)
+    assert proc.poll() is None, proc.communicate()
+    proc.send_signal(signal.SIGINT)
+    try:
+        out, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:  # pragma: no cover - the defect this test is for
+        proc.kill()
+        pytest.fail("training went on after Ctrl-C")
+    assert "finished" not in out and "KeyboardInterrupt" in err, err
+    epochs = {json.loads(line)["epoch"] for line in metrics.read_text().splitlines() if line}
+    assert max(epochs) < 500
+    assert (tmp_path / "run" / "checkpoint.pt").exists()

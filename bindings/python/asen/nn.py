@@ -109,6 +109,13 @@ class Dataset(NamedTuple):
     targets: torch.Tensor
 
 
+class IncompatibleKeys(NamedTuple):
+    """What :meth:`Model.load_state_dict` did not match (as torch's)."""
+
+    missing_keys: List[str]
+    unexpected_keys: List[str]
+
+
 class Model:
     """An ASEN model: one shared GATv2 backbone and, per named structure, its
     breaking input (the orbital colouring of a group), colour embedding,
@@ -248,11 +255,14 @@ class Model:
         return iter(self._impl.named_parameters())
 
     def parameter_groups(self) -> Dict[str, List[torch.Tensor]]:
-        """The three groups the C++ training gives their own learning rates:
-        'backbone' (with input MLPs and heads), 'edges' (colour embeddings)
-        and 'tokens' (token embeddings)."""
+        """The four groups the C++ training gives their own learning rates:
+        'backbone' (the shared GATv2 layers), 'heads' (each structure's input
+        MLP and output head; the backbone's rate, never scaled down when
+        finetuning), 'edges' (colour embeddings) and 'tokens' (token
+        embeddings)."""
         return {
             "backbone": self._impl.backbone_parameters(),
+            "heads": self._impl.head_parameters(),
             "edges": self._impl.edge_parameters(),
             "tokens": self._impl.token_parameters(),
         }
@@ -262,6 +272,79 @@ class Model:
         out = {k: v.detach().clone() for k, v in self._impl.named_parameters()}
         out.update({k: v.detach().clone() for k, v in self._impl.named_buffers()})
         return out
+
+    def load_state_dict(self, state_dict: Mapping[str, torch.Tensor], strict: bool = True) -> "IncompatibleKeys":
+        """Copies parameters and buffers from ``state_dict`` (e.g. one from
+        :meth:`state_dict`) into this model's tensors in place, as torch's
+        ``Module.load_state_dict``: with ``strict`` every key must match;
+        otherwise the missing and unexpected keys are returned.
+        :raises asen.InputError: for a key mismatch (strict) or a tensor of
+            another shape."""
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"state_dict must be a mapping of names to tensors, got {type(state_dict).__name__}")
+        own = dict(self._impl.named_parameters())
+        own.update(dict(self._impl.named_buffers()))
+        missing = sorted(k for k in own if k not in state_dict)
+        unexpected = sorted(k for k in state_dict if k not in own)
+        if strict and (missing or unexpected):
+            parts = []
+            if missing:
+                parts.append("missing keys: " + ", ".join(missing))
+            if unexpected:
+                parts.append("unexpected keys: " + ", ".join(unexpected))
+            raise _core.InputError("the state dict does not match the model (" + "; ".join(parts) + ")")
+        for name, value in state_dict.items():
+            if name not in own:
+                continue
+            if not isinstance(value, torch.Tensor):
+                raise TypeError(f"state_dict['{name}'] must be a tensor, got {type(value).__name__}")
+            if value.shape != own[name].shape:
+                raise _core.InputError(
+                    f"state_dict['{name}'] has shape {list(value.shape)} but the model's tensor has {list(own[name].shape)}"
+                )
+        with torch.no_grad():
+            for name, value in state_dict.items():
+                if name in own:
+                    own[name].copy_(value)
+        return IncompatibleKeys(missing, unexpected)
+
+    def to(self, device: Union[str, torch.device]) -> "Model":
+        """Moves parameters and breaking inputs to ``device`` ('cpu', 'cuda',
+        'cuda:1' or a torch.device); returns the model."""
+        if not isinstance(device, (str, torch.device)):
+            raise TypeError(f"device must be a str or a torch.device, got {type(device).__name__}")
+        self._impl.to_device(str(device))
+        return self
+
+    def cpu(self) -> "Model":
+        return self.to("cpu")
+
+    @property
+    def device(self) -> torch.device:
+        return torch.device(self._impl.device())
+
+    # pickle, copy.deepcopy and torch.save(model): the model file's bytes.
+    def __getstate__(self) -> Dict[str, Any]:
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="asen-model-") as folder:
+            path = os.path.join(folder, "model.pt")
+            self._impl.save(path)
+            with open(path, "rb") as f:
+                data = f.read()
+        return {"model_file": data, "training": self.training, "device": str(self.device)}
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="asen-model-") as folder:
+            path = os.path.join(folder, "model.pt")
+            with open(path, "wb") as f:
+                f.write(state["model_file"])
+            self._impl = _nn.load(path)
+        self.train(state.get("training", False))
+        if state.get("device", "cpu") != "cpu":
+            self.to(state["device"])
 
     def zero_grad(self) -> None:
         for p in self._impl.parameters():
@@ -506,7 +589,20 @@ def evaluate(
     if inputs is None:
         if targets is not None:
             raise TypeError("targets were given without inputs")
-        length = model.structure(structure)["num_nodes"]
+        info = model.structure(structure)
+        length = info["num_nodes"]
+        if structure not in {t["name"] for t in tasks(length)}:
+            raise _core.InputError(
+                f"structure '{structure}' is not a synthetic task at {length} nodes, so there is no data to draw; "
+                "pass inputs and targets"
+            )
+        task = task_info(structure, length)
+        if info["input_given"] or any(info[k] != task[k] for k in ("kind", "vocab", "out_dim")):
+            raise _core.InputError(
+                f"structure '{structure}' ({info['kind']}, vocab {info['vocab']}, out_dim {info['out_dim']}) is not "
+                f"the synthetic task of that name ({task['kind']}, vocab {task['vocab']}, out_dim {task['out_dim']}); "
+                "pass inputs and targets"
+            )
         inputs, targets = generate_dataset(structure, samples, length, seed)
     elif targets is None:
         raise TypeError("inputs were given without targets")

@@ -94,7 +94,9 @@ struct DiscoverOptions {
   std::optional<algebra::PermGroup> trained_group;
   /// A spec of the group the task truly has, to compare with. Default: the
   /// group of the synthetic task named like the structure (task_info), if
-  /// there is one; "" to compare with nothing.
+  /// the structure is that task (same kind, vocabulary and outputs; not
+  /// trained on a data folder or on a breaking input given as tensors);
+  /// "" to compare with nothing.
   std::optional<std::string> true_group;
 };
 

@@ -111,9 +111,12 @@ class AsenModelImpl : public torch::nn::Module {
   std::vector<torch::Tensor> forward_mixed(const std::vector<std::string>& structures,
                                            const std::vector<torch::Tensor>& inputs);
 
-  /// Parameter groups for the optimiser: the backbone (with the input MLPs
-  /// and heads), the colour embeddings, and the token embeddings.
+  /// Parameter groups for the optimiser: the shared backbone, each
+  /// structure's input MLP and output head, the colour embeddings, and the
+  /// token embeddings. (Finetuning lowers only the backbone's rate: a new
+  /// task's head starts from scratch.)
   [[nodiscard]] std::vector<torch::Tensor> backbone_parameters() const;
+  [[nodiscard]] std::vector<torch::Tensor> head_parameters() const;
   [[nodiscard]] std::vector<torch::Tensor> edge_parameters() const;
   [[nodiscard]] std::vector<torch::Tensor> token_parameters() const;
 

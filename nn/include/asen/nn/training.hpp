@@ -22,6 +22,7 @@
 
 #include <torch/torch.h>
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -106,6 +107,10 @@ struct TrainConfig {
   std::string device = "auto";
   /// torch's intra-op threads (0: torch's default).
   std::int64_t threads = 0;
+  /// Called before every training batch; an exception it throws stops the
+  /// run and propagates (checkpoint.pt keeps the last complete epoch, as when
+  /// the process is killed). The Python binding polls for Ctrl-C here.
+  std::function<void()> between_batches;
 };
 
 /// Metrics of one task on one split.
