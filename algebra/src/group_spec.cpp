@@ -333,6 +333,9 @@ PermGroup parse_product(Scanner& in) {
 }  // namespace
 
 PermGroup PermGroup::parse(std::string_view spec, std::optional<std::size_t> degree) {
+  // A NUL would end the text early for GAP and cut error messages short.
+  if (const std::size_t nul = spec.find('\0'); nul != std::string_view::npos)
+    throw InputError("the group spec holds a NUL character at offset " + std::to_string(nul));
   const std::size_t first = spec.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos) throw InputError("the group spec is empty");
   // "prefix:rest" where prefix is an identifier.

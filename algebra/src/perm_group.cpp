@@ -78,6 +78,18 @@ PermGroup::PermGroup(std::size_t degree, std::vector<Permutation> generators, st
       throw InputError("generator " + std::to_string(k) + " has degree " +
                        std::to_string(generators_[k].degree()) + " but the group has degree " +
                        std::to_string(degree_));
+  // A cyclic group given by one generator: its order is the generator's
+  // (a chain for a 40000-cycle would need gigabytes of transversals).
+  if (!known_order_) {
+    const Permutation* only = nullptr;
+    std::size_t moving = 0;
+    for (const auto& g : generators_)
+      if (!g.is_identity()) {
+        only = &g;
+        ++moving;
+      }
+    if (moving == 1) known_order_ = KnownOrder(only->order());
+  }
 }
 
 std::optional<BigInt> PermGroup::known_order() const {
@@ -530,7 +542,12 @@ PermGroup PermGroup::from_gap(std::string_view expression, std::optional<std::si
       "ASEN_XN := " + n_arg + ";; "
       "if ASEN_XN < LargestMovedPoint(ASEN_X) then Error(\"degree \", ASEN_XN, \" is smaller than the largest "
       "point \", LargestMovedPoint(ASEN_X), \" moved by the GAP group\"); fi;; "
-      "if HasSize(ASEN_X) then ASEN_XS := String(Size(ASEN_X)); else ASEN_XS := \"0\"; fi;; "
+      "if ASEN_XN > " + detail::max_degree_text() + " then Error(\"degree \", ASEN_XN, \" is too large, the largest is " +
+      detail::max_degree_text() + "\"); fi;; "
+      // SymmetricGroup(n) and AlternatingGroup(n) know that they are, not yet their Size.
+      "if HasSize(ASEN_X) or (HasIsNaturalSymmetricGroup(ASEN_X) and IsNaturalSymmetricGroup(ASEN_X)) or "
+      "(HasIsNaturalAlternatingGroup(ASEN_X) and IsNaturalAlternatingGroup(ASEN_X)) then "
+      "ASEN_XS := String(Size(ASEN_X)); else ASEN_XS := \"0\"; fi;; "
       "Concatenation(String(ASEN_XN), \";\", ASEN_XS, \";\", "
       "String(List(GeneratorsOfGroup(ASEN_X), g -> ListPerm(g, ASEN_XN))))");
   } catch (const GapError& e) {

@@ -187,6 +187,8 @@ Permutation Permutation::parse_images(std::string_view text, std::optional<std::
 }
 
 Permutation Permutation::parse(std::string_view text, std::optional<std::size_t> degree) {
+  if (const std::size_t nul = text.find('\0'); nul != std::string_view::npos)
+    throw InputError("the permutation text holds a NUL character at offset " + std::to_string(nul));
   const auto first = text.find_first_not_of(" \t\r\n");
   if (first != std::string_view::npos && text[first] == '[') return parse_images(text, degree);
   return parse_cycles(text, degree);

@@ -15,6 +15,7 @@
 
 #include <csignal>
 #include <iostream>
+#include <new>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -142,6 +143,11 @@ int main(int argc, char** argv) {
     return report_error(e.what(), kExitBadInput);
   } catch (const std::invalid_argument& e) {
     return report_error(e.what(), kExitBadInput);
+  } catch (const std::bad_alloc&) {  // an allocation over what the machine has
+    return report_error(
+        "out of memory: this request needs more memory than the machine could give (lower --memory-limit-mb "
+        "where the subcommand has it, or ask for less)",
+        kExitBadInput);
   } catch (const std::exception& e) {
     return report_error(e.what(), kExitFailure);
   } catch (...) {

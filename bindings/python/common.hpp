@@ -78,9 +78,20 @@ inline std::size_t non_negative(std::int64_t value, const char* name) {
   return static_cast<std::size_t>(value);
 }
 
-inline std::optional<std::size_t> optional_non_negative(std::optional<std::int64_t> value, const char* name) {
+/// A degree argument: non-negative and at most 2^24 points (the limit of
+/// specs and graph files), checked before anything is allocated.
+inline std::size_t checked_degree(std::int64_t value, const char* name = "degree") {
+  const std::size_t n = non_negative(value, name);
+  constexpr std::size_t kMaxDegree = std::size_t{1} << 24U;
+  if (n > kMaxDegree)
+    throw InputError(std::string(name) + " " + std::to_string(n) + " is too large, the largest is " +
+                     std::to_string(kMaxDegree));
+  return n;
+}
+
+inline std::optional<std::size_t> optional_checked_degree(std::optional<std::int64_t> value) {
   if (!value) return std::nullopt;
-  return non_negative(*value, name);
+  return checked_degree(*value);
 }
 
 /// A point given from Python: negative values and values beyond the degree are

@@ -732,3 +732,49 @@ class TestGap:
         with ThreadPoolExecutor(max_workers=4) as pool:
             results = list(pool.map(ask, degrees))
         assert results == [(k, math.factorial(k), True) for k in degrees]
+
+
+def test_threads_calling_stabilizers_in_a_fresh_process_finish():
+    # A first import of numpy inside one call while other threads called into
+    # GAP deadlocked; `import asen` now imports numpy itself.
+    import subprocess
+    import sys
+
+    code = (
+        "import threading, asen\n"
+        "G = asen.Group.parse('S(6)')\n"
+        "ts = [threading.Thread(target=lambda: G.setwise_stabilizer([0, 1])) for _ in range(4)]\n"
+        "ts += [threading.Thread(target=lambda: G.pointwise_stabilizer([0, 1], backend='gap')) for _ in range(2)]\n"
+        "[t.start() for t in ts]\n"
+        "[t.join() for t in ts]\n"
+        "print('done')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == "done", result.stderr
+
+
+def test_membership_of_text_of_another_degree_is_gaps():
+    s3 = asen.Group.parse("S(3)")
+    assert "(1,4)" not in s3 and "(1,2)" in s3 and "()" in s3
+    assert asen.Group.parse("A(4)").contains("[1,0]") is False
+    assert asen.Group.parse("S(4)").contains("[1,0]") is True
+    with pytest.raises(ValueError, match="NUL"):
+        asen.Group.parse("S(3)\x00abc")
+    with pytest.raises(ValueError, match="is too large, the largest is 16777216"):
+        asen.Group([[1, 0]], degree=10 ** 9)
+    with pytest.raises(ValueError, match="is too large"):
+        asen.Permutation.identity(2 ** 32 + 3)
+    with pytest.raises(ValueError, match="is too large"):
+        asen.Permutation.parse("(1,2)", degree=2 ** 32 + 3)
+
+
+def test_a_long_cycle_has_its_order_at_once():
+    n = 40000
+    g = asen.Group.parse("(" + ",".join(map(str, range(1, n + 1))) + ")")
+    # known from the generator itself: no chain (which took minutes and gigabytes)
+    assert g.known_order == n and g.order == n
+
+
+def test_gap_groups_that_know_they_are_symmetric_or_alternating_bring_their_order():
+    assert asen.Group.parse("gap:SymmetricGroup(5000)").known_order == math.factorial(5000)
+    assert asen.Group.parse("gap:AlternatingGroup(300)").known_order == math.factorial(300) // 2

@@ -31,6 +31,10 @@ wrong input, asen.Error (a RuntimeError) for backend failures; IndexError for
 points out of range.
 """
 
+# numpy first: the extension converts arguments with it, and a first import
+# of numpy inside a call, while other threads call into GAP, could deadlock.
+import numpy as _numpy  # noqa: F401
+
 from ._core import (
     AutomorphismGroup,
     Certificate,

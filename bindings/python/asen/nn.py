@@ -234,7 +234,8 @@ class Model:
         classification, [B, out] otherwise. With a list of structure names
         and a list of single samples ([n] tokens or [n, F] features), a mixed
         batch grouped by structure: a list of outputs ([n, out] or [out]), in
-        order."""
+        order. Features of any floating-point dtype are computed in the
+        model's float32 (gradients flow back to them in their own dtype)."""
         if isinstance(structure, str):
             return self._impl.forward(structure, x)
         if not isinstance(structure, (list, tuple)) or not all(isinstance(s, str) for s in structure):
