@@ -77,7 +77,9 @@ struct StabChainOptions {
   /// Random elements that must sift to the identity in a row.
   unsigned consecutive_sifts = 64;
   ChainVerification verification = ChainVerification::automatic;
-  /// Largest estimated number of elementary steps for the automatic Sims test.
+  /// Largest estimated number of elementary steps for the automatic Sims
+  /// test; ten times as many when every level keeps explicit rows (checked
+  /// point by point) and no cheap upper bound proved the chain first.
   double verify_budget = 3e8;
   /// Largest memory for explicit transversal elements, in bytes (2 bytes a
   /// point up to degree 65536, else 4). Levels that would go beyond it keep a
