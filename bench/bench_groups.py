@@ -136,14 +136,17 @@ def spec_of(case):
 # Running things.
 
 def find_executable(name, build, script_dir):
-    """The path of a bench executable: given directly, or under a build dir."""
-    candidates = []
+    """The path of a bench executable under the build folder given (only
+    there, so that the build timed is the one asked for), else under the
+    repository's build-bench/ or build/; printed, so a run says what it timed."""
     if build:
-        candidates += [os.path.join(build, "bench", name), os.path.join(build, name)]
-    root = os.path.dirname(script_dir)
-    candidates += [os.path.join(root, d, "bench", name) for d in ("build-bench", "build")]
+        candidates = [os.path.join(build, "bench", name), os.path.join(build, name)]
+    else:
+        root = os.path.dirname(script_dir)
+        candidates = [os.path.join(root, d, "bench", name) for d in ("build-bench", "build")]
     for path in candidates:
         if os.path.isfile(path) and os.access(path, os.X_OK):
+            print("timing %s" % os.path.abspath(path), flush=True)
             return os.path.abspath(path)
     sys.exit("cannot find the executable %r (looked in: %s); build it with\n"
              "  cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release && "

@@ -3,8 +3,9 @@
 
 THIS IS A RE-IMPLEMENTATION, not the paper's code. The paper's implementation
 uses PyTorch Geometric, which cannot be installed here (no network, not in
-Debian). This script follows that implementation as ../shared/NOTES.md
-describes it, with PyG's GATv2Conv semantics written out in torch ops:
+Debian). This script follows that implementation as the project's notes on
+the paper's code describe it, with PyG's GATv2Conv semantics written out in
+torch ops:
 
   per sample, in a Python loop over the batch:
     h   = token_embedding(x)                          [n, 128]
@@ -28,8 +29,8 @@ on n points, computed here directly: the orbital of (i, j) is fixed by the
 distance min((j - i) mod n, (i - j) mod n), which is also its colour id in
 asen's canonical numbering (first appearance in row-major order).
 
-For comparison: NOTES.md measured the real implementation (PyTorch + PyG) on
-this kind of CPU, one thread, OpenBLAS, n = 10, batch 64, at about 160
+For comparison: the real implementation (PyTorch + PyG), run on a machine of
+this kind when the project began (bench/README.md), ran with one thread, OpenBLAS, n = 10, batch 64, at about 160
 sequences/s for training and about 450 sequences/s for inference. If this
 script gives numbers far from those on a quiet machine, it is not a faithful
 stand-in, and the table should say so.

@@ -44,6 +44,7 @@ def mean(values):
 
 
 def spread(values):
+    # The population standard deviation (the README's quality table says so).
     return f"{mean(values):.3f} ± {statistics.pstdev(values):.3f}" if len(values) > 1 else f"{mean(values):.3f}"
 
 

@@ -28,8 +28,9 @@
 //                 "train", "val", "test", "nodes", "features", "vocab", "kind",
 //                 "out_dim", "mode", "base_edges"}; regression metrics add "mae"
 //   eval          {"model", "samples", "seed", "structures": {name: {"group",
-//                 "loss", "node_accuracy", "exact_match"}}}; a data folder's
-//                 structure adds "data", "split" ("test"|"all"), "samples"
+//                 "loss", "node_accuracy", "exact_match", "includes_training_data"
+//                 (synthetic: true|false|null)}}}; a data folder's structure
+//                 has "data", "split" ("test"|"all"), "samples" instead
 //   equivariance  {"structures": [{"structure", "group", "inside_max_error",
 //                 "closure_max_error", "outside_max_error", "degree", "group_order",
 //                 "closure_order", "inside_checks", "outside_checks"}]}
@@ -549,14 +550,16 @@ CLI::App* add_eval_command(CLI::App& app, EvalOptions& o) {
       "folder's test split, rebuilt as in training, or with --data DIR on every sample of DIR. Prints the "
       "loss, node accuracy and exact match per structure (and the mean absolute error for regression); "
       "with --json one object {\"model\", \"samples\", \"seed\", \"structures\": {name: {\"group\", "
-      "\"loss\", \"node_accuracy\", \"exact_match\"}}}, where a data folder's structure also has "
-      "\"data\" (the folder), \"split\" (\"test\" or \"all\") and \"samples\".");
+      "\"loss\", \"node_accuracy\", \"exact_match\", \"includes_training_data\"}}}, the last true when "
+      "--seed is the seed the structure was trained with (null when the model does not record it); a data "
+      "folder's structure has instead \"data\" (the folder), \"split\" (\"test\" or \"all\") and "
+      "\"samples\".");
   cmd->add_option("CHECKPOINT", o.model_file, "model.pt or checkpoint.pt")->required()->type_name("");
   CLI::Option* samples = add_size(cmd, "--samples", o.samples, "sequences per structure (default 1000)");
   cmd->callback([&o, samples] { o.samples_given = samples->count() > 0; });
   cmd->add_option("--seed", o.seed,
                   "seed of the data (default " + std::to_string(kEvalDefaultSeed) +
-                      ", or the next one if the checkpoint was trained with it: never the training data)")
+                      ", or the next one a structure was not trained with: never the training data)")
       ->type_name("S")
       ->check(digits_only());
   add_size(cmd, "--batch", o.batch, "evaluation batch size (default 256)");
@@ -586,17 +589,23 @@ int run_eval(const EvalOptions& o, std::ostream& out) {
   }
   out << "model      " << answer["model"].get<std::string>() << '\n';
   bool synthetic = false;
+  std::string seen;  // structures whose training sequences came from this seed
   for (const auto& [name, m] : answer["structures"].items()) {
     if (!m.contains("data")) {
       synthetic = true;
+      if (m.value("includes_training_data", Json(nullptr)) == Json(true)) seen += (seen.empty() ? "" : ", ") + name;
       continue;
     }
     out << "test data  " << name << ": " << (m["split"] == "test" ? "the test split of " : "every sample of ")
         << m["data"].get<std::string>() << " (" << m["samples"].get<std::size_t>() << " samples)\n";
   }
-  if (synthetic)
+  if (synthetic && seen.empty())
     out << "test data  " << answer["samples"].get<std::size_t>() << " new sequences per task, seed "
         << answer["seed"].get<std::uint64_t>() << '\n';
+  else if (synthetic)
+    out << "test data  " << answer["samples"].get<std::size_t>() << " sequences per task, seed "
+        << answer["seed"].get<std::uint64_t>() << ": the training seed of " << seen
+        << ", so the first 70% of them are its training sequences\n";
   print_metrics_table(out, answer["structures"], "structure");
   return kExitOk;
 }

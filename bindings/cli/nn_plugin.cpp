@@ -200,21 +200,6 @@ Phase run_phase(std::vector<nn::TaskData> tasks, const nn::TrainConfig& config, 
   return phase;
 }
 
-/// A new model with the backbone of `trained` (its weights copied) and no
-/// structures. Finetuning starts from this rather than from the pretrained
-/// model itself: the structures of the pretraining tasks do not take part in
-/// finetuning, and nn::finetune saves model.pt only for models whose every
-/// structure is among the tasks it is given.
-nn::AsenModel backbone_copy(const nn::AsenModel& trained) {
-  nn::AsenModel fresh(trained->options);
-  torch::NoGradGuard no_grad;
-  const auto source = trained->backbone->named_parameters();
-  for (auto& p : fresh->backbone->named_parameters()) p.value().copy_(source[p.key()]);
-  const auto buffers = trained->backbone->named_buffers();
-  for (auto& b : fresh->backbone->named_buffers()) b.value().copy_(buffers[b.key()]);
-  return fresh;
-}
-
 // ---------------------------------------------------------------------------
 // train --data: a user's data folder (nn/graph_data.hpp) as one task.
 
@@ -276,7 +261,7 @@ Json run_train(const Json& o) {
   nn::TrainConfig finetune_config = config;
   finetune_config.train_fraction = o.at("finetune_fraction").get<double>();
   finetune_config.out_dir = (out / "finetune").string();
-  const nn::AsenModel start = backbone_copy(pretrain.result.model);
+  const nn::AsenModel start = nn::backbone_copy(pretrain.result.model);
   const Phase finetune =
       run_phase({target}, finetune_config, &start, o.at("finetune_lr_scale").get<double>());
 
@@ -404,8 +389,20 @@ Json run_eval(const Json& o) {
   const std::string path = o.at("model").get<std::string>();
   nn::LoadedModel loaded = nn::load_model(path);
   const Json meta = Json::parse(loaded.meta_json);
+  // The seeds the synthetic structures were trained with: the first 70% of
+  // the sequences drawn from such a seed are that structure's training split.
+  std::vector<std::uint64_t> trained_with;
+  for (const auto& t : loaded.tasks) {
+    if (!t.data_dir.empty()) continue;
+    if (const std::optional<std::uint64_t> s = t.synthetic_seed ? t.synthetic_seed : training_seed(path, meta))
+      trained_with.push_back(*s);
+  }
+  const auto trained_on = [&trained_with](std::uint64_t s) {
+    return std::find(trained_with.begin(), trained_with.end(), s) != trained_with.end();
+  };
   auto seed = o.at("seed").get<std::uint64_t>();
-  if (!o.at("seed_given").get<bool>() && training_seed(path, meta) == seed) ++seed;
+  if (!o.at("seed_given").get<bool>())
+    while (trained_on(seed)) ++seed;
   const auto samples = o.at("samples").get<std::int64_t>();
   const auto batch = o.at("batch").get<std::int64_t>();
   const std::string data = o.at("data").get<std::string>();
@@ -434,8 +431,8 @@ Json run_eval(const Json& o) {
     // A structure built by hand (Python) may carry a task's name but not its
     // kind or sizes: the task's data would not fit it.
     const nn::TaskInfo info = nn::task_info(t.name, length);
-    const bool fits = spec.kind == info.kind && (spec.vocab >= info.vocab) &&
-                      (nn::is_regression(info.kind) ? spec.out_dim == info.out_dim : spec.out_dim >= info.out_dim);
+    // Exactly the task's kind and sizes, as Python's evaluate and discover ask.
+    const bool fits = spec.kind == info.kind && spec.vocab == info.vocab && spec.out_dim == info.out_dim;
     if (!fits)
       throw InputError("the structure '" + t.name + "' of " + path + " is " + nn::to_string(spec.kind) + " with " +
                        (spec.vocab > 0 ? std::to_string(spec.vocab) + " tokens" : "real features") + " and " +
@@ -445,6 +442,8 @@ Json run_eval(const Json& o) {
     ++synthetic;
     const nn::Dataset generated = nn::generate_dataset(t.name, samples, length, seed);
     structures[t.name] = metrics_json(t.group, nn::evaluate(loaded.model, t.name, generated, batch));
+    const std::optional<std::uint64_t> own = t.synthetic_seed ? t.synthetic_seed : training_seed(path, meta);
+    structures[t.name]["includes_training_data"] = own ? Json(*own == seed) : Json(nullptr);
   }
   if (synthetic == 0 && (o.at("samples_given").get<bool>() || o.at("seed_given").get<bool>()))
     throw InputError("--samples and --seed set the data generated for asen's synthetic tasks, but the model " + path +

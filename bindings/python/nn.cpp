@@ -250,7 +250,7 @@ py::dict result_dict(const nn::TrainResult& r) {
   for (const auto& m : r.history) history.append(metrics_dict(m));
   py::dict test;
   for (const auto& [name, m] : r.test) test[py::str(name)] = metrics_dict(m);
-  return py::dict("history"_a = history, "test"_a = test);
+  return py::dict("history"_a = history, "test"_a = test, "resumed_from"_a = r.resumed_from);
 }
 
 // ---------------------------------------------------------------------------
@@ -425,14 +425,16 @@ class Model {
     py::object group = py::none();
     py::object mode = py::str("dense");
     bool given = false;
+    py::object synthetic_seed = py::none();
     for (const auto& t : tasks_) {
       if (t.name != name) continue;
       group = py::str(t.group);
       mode = py::str(graph::to_string(t.mode));
       given = t.input_given;
+      if (t.synthetic_seed) synthetic_seed = py::int_(*t.synthetic_seed);
     }
     return py::dict("name"_a = s.name, "kind"_a = nn::to_string(s.kind), "group"_a = group, "mode"_a = mode,
-                    "input_given"_a = given,
+                    "input_given"_a = given, "synthetic_seed"_a = synthetic_seed,
                     "num_nodes"_a = s.input.num_nodes(), "num_edges"_a = s.input.num_edges(),
                     "num_colors"_a = s.input.num_colors(), "vocab"_a = s.vocab, "in_features"_a = s.in_features,
                     "out_dim"_a = s.out_dim);
@@ -603,6 +605,12 @@ class Model {
 
   /// Continues training on synthetic tasks (nn::finetune); the model gains a
   /// structure for each task it lacks. Writes nothing (see nn.py).
+  /// A model with this one's backbone weights and no structures (nn::backbone_copy).
+  Model backbone_copy() const {
+    SeededGenerator keep_user_stream(seed_);
+    return Model(nn::backbone_copy(model_), {}, seed_);
+  }
+
   py::dict finetune(const std::vector<std::string>& names, const std::map<std::string, std::string>& groups,
                     std::int64_t samples, std::int64_t length, const py::dict& settings, double backbone_lr_scale) {
     nn::TrainConfig config = train_config(settings);
@@ -729,10 +737,16 @@ py::dict train_data(const std::string& dir, const py::dict& data, const py::dict
     r = nn::train(tasks, config);
   }
   const nn::TaskData& t = tasks.front();
-  py::dict summary("dir"_a = t.data_dir, "name"_a = t.name, "kind"_a = nn::to_string(t.kind), "group"_a = t.group,
-                   "mode"_a = asen::graph::to_string(t.mode), "train"_a = t.data.train.size(), "val"_a = t.data.val.size(),
-                   "test"_a = t.data.test.size(), "nodes"_a = t.data.train.inputs.size(1),
-                   "in_features"_a = t.in_features, "vocab"_a = t.vocab, "out_dim"_a = t.out_dim);
+  // The keys of the CLI's "data" (asen train --data --json), with name and group.
+  const auto& d = t.data;
+  py::dict summary("dir"_a = t.data_dir, "name"_a = t.name, "group"_a = t.group,
+                   "samples"_a = d.train.size() + d.val.size() + d.test.size(), "train"_a = d.train.size(),
+                   "val"_a = d.val.size(), "test"_a = d.test.size(), "nodes"_a = d.train.inputs.size(1),
+                   "features"_a = t.vocab > 0 ? py::none() : py::object(py::int_(t.in_features)),
+                   "vocab"_a = t.vocab > 0 ? py::object(py::int_(t.vocab)) : py::none(),
+                   "kind"_a = nn::to_string(t.kind), "out_dim"_a = t.out_dim,
+                   "mode"_a = asen::graph::to_string(t.mode),
+                   "base_edges"_a = t.base ? py::object(py::int_(t.base->num_edges())) : py::none());
   py::dict out = result_dict(r);
   out["data"] = summary;
   out["model"] = Model(r.model, without_data(std::move(tasks)), config.seed);
@@ -819,6 +833,7 @@ PYBIND11_MODULE(_nn, m) {
       .def("evaluate", &p::Model::evaluate, "name"_a, "inputs"_a, "targets"_a, "batch"_a)
       .def("check_equivariance", &p::Model::check_equivariance, "name"_a, "group"_a, "random"_a, "seed"_a)
       .def("discover", &p::Model::discover, "name"_a, "threshold"_a, "feature"_a, "true_group"_a)
+      .def("backbone_copy", &p::Model::backbone_copy)
       .def("finetune", &p::Model::finetune, "tasks"_a, "groups"_a, "samples"_a, "length"_a, "settings"_a,
            "backbone_lr_scale"_a);
 
@@ -832,6 +847,14 @@ PYBIND11_MODULE(_nn, m) {
   m.def("generate_dataset", &p::generate_dataset, "task"_a, "samples"_a, "length"_a, "seed"_a);
   m.def(
       "label_sequence",
-      [](const std::string& task, const std::vector<std::int64_t>& tokens) { return asen::nn::label_sequence(task, tokens); },
+      [](const std::string& task, const std::vector<std::int64_t>& tokens) {
+        // The definition holds for the sequences the task draws: its lengths and tokens.
+        const asen::nn::TaskInfo info = asen::nn::task_info(task, static_cast<std::int64_t>(tokens.size()));
+        for (std::size_t i = 0; i < tokens.size(); ++i)
+          if (tokens[i] < 0 || tokens[i] >= info.vocab)
+            throw asen::InputError("token " + std::to_string(tokens[i]) + " at position " + std::to_string(i) +
+                                   " is outside the tokens 0.." + std::to_string(info.vocab - 1) + " of task '" + task + "'");
+        return asen::nn::label_sequence(task, tokens);
+      },
       "task"_a, "tokens"_a);
 }

@@ -323,6 +323,18 @@ std::vector<double> NpyArray::to_doubles() const {
   return out;
 }
 
+std::string NpyArray::index_string(std::size_t flat) const {
+  std::vector<std::int64_t> index(shape_.size());
+  for (std::size_t k = shape_.size(); k-- > 0;) {
+    const auto extent = static_cast<std::size_t>(shape_[k]);
+    index[k] = extent > 0 ? static_cast<std::int64_t>(flat % extent) : 0;
+    flat = extent > 0 ? flat / extent : 0;
+  }
+  std::string out = "[";
+  for (std::size_t k = 0; k < index.size(); ++k) out += (k ? ", " : "") + std::to_string(index[k]);
+  return out + "]";
+}
+
 std::vector<std::int64_t> NpyArray::to_int64() const {
   const auto n = static_cast<std::size_t>(size());
   std::vector<std::int64_t> out(n);
@@ -331,7 +343,7 @@ std::vector<std::int64_t> NpyArray::to_int64() const {
     for (std::size_t k = 0; k < n; ++k) {
       const double v = values[k];
       if (!std::isfinite(v) || v != std::floor(v) || std::fabs(v) > 9.0e18)
-        throw InputError(source_ + " holds " + std::to_string(v) + " at flat index " + std::to_string(k) +
+        throw InputError(source_ + " holds " + std::to_string(v) + " at index " + index_string(k) +
                          ", not a whole number; integers were expected here");
       out[k] = static_cast<std::int64_t>(v);
     }
@@ -343,7 +355,7 @@ std::vector<std::int64_t> NpyArray::to_int64() const {
       out[k] = sign_extend(bits, item_size_);
     } else if (kind_ == Kind::unsigned_integer) {
       if (bits > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
-        throw InputError(source_ + " holds " + std::to_string(bits) + " at flat index " + std::to_string(k) +
+        throw InputError(source_ + " holds " + std::to_string(bits) + " at index " + index_string(k) +
                          ", too large for a 64-bit signed integer");
       out[k] = static_cast<std::int64_t>(bits);
     } else {

@@ -161,6 +161,7 @@ json structure_json(const TaskData& t, const BreakingInput& input) {
     out["data_seed"] = t.data_seed;
     if (!t.data_fingerprint.empty()) out["data_fingerprint"] = t.data_fingerprint;
   }
+  if (t.synthetic_seed) out["synthetic_seed"] = *t.synthetic_seed;
   if (t.input_given) out["breaking_input"] = input_json(input);
   return out;
 }
@@ -205,6 +206,7 @@ TaskData task_from_json(const json& j, algebra::PermGroup& group_out) {
   if (j.contains("data_seed")) t.data_seed = j.at("data_seed").get<std::uint64_t>();
   if (j.contains("data_fingerprint")) t.data_fingerprint = j.at("data_fingerprint").get<std::string>();
   t.input_given = j.contains("breaking_input");
+  if (j.contains("synthetic_seed")) t.synthetic_seed = j.at("synthetic_seed").get<std::uint64_t>();
   return t;
 }
 
@@ -451,10 +453,12 @@ class Run {
       Metrics m = evaluate(model_, t.name, t.data.test);
       m.epoch = config_.epochs;
       m.split = "test";
+      m.seconds = result.history.empty() ? 0.0 : result.history.back().seconds;
       result.test[t.name] = m;
     }
     if (!config_.out_dir.empty()) save_model(model_, tasks_, (fs::path(config_.out_dir) / "model.pt").string());
     result.model = model_;
+    result.resumed_from = start;
     return result;
   }
 
@@ -726,6 +730,7 @@ TaskData synthetic_task(const std::string& name, std::int64_t samples, std::int6
   t.out_dim = info.out_dim;
   t.group = group.empty() ? info.group : group;
   t.data = split_dataset(generate_dataset(name, samples, length, seed));
+  t.synthetic_seed = seed;
   return t;
 }
 
@@ -741,6 +746,17 @@ TrainResult finetune(AsenModel model, std::vector<TaskData> tasks, const TrainCo
   return Run(std::move(model), std::move(tasks), config, backbone_lr_scale).execute();
 }
 
+AsenModel backbone_copy(const AsenModel& trained) {
+  AsenModel fresh(trained->options);
+  fresh->to_device(trained->device());
+  torch::NoGradGuard no_grad;
+  const auto source = trained->backbone->named_parameters();
+  for (auto& p : fresh->backbone->named_parameters()) p.value().copy_(source[p.key()]);
+  const auto buffers = trained->backbone->named_buffers();
+  for (auto& b : fresh->backbone->named_buffers()) b.value().copy_(buffers[b.key()]);
+  return fresh;
+}
+
 Metrics evaluate(AsenModel& model, const std::string& structure, const Dataset& data, std::int64_t batch) {
   const StructureSpec& spec = model->structure(structure);
   torch::NoGradGuard no_grad;
@@ -753,12 +769,14 @@ Metrics evaluate(AsenModel& model, const std::string& structure, const Dataset& 
   double samples_total = 0;
   double abs_error_sum = 0;
   double outputs_total = 0;
+  bool finite = true;
   const std::int64_t size = data.size();
   for (std::int64_t b = 0; b < size; b += batch) {
     const std::int64_t e = std::min(size, b + batch);
     const torch::Tensor x = data.inputs.slice(0, b, e).to(model->device());
     const torch::Tensor y = data.targets.slice(0, b, e).to(model->device());
     const torch::Tensor out = model->forward(structure, x);
+    finite = finite && torch::isfinite(out).all().item<bool>();
     loss_sum += loss_of(spec.kind, out, y).item<double>() * static_cast<double>(e - b);
     count_correct(spec.kind, out, y, nodes_right, nodes_total, samples_right, samples_total);
     if (is_regression(spec.kind)) {
@@ -773,6 +791,13 @@ Metrics evaluate(AsenModel& model, const std::string& structure, const Dataset& 
   m.node_accuracy = nodes_total > 0 ? nodes_right / nodes_total : 0.0;
   m.exact_match = samples_total > 0 ? samples_right / samples_total : 0.0;
   if (is_regression(spec.kind)) m.mae = outputs_total > 0 ? abs_error_sum / outputs_total : 0.0;
+  if (!finite) {
+    // NaN or infinite outputs (weights that diverged) have no accuracy: an
+    // argmax over NaN would still pick a class and count it.
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    m.loss = m.node_accuracy = m.exact_match = nan;
+    if (m.mae) m.mae = nan;
+  }
   return m;
 }
 

@@ -136,8 +136,18 @@ def test_eval_gives_the_same_metrics_for_the_model_and_its_last_checkpoint(dihed
     assert (model["samples"], model["seed"]) == (50, 1000000007)
     assert model["structures"] == checkpoint["structures"]
     m = model["structures"]["cyclicsum"]
-    assert list(m) == ["group", "loss", "node_accuracy", "exact_match"]
+    assert list(m) == ["group", "loss", "node_accuracy", "exact_match", "includes_training_data"]
     assert m["group"] == "D(10)" and 0 <= m["node_accuracy"] <= 1 and m["loss"] > 0
+    assert m["includes_training_data"] is False
+
+
+def test_eval_on_the_training_seed_says_so(dihedral_run):
+    out, _ = dihedral_run  # trained with seed 0
+    answer = run_json("eval", str(out / "model.pt"), "--samples", "50", "--seed", "0")
+    assert answer["seed"] == 0 and answer["structures"]["cyclicsum"]["includes_training_data"] is True
+    text = run_ok("eval", str(out / "model.pt"), "--samples", "50", "--seed", "0")
+    assert "seed 0: the training seed of cyclicsum, so the first 70% of them are its training sequences" in text
+    assert "new sequences" in run_ok("eval", str(out / "model.pt"), "--samples", "50", "--seed", "5")
 
 
 def test_a_dihedral_model_is_equivariant_inside_its_group_and_not_outside(dihedral_run):

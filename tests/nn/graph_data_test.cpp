@@ -209,10 +209,12 @@ TEST_F(GraphDataTest, NegativeClassesAndFractionalClassesAreRefused) {
   y[9] = -1;
   write_npy(dir_ / "targets.npy", "<i8", {20, 4}, y);
   expect_error({"targets.npy holds the class -1 at (sample 2, node 1)"});
-  write_npy(dir_ / "targets.npy", "<f4", {20, 4}, std::vector<float>(80, 0.5F));
+  std::vector<float> fractional(80, 1.0F);
+  fractional[9] = 0.5F;
+  write_npy(dir_ / "targets.npy", "<f4", {20, 4}, fractional);
   GraphDataOptions o;
   o.head = "classification";
-  expect_error(o, {"targets.npy holds 0.5", "not a whole number"});
+  expect_error(o, {"targets.npy holds 0.5", "at index [2, 1]", "not a whole number"});
 }
 
 TEST_F(GraphDataTest, BadSettingsAndMissingFilesAreNamed) {

@@ -241,6 +241,15 @@ def test_eval_refuses_a_structure_named_after_a_task_but_of_another_kind(tmp_pat
     result = subprocess.run([cli, "eval", str(tmp_path / "model.pt")], capture_output=True, text=True, timeout=120)
     assert result.returncode == 2, result.stderr
     assert "is graph-classification" in result.stderr and "task 'longestpal' is graph-regression" in result.stderr
+    # Same kind, other sizes: refused by eval as by evaluate() (a task's data
+    # would run on a head of three classes, or on tokens it never draws).
+    for extra in (dict(num_classes=3, vocab=10), dict(num_classes=2, vocab=12)):
+        model = small_model().add_structure("palindrome", "mirror(10)", **extra)
+        model.save(tmp_path / "model.pt")
+        result = subprocess.run([cli, "eval", str(tmp_path / "model.pt")], capture_output=True, text=True, timeout=120)
+        assert result.returncode == 2 and "asen eval cannot generate data for it" in result.stderr, result.stderr
+        with pytest.raises(asen.InputError, match="is not the synthetic task of that name"):
+            ann.evaluate(model, "palindrome", samples=10)
 
 
 # -- data --------------------------------------------------------------------
@@ -289,8 +298,24 @@ def test_multi_task_and_transfer(tmp_path):
     transfer = ann.train(pretrain="cyclicsum", finetune="palindrome", out=tmp_path, **TINY)
     for phase in ("pretrain", "finetune", "scratch"):
         assert (tmp_path / phase / "metrics.jsonl").is_file() and (tmp_path / phase / "model.pt").is_file()
-    assert ann.load(tmp_path / "finetune" / "model.pt").structures == ["cyclicsum", "palindrome"]
+    # As the CLI's: finetuning starts from a copy of the pretrained backbone;
+    # the pretrained model keeps its weights, the finetuned one only its task.
+    assert ann.load(tmp_path / "finetune" / "model.pt").structures == ["palindrome"]
     assert "palindrome" in transfer["finetune"]["test"]
+    pre, fine = transfer["pretrain"]["model"], transfer["finetune"]["model"]
+    assert pre.structures == ["cyclicsum"] and fine.structures == ["palindrome"]
+    from_file = ann.load(tmp_path / "pretrain" / "model.pt").state_dict()
+    assert all(torch.equal(v, from_file[k]) for k, v in pre.state_dict().items())
+    assert not pre.training and not fine.training  # as load() gives them
+    assert transfer["pretrain"]["resumed_from"] == 0
+
+
+def test_train_result_matches_the_cli_and_says_when_it_resumed(tmp_path):
+    first = ann.train("cyclicsum", out=tmp_path, **dict(TINY, epochs=2, lr_schedule="constant"))
+    assert first["resumed_from"] == 0
+    assert first["test"]["cyclicsum"]["seconds"] == first["history"][-1]["seconds"] > 0
+    again = ann.train("cyclicsum", out=tmp_path, **dict(TINY, epochs=3, lr_schedule="constant"))
+    assert again["resumed_from"] == 2 and again["history"][:6] == first["history"]
 
 
 def test_save_load_round_trip_gives_identical_outputs(tmp_path, d10_model):
@@ -437,6 +462,61 @@ def test_evaluate_refuses_empty_inputs_and_a_structure_that_is_not_its_task(d10_
     model.add_structure("mine", "D(10)", vocab=10)
     with pytest.raises(asen.InputError, match="'mine' is not a synthetic task"):
         ann.evaluate(model, "mine", samples=10)
+
+
+def test_evaluate_draws_new_sequences_unless_told_the_training_seed(tmp_path):
+    import warnings
+
+    run = ann.train("cyclicsum", seed=1, **TINY)
+    model = run["model"]
+    assert model.structure("cyclicsum")["synthetic_seed"] == 1
+    x, y = ann.generate_dataset("cyclicsum", 40, seed=ann.DEFAULT_EVALUATION_SEED)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert ann.evaluate(model, "cyclicsum", samples=40) == ann.evaluate(model, "cyclicsum", x, y)
+    with pytest.warns(UserWarning, match="seed 1 is the seed structure 'cyclicsum' was trained with"):
+        ann.evaluate(model, "cyclicsum", samples=40, seed=1)
+    # A model trained with the default evaluation seed is evaluated on the next one.
+    other = ann.train("cyclicsum", seed=ann.DEFAULT_EVALUATION_SEED, **TINY)["model"]
+    x, y = ann.generate_dataset("cyclicsum", 40, seed=ann.DEFAULT_EVALUATION_SEED + 1)
+    assert ann.evaluate(other, "cyclicsum", samples=40) == ann.evaluate(other, "cyclicsum", x, y)
+    other.save(tmp_path / "m.pt")
+    assert ann.load(tmp_path / "m.pt").structure("cyclicsum")["synthetic_seed"] == ann.DEFAULT_EVALUATION_SEED
+    assert small_model().add_structure("cyclicsum", "D(10)", vocab=10).structure("cyclicsum")["synthetic_seed"] is None
+
+
+def test_model_takes_numpy_arrays_and_refuses_other_inputs_clearly(d10_model):
+    import numpy as np
+
+    x = torch.randint(0, 10, (3, N))
+    with torch.no_grad():
+        assert torch.equal(d10_model("cyclicsum", x.numpy()), d10_model("cyclicsum", x))
+        assert torch.equal(d10_model(["cyclicsum"], [x[0].numpy()])[0], d10_model("cyclicsum", x[:1])[0])
+    with pytest.raises(TypeError, match="x must be a torch.Tensor \\(or a numpy array\\), got list"):
+        d10_model("cyclicsum", x.tolist())
+    with pytest.raises(TypeError, match="dtype object has no torch equivalent"):
+        d10_model("cyclicsum", np.array([[1] * N], dtype=object))
+    with pytest.raises(TypeError, match="a mixed batch takes a list of samples"):
+        d10_model(["cyclicsum"], x)
+
+
+def test_label_sequence_refuses_sequences_the_task_cannot_draw():
+    assert ann.label_sequence("palindrome", [1, 2, 1]) == [1, 1, 1]
+    with pytest.raises(asen.InputError, match="token 10 at position 2 is outside the tokens 0..9 of task 'cyclicsum'"):
+        ann.label_sequence("cyclicsum", [1, 2, 10, 3])
+    with pytest.raises(asen.InputError, match="needs a sequence length"):
+        ann.label_sequence("palindrome", [1, 2])
+    with pytest.raises(asen.InputError, match="length"):
+        ann.label_sequence("intersect", [1, 2, 3])
+
+
+def test_evaluate_gives_nan_metrics_for_a_model_with_non_finite_outputs():
+    model = small_model().add_structure("cyclicsum", "D(10)", num_classes=2, vocab=10)
+    with torch.no_grad():
+        for p in model.parameter_groups()["heads"]:
+            p.fill_(float("nan"))
+    m = ann.evaluate(model, "cyclicsum", samples=20)
+    assert all(m[k] != m[k] for k in ("loss", "node_accuracy", "exact_match"))  # NaN, not an argmax's count
 
 
 def test_ctrl_c_stops_python_training_with_keyboard_interrupt(tmp_path):

@@ -33,6 +33,10 @@ def skeleton(tmp_path_factory):
 def test_train_on_a_data_folder_returns_what_it_read_and_a_model(skeleton, tmp_path):
     result = ann.train(data=skeleton, out=tmp_path, **TINY)
     assert result["data"]["kind"] == "node-regression"
+    # The keys of the CLI's "data" (train --data --json), with name and group.
+    assert set(result["data"]) == {"dir", "name", "group", "samples", "train", "val", "test", "nodes", "features",
+                                   "vocab", "kind", "out_dim", "mode", "base_edges"}
+    assert (result["data"]["samples"], result["data"]["vocab"]) == (40, None)
     assert (result["data"]["train"], result["data"]["val"], result["data"]["test"]) == (28, 6, 6)
     assert result["data"]["group"] == "(2,5)(3,6)(4,7)(11,14)(12,15)(13,16)"
     assert result["test"]["skeleton16"]["mae"] > 0

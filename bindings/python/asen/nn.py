@@ -27,8 +27,10 @@ from __future__ import annotations
 import collections.abc
 import json
 import os
+import warnings
 from typing import Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
+import numpy
 import torch  # noqa: F401  (loads libtorch_python, which asen._nn needs)
 
 from . import _core
@@ -114,6 +116,19 @@ class IncompatibleKeys(NamedTuple):
 
     missing_keys: List[str]
     unexpected_keys: List[str]
+
+
+def _input_tensor(x: Any, what: str) -> torch.Tensor:
+    """A model input as a tensor: a torch.Tensor as it is, a numpy array
+    shared without a copy (torch.from_numpy)."""
+    if isinstance(x, torch.Tensor):
+        return x
+    if isinstance(x, numpy.ndarray):
+        try:
+            return torch.from_numpy(x)
+        except TypeError as e:  # e.g. an object or unsigned dtype torch lacks
+            raise TypeError(f"{what}: a numpy array of dtype {x.dtype} has no torch equivalent ({e})") from None
+    raise TypeError(f"{what} must be a torch.Tensor (or a numpy array), got {type(x).__name__}")
 
 
 class Model:
@@ -214,7 +229,9 @@ class Model:
         """A structure's description: kind, group spec (for a structure built
         on an asen.BreakingInput, the input's automorphism group as image
         lists, and input_given True), mode, num_nodes, num_edges, num_colors,
-        vocab, in_features, out_dim."""
+        vocab, in_features, out_dim, and synthetic_seed: the seed a
+        synthetic task's sequences were drawn with in training (None when
+        not known, e.g. for a structure added by hand)."""
         return self._impl.structure(_check_str(name, "name"))
 
     def breaking_input(self, name: str) -> Dict[str, Any]:
@@ -237,13 +254,15 @@ class Model:
         order. Features of any floating-point dtype are computed in the
         model's float32 (gradients flow back to them in their own dtype)."""
         if isinstance(structure, str):
-            return self._impl.forward(structure, x)
+            return self._impl.forward(structure, _input_tensor(x, "x"))
         if not isinstance(structure, (list, tuple)) or not all(isinstance(s, str) for s in structure):
             raise TypeError(
                 "structure must be a structure name (str) or a list of names for a mixed batch, got "
                 + type(structure).__name__
             )
-        return self._impl.forward_mixed(list(structure), list(x))
+        if isinstance(x, (torch.Tensor, numpy.ndarray)) or not isinstance(x, collections.abc.Iterable):
+            raise TypeError(f"a mixed batch takes a list of samples, one per name, got {type(x).__name__}")
+        return self._impl.forward_mixed(list(structure), [_input_tensor(v, f"x[{k}]") for k, v in enumerate(x)])
 
     __call__ = forward
 
@@ -445,6 +464,7 @@ def _wrap_result(result: Dict[str, Any], out: Optional[str]) -> Dict[str, Any]:
     result = dict(result)
     if "model" in result:
         result["model"] = Model._wrap(result["model"])
+        result["model"].eval()  # as load() gives it; the C++ loop leaves it training
     result["out"] = out
     return result
 
@@ -476,7 +496,10 @@ def train(
       of the base graph), ``mode`` ('dense', 'sparse', 'weak-sparse'),
       ``head`` ('regression', 'classification') and ``name`` override
       asen.json. The samples are shuffled with ``seed`` and split 70/15/15.
-      The result also holds ``"data"``: what was read (sizes, kind, group).
+      The result also holds ``"data"``: what was read, with the keys of
+      ``asen train --data --json``'s "data" (dir, samples, train, val, test,
+      nodes, features, vocab, kind, out_dim, mode, base_edges) and the
+      structure's name and group.
 
     - ``train("cyclicsum")``: one task; ``train(["a", "b"])``: several at
       once on one backbone (batches drawn at random across tasks);
@@ -500,11 +523,13 @@ def train(
     ``pretrain/``, ``finetune/`` and ``scratch/`` inside it).
 
     :returns: ``{"history": [metrics dicts], "test": {task: metrics},
-        "model": Model, "out": path}``; transfer: ``{"pretrain": ...,
+        "model": Model, "resumed_from": epochs read from out's checkpoint (0
+        for a new run), "out": path}``; transfer: ``{"pretrain": ...,
         "finetune": ..., "scratch": ..., "out": path}`` with one such dict each;
-        finetuning continues the pretrained model in place, so the pretrain and
-        finetune dicts hold the same Model (``pretrain/model.pt`` keeps the
-        pretrained weights).
+        finetuning starts from a copy of the pretrained backbone, so the
+        pretrain dict's Model stays the pretrained one and the finetune dict's
+        Model holds only the finetuning task (as ``finetune/model.pt``). Models
+        come back in evaluation mode, as :func:`load` gives them.
     """
     out_dir = None if out is None else os.fspath(out)
     if "out" in settings:
@@ -553,20 +578,25 @@ def train(
     pre = _wrap_result(
         _nn.train(pre_names, pre_groups, samples, length, dict(settings, out=folder("pretrain"))), folder("pretrain") or None
     )
-    model: Model = pre["model"]
+    # Finetuning starts from a copy of the pretrained backbone, as the CLI's:
+    # the pretrained model stays as it was, the finetuned one holds only c.
+    model = Model._wrap(pre["model"]._impl.backbone_copy())
     fine_settings = dict(settings, train_fraction=finetune_fraction)
     fine = dict(
         model._impl.finetune(
             [fine_name], fine_groups, samples, length, dict(fine_settings, out=folder("finetune")), finetune_lr_scale
         )
     )
-    fine["model"] = model
+    fine["model"] = model.eval()
     fine["out"] = folder("finetune") or None
     scratch = _wrap_result(
         _nn.train([fine_name], fine_groups, samples, length, dict(fine_settings, out=folder("scratch"))),
         folder("scratch") or None,
     )
     return {"pretrain": pre, "finetune": fine, "scratch": scratch, "out": out_dir}
+
+
+DEFAULT_EVALUATION_SEED = 1000000007  # asen eval's default seed (bindings/cli/commands.hpp)
 
 
 def evaluate(
@@ -576,14 +606,18 @@ def evaluate(
     targets: Optional[torch.Tensor] = None,
     *,
     samples: int = 1000,
-    seed: int = 1,
+    seed: Optional[int] = None,
     batch: int = 256,
 ) -> Dict[str, Any]:
     """Loss, node_accuracy and exact_match (and mae, the mean absolute error,
     for regression) of ``model`` on a structure, in evaluation mode (the
     model's mode is restored). Without inputs, on
     ``samples`` fresh sequences of the synthetic task named like the
-    structure (from ``seed``)."""
+    structure, drawn from ``seed`` (default 1000000007, as ``asen eval``,
+    or the next seed when the structure was trained with that one). The
+    first 70% of the sequences of a seed are the training split of a model
+    trained with it: an explicit ``seed`` equal to the structure's training
+    seed (``model.structure(name)["synthetic_seed"]``) warns."""
     if not isinstance(model, Model):
         raise TypeError(f"model must be an asen.nn.Model, got {type(model).__name__}")
     _check_str(structure, "structure")
@@ -598,11 +632,20 @@ def evaluate(
                 "pass inputs and targets"
             )
         task = task_info(structure, length)
-        if info["input_given"] or any(info[k] != task[k] for k in ("kind", "vocab", "out_dim")):
+        if any(info[k] != task[k] for k in ("kind", "vocab", "out_dim")):
             raise _core.InputError(
                 f"structure '{structure}' ({info['kind']}, vocab {info['vocab']}, out_dim {info['out_dim']}) is not "
                 f"the synthetic task of that name ({task['kind']}, vocab {task['vocab']}, out_dim {task['out_dim']}); "
                 "pass inputs and targets"
+            )
+        trained = info["synthetic_seed"]
+        if seed is None:
+            seed = DEFAULT_EVALUATION_SEED + (1 if trained == DEFAULT_EVALUATION_SEED else 0)
+        elif seed == trained:
+            warnings.warn(
+                f"seed {seed} is the seed structure '{structure}' was trained with: the first 70% of these "
+                "sequences are its training split; leave seed out for new sequences",
+                stacklevel=2,
             )
         inputs, targets = generate_dataset(structure, samples, length, seed)
     elif targets is None:

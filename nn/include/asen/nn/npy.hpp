@@ -40,6 +40,8 @@ class NpyArray {
   [[nodiscard]] std::int64_t size() const;
   /// The shape as text, e.g. "(100, 16, 3)".
   [[nodiscard]] std::string shape_string() const;
+  /// numpy's index of the item at `flat` (C order), e.g. "[3, 5]".
+  [[nodiscard]] std::string index_string(std::size_t flat) const;
 
   /// The elements as doubles, in C order (large 64-bit integers round).
   [[nodiscard]] std::vector<double> to_doubles() const;

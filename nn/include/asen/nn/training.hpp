@@ -59,6 +59,10 @@ struct TaskData {
   /// `group` is then the input's automorphism group (what the model is
   /// equivariant to), as image lists.
   bool input_given = false;
+  /// For a synthetic task: the seed its sequences were drawn with. The first
+  /// 70% of generate_dataset(name, N, length, seed) are its training split
+  /// whatever N, so evaluation sequences must come from another seed.
+  std::optional<std::uint64_t> synthetic_seed;
 };
 
 /// The synthetic task `name` with `samples` sequences of `length`, split
@@ -134,6 +138,8 @@ struct TrainResult {
   /// Final test metrics per task (after the last epoch).
   std::map<std::string, Metrics> test;
   AsenModel model{nullptr};
+  /// Epochs read from the output folder's checkpoint (0: a new run).
+  std::int64_t resumed_from = 0;
 };
 
 /// Trains a new model on the tasks together (one task: single-task training).
@@ -144,6 +150,11 @@ struct TrainResult {
 /// on `tasks`, with the backbone learning rate scaled by `backbone_lr_scale`.
 [[nodiscard]] TrainResult finetune(AsenModel model, std::vector<TaskData> tasks, const TrainConfig& config,
                                    double backbone_lr_scale = 0.1);
+
+/// A new model with the backbone of `trained` (its weights copied) and no
+/// structures: what transfer finetunes, so that the pretrained model stays as
+/// it was and the finetuned one holds only the structures it was trained on.
+[[nodiscard]] AsenModel backbone_copy(const AsenModel& trained);
 
 /// Loss and metrics of `model` on a dataset of one structure.
 [[nodiscard]] Metrics evaluate(AsenModel& model, const std::string& structure, const Dataset& data,
