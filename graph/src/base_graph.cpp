@@ -134,6 +134,8 @@ BaseGraph BaseGraph::parse_edge_list(std::string_view text, const std::string& s
   bool declared = false;
   std::uint64_t declared_n = 0;
   std::uint64_t largest = 0;
+  std::size_t largest_line = 0;  // where `largest` was first named
+  std::size_t declared_line = 0;
   bool any_vertex = false;
   std::size_t line_no = 0;
   std::size_t start = 0;
@@ -160,6 +162,7 @@ BaseGraph BaseGraph::parse_edge_list(std::string_view text, const std::string& s
              line + "'");
       if (declared) fail("'vertices' is given twice");
       declared = true;
+      declared_line = line_no;
     } else if (words[0] == "directed") {
       if (words.size() != 1) fail("expected 'directed' alone on its line");
       if (!edges.empty()) fail("'directed' must come before the first edge");
@@ -171,6 +174,7 @@ BaseGraph BaseGraph::parse_edge_list(std::string_view text, const std::string& s
         fail("vertex " + words[1] + " is out of range for 'vertices " + std::to_string(declared_n) + "'");
       if (colors.count(static_cast<Point>(a)) != 0) fail("vertex " + words[1] + " is given a colour twice");
       colors[static_cast<Point>(a)] = words[2];
+      if (!any_vertex || a > largest) largest_line = line_no;
       largest = std::max(largest, a);
       any_vertex = true;
     } else {
@@ -180,6 +184,7 @@ BaseGraph BaseGraph::parse_edge_list(std::string_view text, const std::string& s
       if (!parse_id(words[1], b) || b == kMaxVertices)
         fail("'" + words[1] + "' is not a vertex id (a number in [0, " + std::to_string(kMaxVertices - 1) + "])");
       edges.emplace_back(static_cast<Point>(a), static_cast<Point>(b));
+      if (!any_vertex || std::max(a, b) > largest) largest_line = line_no;
       largest = std::max({largest, a, b});
       any_vertex = true;
       if (declared && (a >= declared_n || b >= declared_n))
@@ -190,8 +195,9 @@ BaseGraph BaseGraph::parse_edge_list(std::string_view text, const std::string& s
   }
   const std::size_t n = declared ? declared_n : (any_vertex ? largest + 1 : 0);
   if (declared && any_vertex && largest >= declared_n)
-    throw InputError(source + ": vertex " + std::to_string(largest) + " is out of range for 'vertices " +
-                     std::to_string(declared_n) + "'");
+    throw InputError(source + ":" + std::to_string(largest_line) + ": vertex " + std::to_string(largest) +
+                     " is out of range for 'vertices " + std::to_string(declared_n) + "' on line " +
+                     std::to_string(declared_line));
   std::vector<std::int32_t> vertex_colors;
   if (!colors.empty()) {
     std::vector<std::string> names(n);
@@ -446,6 +452,64 @@ DotResult read_dot(const std::string& text, bool directed) {
   return r;
 }
 
+// GraphViz's HTML-like strings (`label=<<b>x</b>>`, a node `<x>`), which
+// Boost's reader does not know, as quoted strings with the same text: outside
+// quoted strings and comments, a '<' opens one and the matching '>' (angle
+// brackets nest) closes it. Its line breaks become blanks inside the quotes
+// and are repeated after them, so every later line keeps its number. An
+// unclosed one is left as it is for Boost to refuse.
+std::string quote_html_strings(const std::string& text) {
+  if (text.find('<') == std::string::npos) return text;
+  std::string out;
+  out.reserve(text.size() + 16);
+  bool line_start = true;
+  for (std::size_t k = 0; k < text.size(); ++k) {
+    const char c = text[k];
+    if (c == '\n') {
+      line_start = true;
+      out += c;
+      continue;
+    }
+    const bool at_line_start = line_start;
+    if (!std::isspace(static_cast<unsigned char>(c))) line_start = false;
+    std::size_t stop = k;  // a string or comment copied through: its last offset
+    if (c == '"') {
+      for (stop = k + 1; stop < text.size() && text[stop] != '"'; ++stop)
+        if (text[stop] == '\\' && stop + 1 < text.size()) ++stop;
+    } else if ((c == '#' && at_line_start) || text.compare(k, 2, "//") == 0) {
+      while (stop + 1 < text.size() && text[stop + 1] != '\n') ++stop;
+    } else if (text.compare(k, 2, "/*") == 0) {
+      const std::size_t close = text.find("*/", k + 2);
+      stop = close == std::string::npos ? text.size() - 1 : close + 1;
+    } else if (c == '<') {
+      std::size_t depth = 0;
+      std::size_t end = k;
+      for (; end < text.size(); ++end) {
+        if (text[end] == '<') ++depth;
+        if (text[end] == '>' && --depth == 0) break;
+      }
+      if (end < text.size()) {
+        std::string quoted = "\"";
+        std::size_t breaks = 0;
+        for (std::size_t j = k + 1; j < end; ++j) {
+          const char h = text[j];
+          if (h == '\n') ++breaks;
+          quoted += h == '\n' ? std::string(1, ' ')
+                    : h == '"'  ? std::string("\\\"")
+                    : h == '\\' ? std::string("\\\\")
+                                : std::string(1, h);
+        }
+        out += quoted + "\"" + std::string(breaks, '\n');
+        k = end;
+        continue;
+      }
+    }
+    out.append(text, k, stop - k + 1);
+    k = stop;
+  }
+  return out;
+}
+
 // Closing braces for the unclosed '{' of `text`, outside strings.
 std::string closers(const std::string& text) {
   const BraceScan scan = scan_braces(text);
@@ -453,30 +517,33 @@ std::string closers(const std::string& text) {
 }
 
 // Boost reports syntax errors without a position: find the line by parsing
-// prefixes of whole lines (closed with the braces they need). The first line
-// whose prefix no longer parses is where the error is (or starts).
-std::size_t error_line(const std::string& text, bool directed) {
+// prefixes of whole lines (closed with the braces they need). A prefix that
+// holds the error fails with the whole text's message (the reader stops at
+// the first error); a shorter one parses, or fails otherwise where it cuts a
+// statement spread over several lines. The first line whose prefix fails
+// with that message is where the error is.
+std::size_t error_line(const std::string& text, bool directed, const std::string& message) {
   std::vector<std::size_t> line_end;
   for (std::size_t k = 0; k < text.size(); ++k)
     if (text[k] == '\n') line_end.push_back(k);
   line_end.push_back(text.size());
-  auto parses = [&](std::size_t lines) {
+  auto holds_error = [&](std::size_t lines) {
     const std::string prefix = text.substr(0, line_end[lines - 1]);
     try {
       read_dot(prefix + "\n" + closers(prefix), directed);
-      return true;
-    } catch (const std::exception&) {
       return false;
+    } catch (const std::exception& e) {
+      return e.what() == message;
     }
   };
-  std::size_t lo = 1;  // smallest line count that may fail
+  std::size_t lo = 1;  // smallest line count that may hold it
   std::size_t hi = line_end.size();
   while (lo < hi) {
     const std::size_t mid = (lo + hi) / 2;
-    if (parses(mid))
-      lo = mid + 1;
-    else
+    if (holds_error(mid))
       hi = mid;
+    else
+      lo = mid + 1;
   }
   return lo;
 }
@@ -485,7 +552,7 @@ std::size_t error_line(const std::string& text, bool directed) {
 
 BaseGraph BaseGraph::parse_dot(std::string_view text_view, const std::string& source) {
   const bool directed = dot_is_directed(text_view);
-  const std::string original(text_view);
+  const std::string original = quote_html_strings(std::string(text_view));
   const BraceScan scan = scan_braces(original);
   if (scan.too_deep_line != 0)
     throw InputError(source + ":" + std::to_string(scan.too_deep_line) + ": GraphViz subgraphs nested more than " +
@@ -501,11 +568,11 @@ BaseGraph BaseGraph::parse_dot(std::string_view text_view, const std::string& so
   } catch (const InputError& e) {
     throw InputError(source + ": " + e.what());
   } catch (const boost::bad_graphviz_syntax& e) {
-    throw InputError(source + ":" + std::to_string(error_line(text, directed)) + ": GraphViz syntax error: " +
-                     e.what());
+    throw InputError(source + ":" + std::to_string(error_line(text, directed, e.what())) +
+                     ": GraphViz syntax error: " + e.what());
   } catch (const boost::graph_exception& e) {
-    throw InputError(source + ":" + std::to_string(error_line(text, directed)) + ": cannot read the GraphViz graph: " +
-                     e.what());
+    throw InputError(source + ":" + std::to_string(error_line(text, directed, e.what())) +
+                     ": cannot read the GraphViz graph: " + e.what());
   }
   BaseGraph g(r.n, r.edges, r.directed, number_colors(r.colors));
   g.names_ = std::move(r.names);

@@ -59,6 +59,11 @@ TEST(EdgeList, ErrorsNameTheLine) {
   expect_input_error([] { (void)BaseGraph::parse_edge_list("0 -1\n", "g.txt"); }, "g.txt:1: '-1' is not a vertex id");
   expect_input_error([] { (void)BaseGraph::parse_edge_list("vertices 3\n0 3\n", "g.txt"); },
                      "g.txt:2: vertex 3 is out of range for 'vertices 3'");
+  // Vertices named before 'vertices N': the line that names the largest.
+  expect_input_error([] { (void)BaseGraph::parse_edge_list("0 1\n0 4\n2 3\nvertices 3\n", "g.txt"); },
+                     "g.txt:2: vertex 4 is out of range for 'vertices 3' on line 4");
+  expect_input_error([] { (void)BaseGraph::parse_edge_list("color 4 red\nvertices 3\n0 1\n", "g.txt"); },
+                     "g.txt:1: vertex 4 is out of range for 'vertices 3' on line 2");
   expect_input_error([] { (void)BaseGraph::parse_edge_list("0 1\ndirected\n", "g.txt"); },
                      "g.txt:2: 'directed' must come before the first edge");
   expect_input_error([] { (void)BaseGraph::parse_edge_list("vertices 2\nvertices 2\n", "g.txt"); },
@@ -89,6 +94,11 @@ TEST(Dot, SyntaxErrorsNameTheLine) {
                      "s.dot:3: GraphViz syntax error");
   expect_input_error([] { (void)BaseGraph::parse_dot("digraph {\n  a -> b;\n  b -> \"c;\n}\n", "s.dot"); }, "s.dot:3:");
   expect_input_error([] { (void)BaseGraph::parse_dot("graph {\n  a -> b;\n}\n", "s.dot"); }, "s.dot:2:");
+  // After statements spread over several lines: the line of the error itself.
+  expect_input_error([] { (void)BaseGraph::parse_dot("graph {\n x;\n a [\n label=\"hi\"\n ];\n c;\n d ];\n}\n", "m.dot"); },
+                     "m.dot:7: GraphViz syntax error");
+  expect_input_error([] { (void)BaseGraph::parse_dot("graph {\n x;\n a\n --\n b;\n c;\n e -- ;\n}\n", "m.dot"); },
+                     "m.dot:7: GraphViz syntax error");
 }
 
 TEST(Dot, DecimalIdsKeepTheirNumbersAndOtherNamesComeAfter) {
@@ -104,6 +114,21 @@ TEST(Dot, DecimalIdsKeepTheirNumbersAndOtherNamesComeAfter) {
   EXPECT_EQ(g.edges(), (Edges{{1, 2}, {3, 11}, {9, 10}, {10, 13}, {2, 12}}));
   expect_input_error([] { (void)BaseGraph::parse_dot("graph { 0 -- 99999999999 }", "big.dot"); },
                      "big.dot: the node id 99999999999 is too large");
+}
+
+TEST(Dot, HtmlLikeStringsAreReadAsGraphvizReadsThem) {
+  // Labels and ids `<...>` (angle brackets nest; line breaks inside): the
+  // node <x> is the node x, and the lines after keep their numbers.
+  const BaseGraph g = BaseGraph::parse_dot(
+      "graph {\n a [label=<<b>bold</b><br/>\nnext>];\n <x> -- a; x -- y\n z [label=<\"q\" \\ >] \n}\n");
+  EXPECT_EQ(g.num_vertices(), 4U);
+  EXPECT_EQ(g.edges(), (Edges{{0, 1}, {1, 2}}));  // a, x, y, z numbered in sorted order
+  expect_input_error([] { (void)BaseGraph::parse_dot("graph {\n a [label=<<b>x</b>>];\n\n b -- ;\n}\n", "h.dot"); },
+                     "h.dot:4: GraphViz syntax error");
+  // In a quoted string or a comment '<' is text.
+  const BaseGraph q = BaseGraph::parse_dot("graph { \"<a\" -- b // <c\n /* <d */ }");
+  EXPECT_EQ(q.num_vertices(), 2U);
+  expect_input_error([] { (void)BaseGraph::parse_dot("graph {\n a [label=<open];\n}\n", "h.dot"); }, "h.dot:2:");
 }
 
 TEST(Dot, AnonymousSubgraphsAsGraphvizReadsThem) {
