@@ -84,9 +84,18 @@ class Session {
 
   std::string evaluate(std::string_view code) {
     std::string text(code);
-    // GAP_EvalString needs a terminated statement.
+    // GAP_EvalString needs a terminated statement, and views the value of
+    // one ended by a single ';' into a string (2 s for a string of 1.5
+    // million characters): ";;" returns the value without viewing it. On a
+    // line of its own, so that a comment at the end does not swallow it.
     while (!text.empty() && (text.back() == ' ' || text.back() == '\n')) text.pop_back();
-    if (text.empty() || text.back() != ';') text += ';';
+    if (text.size() >= 2 && text.compare(text.size() - 2, 2, ";;") == 0) {
+      // already silent
+    } else if (!text.empty() && text.back() == ';') {
+      text += ';';
+    } else {
+      text += "\n;;";
+    }
     Request request;
     request.code = text.c_str();
     {
@@ -221,7 +230,7 @@ class Session {
 
   std::string read_error_buffer() {
     Request r;
-    r.code = "ASEN_ERRBUF;";
+    r.code = "ASEN_ERRBUF;;";
     run_on_gap_thread(&r);
     std::string text = r.ok ? r.result : std::string();
     Request reset;

@@ -115,6 +115,7 @@ PermGroup PermGroup::direct_product(const PermGroup& x, const PermGroup& y) {
   if (n > detail::kMaxDegree)
     throw InputError("the direct product has degree " + std::to_string(n) + ", above the largest, " +
                      detail::max_degree_text());
+  detail::check_generators_fit(x.generators().size() + y.generators().size(), n, "the direct product");
   std::vector<Permutation> gens;
   for (const auto& g : x.generators()) gens.push_back(g.extended(n));
   const auto shift = static_cast<Point>(x.degree());
@@ -137,13 +138,16 @@ PermGroup PermGroup::wreath_product(const PermGroup& x, const PermGroup& y) {
   const std::size_t m = x.degree();
   const std::size_t k = y.degree();
   if (m != 0 && k > detail::kMaxDegree / m)
-    throw InputError("the wreath product has degree " + std::to_string(k) + " x " + std::to_string(m) +
+    throw InputError("the wreath product has degree " + std::to_string(m) + " x " + std::to_string(k) +
                      ", above the largest, " + detail::max_degree_text());
   const std::size_t n = m * k;
+  const auto y_orbits = y.orbits();
+  detail::check_generators_fit(y_orbits.size() * x.generators().size() + y.generators().size(), n,
+                               "the wreath product");
   std::vector<Permutation> gens;
   // The base group: X on one copy in each orbit of Y on the copies (Y's
   // conjugates spread it over the rest of that orbit).
-  for (const auto& orbit : y.orbits()) {
+  for (const auto& orbit : y_orbits) {
     const std::size_t c = orbit.front();
     for (const auto& g : x.generators()) {
       std::vector<Point> images(n);
@@ -301,7 +305,11 @@ PermGroup parse_product(Scanner& in) {
       throw InputError("the direct product has degree " + std::to_string(n) + " or more, above the largest, " +
                        detail::max_degree_text());
   }
+  std::size_t count = 0;
+  for (const auto& f : factors) count += f.generators().size();
+  detail::check_generators_fit(count, n, "the direct product of " + std::to_string(factors.size()) + " factors");
   std::vector<Permutation> gens;
+  gens.reserve(count);
   std::vector<KnownOrder> orders;
   double log2 = 0.0;
   std::size_t shift = 0;

@@ -181,10 +181,9 @@ Natural natural_kind(const std::optional<KnownOrder>& order, std::size_t n) {
   const double log2_factorial = std::lgamma(static_cast<double>(n) + 1.0) / std::log(2.0);
   const double log2 = order->log2();
   if (std::abs(log2 - log2_factorial) > 2.0 && std::abs(log2 - (log2_factorial - 1.0)) > 2.0) return Natural::none;
-  BigInt factorial = 1;
-  for (std::size_t k = 2; k <= n; ++k) factorial *= k;
-  if (order->value() == factorial) return Natural::symmetric;
-  if (order->value() * 2 == factorial) return Natural::alternating;
+  const BigInt n_factorial = factorial(n);
+  if (order->value() == n_factorial) return Natural::symmetric;
+  if (order->value() * 2 == n_factorial) return Natural::alternating;
   return Natural::none;
 }
 
@@ -532,24 +531,29 @@ PermGroup PermGroup::from_gap(std::string_view expression, std::optional<std::si
   // One GAP request (requests from other threads may interleave between
   // requests, never inside one). The expression stands in parentheses on
   // lines of its own: a '#' comment in it ends at its line, and GAP's
-  // syntax errors quote the user's line, not the code around it.
+  // syntax errors quote the user's line, not the code around it. GAP goes
+  // on with the statements after one that failed: ASEN_X is reset first (a
+  // failed expression leaves `fail`, not the last request's group), and the
+  // checks and the answer are one function, which an Error leaves at once
+  // (a degree too large is refused before its generators are listed).
   const std::string n_arg = degree ? std::to_string(*degree) : "LargestMovedPoint(ASEN_X)";
   std::string answer;
   try {
     answer = gap::evaluate(
-      "ASEN_X := (\n" + expr + "\n)\n;; "
-      "if not IsPermGroup(ASEN_X) then Error(\"the expression does not evaluate to a permutation group\"); fi;; "
-      "ASEN_XN := " + n_arg + ";; "
-      "if ASEN_XN < LargestMovedPoint(ASEN_X) then Error(\"degree \", ASEN_XN, \" is smaller than the largest "
-      "point \", LargestMovedPoint(ASEN_X), \" moved by the GAP group\"); fi;; "
-      "if ASEN_XN > " + detail::max_degree_text() + " then Error(\"degree \", ASEN_XN, \" is too large, the largest is " +
-      detail::max_degree_text() + "\"); fi;; "
+      "ASEN_X := fail;; ASEN_X := (\n" + expr + "\n)\n;; "
+      "(function() local n, size; "
+      "if not IsPermGroup(ASEN_X) then Error(\"the expression does not evaluate to a permutation group\"); fi; "
+      "n := " + n_arg + "; "
+      "if n < LargestMovedPoint(ASEN_X) then Error(\"degree \", n, \" is smaller than the largest "
+      "point \", LargestMovedPoint(ASEN_X), \" moved by the GAP group\"); fi; "
+      "if n > " + detail::max_degree_text() + " then Error(\"degree \", n, \" is too large, the largest is " +
+      detail::max_degree_text() + "\"); fi; "
       // SymmetricGroup(n) and AlternatingGroup(n) know that they are, not yet their Size.
       "if HasSize(ASEN_X) or (HasIsNaturalSymmetricGroup(ASEN_X) and IsNaturalSymmetricGroup(ASEN_X)) or "
       "(HasIsNaturalAlternatingGroup(ASEN_X) and IsNaturalAlternatingGroup(ASEN_X)) then "
-      "ASEN_XS := String(Size(ASEN_X)); else ASEN_XS := \"0\"; fi;; "
-      "Concatenation(String(ASEN_XN), \";\", ASEN_XS, \";\", "
-      "String(List(GeneratorsOfGroup(ASEN_X), g -> ListPerm(g, ASEN_XN))))");
+      "size := String(Size(ASEN_X)); else size := \"0\"; fi; "
+      "return Concatenation(String(n), \";\", size, \";\", "
+      "String(List(GeneratorsOfGroup(ASEN_X), g -> ListPerm(g, n)))); end)()");
   } catch (const GapError& e) {
     // A syntax error found past the expression (an unclosed bracket): GAP
     // quotes the line it stopped at, which is asen's code, not the user's.

@@ -643,8 +643,8 @@ void StabChain::for_each_element(const std::function<void(const Permutation&)>& 
                                  const BigInt& limit) const {
   const BigInt total = order();
   if (total > limit)
-    throw LimitError("the group has " + total.str() + " elements, more than the limit of " +
-                     limit.str());
+    throw LimitError("the group has " + to_decimal(total) + " elements, more than the limit of " +
+                     to_decimal(limit));
   const std::size_t k = levels_.size();
   // Depth-first over one inverse transversal element per level: each element
   // is u_0^-1 u_1^-1 ... u_{k-1}^-1 for a unique choice, i.e. every element once.

@@ -359,12 +359,12 @@ AutomorphismGroup lift(AutomorphismGroup reduced, const TwinReduction& r, std::s
     }
     out.generators.push_back(Permutation::from_images_no_checks(std::move(images)));
   }
-  BigInt order = reduced.order;
+  std::vector<BigInt> factors{reduced.order};  // multiplied by halves below
   double log10_twins = 0.0;
   for (const auto& members : r.classes) {
     const std::size_t k = members.size();
     if (k < 2) continue;
-    for (std::size_t j = 2; j <= k; ++j) order *= j;
+    factors.push_back(algebra::factorial(k));
     log10_twins += std::lgamma(static_cast<double>(k) + 1.0) / std::log(10.0);
     std::vector<Point> swap(n);
     std::iota(swap.begin(), swap.end(), Point{0});
@@ -377,7 +377,16 @@ AutomorphismGroup lift(AutomorphismGroup reduced, const TwinReduction& r, std::s
       out.generators.push_back(Permutation::from_images_no_checks(std::move(turn)));
     }
   }
-  out.order = std::move(order);
+  // Pairwise, so that the factors of each product have about the same size
+  // (one at a time, 300000 classes of two would cost a quadratic time).
+  while (factors.size() > 1) {
+    std::vector<BigInt> next;
+    next.reserve((factors.size() + 1) / 2);
+    for (std::size_t i = 0; i + 1 < factors.size(); i += 2) next.push_back(factors[i] * factors[i + 1]);
+    if (factors.size() % 2 == 1) next.push_back(std::move(factors.back()));
+    factors = std::move(next);
+  }
+  out.order = std::move(factors.front());
   const double log10_size = std::log10(reduced.size_mantissa) + reduced.size_exponent + log10_twins;
   out.size_exponent = static_cast<int>(std::floor(log10_size));
   out.size_mantissa = std::pow(10.0, log10_size - out.size_exponent);

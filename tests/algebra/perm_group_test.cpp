@@ -115,6 +115,18 @@ TEST(GroupSpec, ErrorsSayWhatAndWhere) {
   expect_input_error([] { (void)PermGroup::parse("foo:bar"); }, "unknown group spec prefix 'foo:'");
   expect_input_error([] { (void)PermGroup::parse("gap:"); }, "empty");
   EXPECT_THROW((void)PermGroup(3, {Permutation(4)}), InputError);
+  expect_input_error([] { (void)PermGroup::parse("wreath(S(4096),S(4097))"); }, "has degree 4096 x 4097, above");
+}
+
+TEST(GroupSpec, ProductsWhoseGeneratorsCannotFitAreRefusedBeforeTheyAreWritten) {
+  // 200000 factors S(2): 200000 generators on 400000 points, 298 GiB of
+  // images (the process was killed at 19.8 GiB). Refused up front.
+  std::string spec = "S(2)";
+  for (int k = 1; k < 200000; ++k) spec += "*S(2)";
+  expect_input_error([&] { (void)PermGroup::parse(spec); },
+                     "the direct product of 200000 factors has 200000 generators on 400000 points");
+  expect_input_error([&] { (void)PermGroup::parse("wreath(" + spec + ",S(2))"); }, "generators on 400000 points");
+  EXPECT_EQ(PermGroup::parse("S(2)*S(2)*S(2)").order(), 8);
 }
 
 TEST(GroupSpec, RegisteredPrefixesResolve) {
@@ -296,6 +308,45 @@ TEST(PermGroupGap, GapErrorsCarryGapsTextAndTheSessionGoesOn) {
   expect_input_error([] { (void)PermGroup::parse("gap:Error(\"my message\")"); }, "my message");
   EXPECT_EQ(asen::algebra::gap::evaluate("String(Size(SymmetricGroup(4)))"), "24");
   EXPECT_EQ(PermGroup::parse("gap:AlternatingGroup(5)").order(Backend::gap), 60);
+  // GAP goes on after a failing statement: a degree too large must stop the
+  // request before 2^24 points are listed (that took over 25 minutes), and a
+  // failed expression must not leave the previous group in place.
+  expect_input_error([] { (void)PermGroup::parse("gap:Group((1,16777217))"); }, "is too large, the largest is 16777216");
+  (void)PermGroup::parse("gap:Group((1,2,3))");
+  expect_input_error([] { (void)PermGroup::parse("gap:Error(\"stop\")"); }, "stop");
+  EXPECT_EQ(asen::algebra::gap::evaluate("String(ASEN_X)"), "fail");
+  // A comment at the end of the code does not swallow its terminator.
+  EXPECT_EQ(asen::algebra::gap::evaluate("\"x\" # a comment"), "x");
+}
+
+TEST(BigInt, LargeIntegersGoThroughGapAndAgreeWithBoost) {
+  using asen::algebra::BigInt;
+  // Residues modulo the prime 2^32 - 5 check the digits and n! without a
+  // second quadratic conversion (the sanitizer build is unoptimised).
+  const std::uint64_t p = 4294967291U;
+  const auto mul = [p](std::uint64_t a, std::uint64_t b) { return a % p * (b % p) % p; };
+  const auto residue_of_digits = [&](const std::string& digits) {
+    std::uint64_t r = 0;
+    for (const char c : digits) r = (mul(r, 10) + static_cast<std::uint64_t>(c - '0')) % p;
+    return r;
+  };
+  // Past 2^20 bits the decimal digits come from GAP (GMP).
+  const BigInt big = (BigInt(1) << (1U << 20)) * 3 + 12345;
+  const std::string digits = asen::algebra::to_decimal(big);
+  ASSERT_FALSE(digits.empty());
+  EXPECT_NE(digits.front(), '0');
+  EXPECT_EQ(digits.size(), 315654U);  // floor(log10(3 * 2^1048576)) + 1
+  EXPECT_EQ(residue_of_digits(digits), static_cast<std::uint64_t>(big % p));
+  EXPECT_EQ(digits.substr(digits.size() - 5), std::string(BigInt(big % 100000).str()));
+  EXPECT_EQ(asen::algebra::to_decimal(BigInt(-big)), "-" + digits);
+  EXPECT_EQ(asen::algebra::to_decimal(BigInt(120)), "120");
+  // From 2^19 on, n! comes from GAP: its residue against n multiplications.
+  const std::uint64_t n = std::uint64_t{1} << 19;
+  std::uint64_t expected = 1;
+  for (std::uint64_t k = 2; k <= n; ++k) expected = mul(expected, k);
+  const BigInt f = asen::algebra::factorial(n);
+  EXPECT_EQ(static_cast<std::uint64_t>(f % p), expected);
+  EXPECT_EQ(boost::multiprecision::msb(f), 9205095U);  // floor(log2(2^19!)), from Python
 }
 
 TEST(PermGroupGap, CallsFromEightThreadsAreSerialisedAndCorrect) {

@@ -15,10 +15,12 @@ using Point = std::uint32_t;
 /// Exact integer for group orders (S_200 has 375 digits): never a double.
 using BigInt = boost::multiprecision::cpp_int;
 
-/// The decimal digits of an exact integer, e.g. for JSON.
-inline std::string to_decimal(const BigInt& value) { return value.str(); }
+/// The decimal digits of an exact integer, e.g. for JSON. Integers of over a
+/// million bits are converted by GAP (GMP's subquadratic conversion; GAP is
+/// started for it), smaller ones, or all when GAP cannot start, by Boost.
+[[nodiscard]] std::string to_decimal(const BigInt& value);
 
-/// n! as an exact integer.
-BigInt factorial(std::uint64_t n);
+/// n! as an exact integer (by GAP from n = 2^19 on, as to_decimal).
+[[nodiscard]] BigInt factorial(std::uint64_t n);
 
 }  // namespace asen::algebra
