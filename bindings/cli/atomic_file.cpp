@@ -1,6 +1,7 @@
 #include "atomic_file.hpp"
 
 #include <asen/error.hpp>
+#include <asen/symlinks.hpp>
 
 #include <cerrno>
 #include <csignal>
@@ -120,8 +121,10 @@ void unregister_temporary(std::size_t slot) {
 
 AtomicFile::AtomicFile(std::string path) : path_(std::move(path)), stream_(nullptr) {
   namespace fs = std::filesystem;
-  const fs::path target(path_);
   if (path_.empty()) throw InputError("the output file name is empty");
+  // A symbolic link is written through (asen/symlinks.hpp).
+  const fs::path target = asen::detail::follow_symlinks(path_);
+  target_path_ = target.string();
   if (!target.has_filename() || fs::is_directory(target))
     throw InputError("cannot write " + in_quotes(path_) + ": it is a directory");
   const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
@@ -195,7 +198,7 @@ void AtomicFile::commit() {
       step = "closing";
     }
   }
-  if (err == 0 && std::rename(temp_path_.c_str(), path_.c_str()) != 0) {
+  if (err == 0 && std::rename(temp_path_.c_str(), target_path_.c_str()) != 0) {
     err = errno;
     step = "renaming the temporary file to";
   }

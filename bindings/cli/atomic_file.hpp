@@ -15,7 +15,9 @@ namespace asen::cli {
 
 class AtomicFile {
  public:
-  /// Creates the temporary file next to `path`.
+  /// Creates the temporary file next to `path`, or, when `path` is a
+  /// symbolic link, next to the file it points to (written through, as `cp`
+  /// does: the link stays).
   /// \throws InputError if it cannot be created (no such directory, no
   /// permission, `path` is a directory), naming the path and the reason.
   explicit AtomicFile(std::string path);
@@ -36,7 +38,8 @@ class AtomicFile {
   class Buffer;
   void discard() noexcept;
 
-  std::string path_;
+  std::string path_;         ///< as given, for messages
+  std::string target_path_;  ///< path_ with symbolic links followed: what commit() replaces
   std::string temp_path_;
   int fd_ = -1;
   std::unique_ptr<Buffer> buffer_;

@@ -39,8 +39,9 @@ Permutation generator_member(const Json& value, std::size_t k) {
     images.reserve(value.size());
     for (const auto& image : value) {
       if (!image.is_number_unsigned() || image.get<std::uint64_t>() > std::numeric_limits<Point>::max())
-        throw InputError("image " + std::to_string(images.size()) + " is not a valid point: " +
-                         image.dump(-1, ' ', false, Json::error_handler_t::replace));
+        throw InputError("the image at index " + std::to_string(images.size()) + " is " +
+                         image.dump(-1, ' ', false, Json::error_handler_t::replace) +
+                         ", not a point (a non-negative integer)");
       images.push_back(image.get<Point>());
     }
     return Permutation(std::move(images));

@@ -9,12 +9,14 @@
 #include <asen/algebra/orbitals.hpp>
 #include <asen/error.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <iomanip>
 #include <limits>
 #include <map>
 #include <ostream>
+#include <vector>
 
 namespace asen::cli {
 namespace {
@@ -28,8 +30,21 @@ using algebra::PermGroup;
 JsonReply orbitals_reply(const PermGroup& group, const OrbitalsOptions& options, bool with_colors) {
   algebra::OrbitalOptions settings;
   settings.method = options.method;
-  settings.dense = true;
   if (options.memory_limit_mb) settings.memory_limit_bytes = mib_to_bytes(*options.memory_limit_mb);
+  // Without the colours asked for, a matrix over the memory limit is not
+  // needed: the orbitals are then found pair by pair (the same numbering),
+  // unless their records alone cannot fit either (k points fixed by every
+  // generator give at least k^2 orbitals): then the matrix's own refusal, at
+  // once.
+  const auto n = static_cast<long double>(group.degree());
+  const auto limit = static_cast<long double>(settings.memory_limit_bytes);
+  std::vector<bool> moved(group.degree(), false);
+  for (const auto& g : group.generators())
+    for (algebra::Point p = 0; p < group.degree(); ++p)
+      if (g[p] != p) moved[p] = true;
+  const auto k = static_cast<long double>(std::count(moved.begin(), moved.end(), false));
+  settings.dense = with_colors || options.method == OrbitalMethod::union_find ||
+                   n * n * sizeof(std::int32_t) <= limit || k * k * sizeof(algebra::OrbitalInfo) > limit;
 
   const auto start = std::chrono::steady_clock::now();
   Orbitals orbitals = Orbitals::compute(group, settings);

@@ -1,5 +1,6 @@
 #include <asen/error.hpp>
 #include <asen/nn/training.hpp>
+#include <asen/symlinks.hpp>
 
 #include <asen/nn/flat_adam.hpp>
 
@@ -340,14 +341,16 @@ std::string settings_difference(const json& was, const json& now) {
 void write_atomically(const std::string& path, const std::function<void(const std::string&)>& write) {
   std::error_code ec;
   if (fs::is_directory(path, ec)) throw InputError("cannot write " + path + ": it is a folder");
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  // Through a symbolic link to the file it names (the link stays).
+  const std::string target = asen::detail::follow_symlinks(path).string();
+  const std::string tmp = target + ".tmp." + std::to_string(::getpid());
   const auto failed = [&](const std::string& reason) {
     fs::remove(tmp, ec);
     return InputError("cannot write " + path + ": " + reason);
   };
   try {
     write(tmp);
-    fs::rename(tmp, path);
+    fs::rename(tmp, target);
   } catch (const InputError&) {
     fs::remove(tmp, ec);
     throw;

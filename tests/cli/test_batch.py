@@ -87,7 +87,7 @@ def test_orbitals_batch_without_colours_has_no_matrix():
 
 def test_orbitals_batch_reports_the_memory_limit_per_line():
     stdin = '{"spec": "S(3000)"}\n{"spec": "S(10)"}\n'
-    results = batch_lines(run_ok("orbitals", "--batch", "-", "--memory-limit-mb", "1", stdin=stdin))
+    results = batch_lines(run_ok("orbitals", "--batch", "-", "--memory-limit-mb", "1", "--colors", stdin=stdin))
     assert "memory limit" in results[0]["error"]
     assert results[1]["rank"] == 2
 

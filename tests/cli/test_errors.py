@@ -45,8 +45,11 @@ def test_degree_smaller_than_the_spec_is_an_input_error(command):
 
 @pytest.mark.parametrize("method", ["auto", "stabilizer-chain", "union-find"])
 def test_memory_limit_exceeded_is_an_input_error(method):
-    result = run("orbitals", "S(3000)", "--memory-limit-mb", "1", "--method", method)
+    # The colour matrix (without --colors only union-find needs it).
+    result = run("orbitals", "S(3000)", "--memory-limit-mb", "1", "--method", method, "--colors")
     assert_input_error(result, "memory limit")
+    if method == "union-find":
+        assert_input_error(run("orbitals", "S(3000)", "--memory-limit-mb", "1", "--method", method), "memory limit")
 
 
 def test_a_degree_above_the_limit_is_refused_before_any_allocation():
@@ -143,6 +146,9 @@ def test_an_orbital_matrix_over_the_limit_is_refused_before_the_group_work():
     def limit_memory():
         resource.setrlimit(resource.RLIMIT_AS, (768 << 20, 768 << 20))
 
-    result = subprocess.run([asen_path(), "orbitals", "S(3)", "--degree", "16000000"], capture_output=True,
-                            text=True, timeout=TIMEOUT_S, preexec_fn=limit_memory)
-    assert_input_error(result, "colour matrix needs", "above the memory limit")
+    # Without --colors the matrix is refused as well: 15999998 point orbits
+    # mean at least 15999998^2 orbitals, whose records cannot fit either.
+    for extra in ([], ["--colors"]):
+        result = subprocess.run([asen_path(), "orbitals", "S(3)", "--degree", "16000000", *extra], capture_output=True,
+                                text=True, timeout=TIMEOUT_S, preexec_fn=limit_memory)
+        assert_input_error(result, "colour matrix needs", "above the memory limit")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import run_json, run_ok
+from conftest import assert_input_error, run, run_json, run_ok
 
 METHODS = ["auto", "stabilizer-chain", "union-find"]
 SPECS = ["D(10)", "wreath(S(5),S(2))", "mirror(10)", "C(8)", "S(6)", "A(5)", "(1,2,3),(4,5)",
@@ -112,3 +112,15 @@ def test_text_output_with_colours_prints_the_matrix():
 
 def test_memory_limit_that_fits_is_accepted():
     assert run_json("orbitals", "S(100)", "--memory-limit-mb", "1")["rank"] == 2
+
+
+def test_without_colours_a_matrix_over_the_limit_is_not_needed():
+    # 1000 points: a 3.8 MiB matrix over a 1 MiB limit. The records come pair
+    # by pair, the same as with room for the matrix; the colours are refused.
+    small = run_json("orbitals", "wreath(S(10),S(100))", "--memory-limit-mb", "1")
+    assert small["orbitals"] == run_json("orbitals", "wreath(S(10),S(100))")["orbitals"]
+    assert small["rank"] == 3
+    assert_input_error(run("orbitals", "wreath(S(10),S(100))", "--memory-limit-mb", "1", "--colors"),
+                       "memory limit")
+    big = run_json("orbitals", "S(100000)")  # a 37 GiB matrix
+    assert big["rank"] == 2 and [o["size"] for o in big["orbitals"]] == [100000, 100000 * 99999]

@@ -172,3 +172,23 @@ def test_an_interrupted_write_leaves_no_temporary_file(tmp_path, signal_number):
 
 def test_an_empty_output_file_name_is_an_input_error():
     assert_input_error(run("orbitals", "D(5)", "--out", ""), "the file name is empty")
+
+
+def test_a_symbolic_link_is_written_through_and_stays_a_link(tmp_path):
+    (tmp_path / "data").mkdir()
+    target = tmp_path / "data" / "m.json"
+    target.write_text("old")
+    link = tmp_path / "link.json"
+    link.symlink_to(os.path.join("data", "m.json"))  # relative to the link's folder
+    run_ok("orbitals", "C(4)", "--out", str(link))
+    assert link.is_symlink() and json.loads(target.read_text())["rank"] == 4
+    # A link to a file not there yet creates it; the link stays.
+    dangling = tmp_path / "new.npy"
+    dangling.symlink_to(tmp_path / "data" / "fresh.npy")
+    run_ok("orbitals", "C(4)", "--out", str(dangling))
+    assert dangling.is_symlink() and np.load(tmp_path / "data" / "fresh.npy").shape == (4, 4)
+    assert leftovers(tmp_path / "data", keep=("m.json", "fresh.npy")) == []
+    # A loop of links is an input error, not a hang.
+    (tmp_path / "a.json").symlink_to(tmp_path / "b.json")
+    (tmp_path / "b.json").symlink_to(tmp_path / "a.json")
+    assert_input_error(run("orbitals", "C(4)", "--out", str(tmp_path / "a.json")), "too many levels of symbolic links")

@@ -329,6 +329,15 @@ def test_save_load_round_trip_gives_identical_outputs(tmp_path, d10_model):
     assert ann.evaluate(loaded, "intersect", samples=50)["node_accuracy"] >= 0.0
 
 
+def test_save_through_a_symbolic_link_keeps_the_link(tmp_path, d10_model):
+    (tmp_path / "store").mkdir()
+    link = tmp_path / "model.pt"
+    link.symlink_to(tmp_path / "store" / "m.pt")
+    d10_model.save(link)
+    assert link.is_symlink() and ann.load(tmp_path / "store" / "m.pt").structures == ["cyclicsum"]
+    assert sorted(p.name for p in (tmp_path / "store").iterdir()) == ["m.pt"]
+
+
 def test_training_errors_are_input_errors(tmp_path):
     with pytest.raises(asen.InputError, match="unknown|no-such"):
         ann.train("no-such-task", **TINY)
