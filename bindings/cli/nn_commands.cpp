@@ -605,7 +605,7 @@ int run_eval(const EvalOptions& o, std::ostream& out) {
   else if (synthetic)
     out << "test data  " << answer["samples"].get<std::size_t>() << " sequences per task, seed "
         << answer["seed"].get<std::uint64_t>() << ": the training seed of " << seen
-        << ", so the first 70% of them are its training sequences\n";
+        << ", so they begin with the sequences it was trained on\n";
   print_metrics_table(out, answer["structures"], "structure");
   return kExitOk;
 }

@@ -389,8 +389,8 @@ Json run_eval(const Json& o) {
   const std::string path = o.at("model").get<std::string>();
   nn::LoadedModel loaded = nn::load_model(path);
   const Json meta = Json::parse(loaded.meta_json);
-  // The seeds the synthetic structures were trained with: the first 70% of
-  // the sequences drawn from such a seed are that structure's training split.
+  // The seeds the synthetic structures were trained with: the sequences
+  // drawn from such a seed begin with that structure's training split.
   std::vector<std::uint64_t> trained_with;
   for (const auto& t : loaded.tasks) {
     if (!t.data_dir.empty()) continue;

@@ -615,9 +615,9 @@ def evaluate(
     ``samples`` fresh sequences of the synthetic task named like the
     structure, drawn from ``seed`` (default 1000000007, as ``asen eval``,
     or the next seed when the structure was trained with that one). The
-    first 70% of the sequences of a seed are the training split of a model
-    trained with it: an explicit ``seed`` equal to the structure's training
-    seed (``model.structure(name)["synthetic_seed"]``) warns."""
+    sequences of a seed begin with the training split of a model trained
+    with it: an explicit ``seed`` equal to the structure's training seed
+    (``model.structure(name)["synthetic_seed"]``) warns."""
     if not isinstance(model, Model):
         raise TypeError(f"model must be an asen.nn.Model, got {type(model).__name__}")
     _check_str(structure, "structure")
@@ -643,8 +643,8 @@ def evaluate(
             seed = DEFAULT_EVALUATION_SEED + (1 if trained == DEFAULT_EVALUATION_SEED else 0)
         elif seed == trained:
             warnings.warn(
-                f"seed {seed} is the seed structure '{structure}' was trained with: the first 70% of these "
-                "sequences are its training split; leave seed out for new sequences",
+                f"seed {seed} is the seed structure '{structure}' was trained with: these sequences begin "
+                "with its training split; leave seed out for new sequences",
                 stacklevel=2,
             )
         inputs, targets = generate_dataset(structure, samples, length, seed)

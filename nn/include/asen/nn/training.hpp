@@ -59,8 +59,8 @@ struct TaskData {
   /// `group` is then the input's automorphism group (what the model is
   /// equivariant to), as image lists.
   bool input_given = false;
-  /// For a synthetic task: the seed its sequences were drawn with. The first
-  /// 70% of generate_dataset(name, N, length, seed) are its training split
+  /// For a synthetic task: the seed its sequences were drawn with.
+  /// generate_dataset(name, N, length, seed) begins with its training split
   /// whatever N, so evaluation sequences must come from another seed.
   std::optional<std::uint64_t> synthetic_seed;
 };
