@@ -338,7 +338,7 @@ class StabChain::Builder {
     if (!opt_.known_order) return;
     const BigInt order = c_.order();
     if (order != *opt_.known_order)
-      throw Error("the stabilizer chain reached order " + order.str() +
+      throw Error("the stabilizer chain reached order " + to_decimal(order) +
                   " but the group was declared to have order " + opt_.known_order->str());
   }
 

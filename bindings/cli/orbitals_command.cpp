@@ -38,13 +38,15 @@ JsonReply orbitals_reply(const PermGroup& group, const OrbitalsOptions& options,
   // once.
   const auto n = static_cast<long double>(group.degree());
   const auto limit = static_cast<long double>(settings.memory_limit_bytes);
-  std::vector<bool> moved(group.degree(), false);
-  for (const auto& g : group.generators())
-    for (algebra::Point p = 0; p < group.degree(); ++p)
-      if (g[p] != p) moved[p] = true;
-  const auto k = static_cast<long double>(std::count(moved.begin(), moved.end(), false));
-  settings.dense = with_colors || options.method == OrbitalMethod::union_find ||
-                   n * n * sizeof(std::int32_t) <= limit || k * k * sizeof(algebra::OrbitalInfo) > limit;
+  settings.dense = with_colors || options.method == OrbitalMethod::union_find || n * n * sizeof(std::int32_t) <= limit;
+  if (!settings.dense) {
+    std::vector<bool> moved(group.degree(), false);
+    for (const auto& g : group.generators())
+      for (algebra::Point p = 0; p < group.degree(); ++p)
+        if (g[p] != p) moved[p] = true;
+    const auto k = static_cast<long double>(std::count(moved.begin(), moved.end(), false));
+    settings.dense = k * k * sizeof(algebra::OrbitalInfo) > limit;
+  }
 
   const auto start = std::chrono::steady_clock::now();
   Orbitals orbitals = Orbitals::compute(group, settings);

@@ -641,7 +641,7 @@ Every element, sorted (lexicographically by image list).
       .def(
           "__hash__",
           [](const PermGroup& g) {
-            const std::string order = run_without_gil([&] { return g.order().str(); });
+            const std::string order = run_without_gil([&] { return algebra::to_decimal(g.order()); });
             return std::hash<std::string>()(std::to_string(g.degree()) + ":" + order);
           },
           "A hash consistent with ``==``: from the degree and the order.")

@@ -263,7 +263,7 @@ py::object cross_check_dict(const Certificate& c, bool json) {
   if (!x.performed)
     out["gap_two_closure_order"] = py::none();
   else if (json)
-    out["gap_two_closure_order"] = x.gap_two_closure_order.str();
+    out["gap_two_closure_order"] = algebra::to_decimal(x.gap_two_closure_order);
   else
     out["gap_two_closure_order"] = to_python_int(x.gap_two_closure_order);
   out["agrees"] = x.performed ? py::object(py::bool_(x.agrees)) : py::object(py::none());
@@ -287,11 +287,11 @@ py::object hash_or_none(const std::string& hash) {
 py::dict certificate_dict(const Certificate& c) {
   py::dict out;
   out["degree"] = c.degree;
-  out["order"] = c.order.str();
+  out["order"] = algebra::to_decimal(c.order);
   out["order_proof"] = c.order_proof;
   out["rank"] = c.rank;
-  out["closure_order"] = c.closure_order.str();
-  out["index"] = c.index.str();
+  out["closure_order"] = algebra::to_decimal(c.closure_order);
+  out["index"] = algebra::to_decimal(c.index);
   out["two_closed"] = c.two_closed;
   out["proven"] = c.proven;
   out["closure_generators"] = image_lists(c.closure_generators);
@@ -458,7 +458,7 @@ floating-point estimate).
       .def(
           "__repr__",
           [](const AutomorphismGroup& a) {
-            return "<AutomorphismGroup of degree " + std::to_string(a.degree) + ", order " + a.order.str() +
+            return "<AutomorphismGroup of degree " + std::to_string(a.degree) + ", order " + algebra::to_decimal(a.order) +
                    ", " + std::to_string(a.generators.size()) + " generators, " + a.backend + ">";
           },
           "A short description.");
@@ -566,8 +566,8 @@ permutations 0-based image lists, canonical_hash and cross_check may be None.
       .def(
           "__repr__",
           [](const Certificate& c) {
-            return "<Certificate degree=" + std::to_string(c.degree) + " order=" + c.order.str() +
-                   " closure_order=" + c.closure_order.str() + " index=" + c.index.str() +
+            return "<Certificate degree=" + std::to_string(c.degree) + " order=" + algebra::to_decimal(c.order) +
+                   " closure_order=" + algebra::to_decimal(c.closure_order) + " index=" + algebra::to_decimal(c.index) +
                    " two_closed=" + (c.two_closed ? "True" : "False") +
                    " proven=" + (c.proven ? "True" : "False") + ">";
           },

@@ -212,7 +212,7 @@ BigInt exact_order_from_estimate(std::size_t n, const std::vector<Permutation>& 
     if (std::fabs(log_ratio) < std::log10(1.5)) return order;
     if (log_ratio < 0)
       throw Error("the automorphism search estimated an order of 10^" + std::to_string(log10_estimate) +
-                  " but its generators generate a group of order " + order.str());
+                  " but its generators generate a group of order " + algebra::to_decimal(order));
   }
   throw Error("could not confirm the automorphism group order estimated by the search (10^" +
               std::to_string(log10_estimate) + ")");

@@ -159,8 +159,8 @@ Certificate certify(const PermGroup& group, const CertifyOptions& options) {
   clock.lap("checks");
 
   if (divisor > cert.closure_order || cert.closure_order % divisor != 0)
-    throw Error("internal error: the group order " + divisor.str() + " does not divide its closure order " +
-                cert.closure_order.str());
+    throw Error("internal error: the group order " + algebra::to_decimal(divisor) + " does not divide its closure order " +
+                algebra::to_decimal(cert.closure_order));
   if (divisor == cert.closure_order) {
     // D <= |G| <= |G^(2)| = D.
     cert.order = divisor;
