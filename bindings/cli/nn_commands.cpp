@@ -282,7 +282,9 @@ void print_phase(std::ostream& out, const Json& phase, const std::string& indent
   const auto resumed = phase["resumed_from"].get<std::size_t>();
   out << indent << epochs << (epochs == 1 ? " epoch" : " epochs");
   if (resumed > 0) out << " (resumed after " << resumed << " from checkpoint.pt)";
-  out << " in " << seconds_text(phase["seconds"]) << "; metrics.jsonl, checkpoint.pt and model.pt in "
+  // A run of 0 epochs writes no checkpoint: there is nothing to resume.
+  out << " in " << seconds_text(phase["seconds"]) << "; metrics.jsonl, "
+      << (epochs > 0 ? "checkpoint.pt and model.pt" : "model.pt (untrained)") << " in "
       << phase["out"].get<std::string>() << '\n';
 }
 
@@ -397,7 +399,7 @@ CLI::App* add_train_command(CLI::App& app, TrainOptions& o) {
       ->type_name("H")
       ->check(CLI::IsMember({"regression", "classification"}))
       ->needs(data);
-  add_size(cmd, "--epochs", o.epochs, "epochs (default 15)");
+  add_size(cmd, "--epochs", o.epochs, "epochs (default 15; 0 writes the freshly initialised model and its test metrics)", 0);
   add_size(cmd, "--samples", o.samples, "sequences per task, split 70/15/15 into train/val/test (default 1000)")
       ->excludes(data);
   add_size(cmd, "--length", o.length, "sequence length, the number of nodes (default 10)")->excludes(data);

@@ -174,13 +174,14 @@ std::int64_t epochs_in_checkpoint(const nn::TrainConfig& config) {
   const std::optional<Json> meta = read_meta(path);
   if (!meta || !meta->contains("epochs_done") || !(*meta)["epochs_done"].is_number_integer()) return 0;
   const auto done = (*meta)["epochs_done"].get<std::int64_t>();
+  const auto epochs = [](std::int64_t k) { return std::to_string(k) + (k == 1 ? " epoch" : " epochs"); };
   if (done > config.epochs)
-    throw InputError("the checkpoint " + path.string() + " already holds " + std::to_string(done) +
-                     " epochs, more than --epochs " + std::to_string(config.epochs) + "; ask for " +
+    throw InputError("the checkpoint " + path.string() + " already holds " + epochs(done) + ", more than --epochs " +
+                     std::to_string(config.epochs) + "; ask for " +
                      (config.lr_schedule == "constant"
-                          ? "at least " + std::to_string(done) + " epochs"
-                          : std::to_string(done) + " epochs (the cosine schedule depends on the run's length: "
-                                                   "only --lr-schedule constant runs can be extended)") +
+                          ? "at least " + epochs(done)
+                          : epochs(done) + " (the cosine schedule depends on the run's length: "
+                                           "only --lr-schedule constant runs can be extended)") +
                      ", or use another output folder");
   return done;
 }

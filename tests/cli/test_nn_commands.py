@@ -28,7 +28,7 @@ METRIC_KEYS = ["task", "epoch", "split", "loss", "node_accuracy", "exact_match",
 
 @pytest.fixture(scope="module", autouse=True)
 def needs_the_nn_plugin():
-    probe = run("train", "--task", "cyclicsum", "--epochs", "0")  # refused before the plugin loads
+    probe = run("train", "--task", "cyclicsum", "--samples", "0")  # refused before the plugin loads
     assert probe.returncode == 2
     probe = run("eval", "/nonexistent/model.pt")
     if probe.returncode != 0 and "built without" in probe.stderr:
@@ -89,6 +89,20 @@ def test_text_output_eval_seed_and_a_model_equivariant_to_everything(tmp_path):
     assert report["outside_max_error"] is None and report["inside_max_error"] <= 1e-5
     # The default test data seed is never the training seed.
     assert run_json("eval", str(tmp_path / "model.pt"), "--samples", "20")["seed"] == 1000000008
+
+
+def test_zero_epochs_writes_the_initial_model_with_its_test_metrics(tmp_path):
+    answer = train(tmp_path, "--task", "intersect", epochs=0)
+    assert (answer["epochs"], answer["resumed_from"]) == (0, 0)
+    test = answer["tasks"]["intersect"]
+    assert test["group"] == "wreath(S(5),S(2))" and 0.0 <= test["node_accuracy"] <= 1.0
+    assert (tmp_path / "metrics.jsonl").read_text() == "" and not (tmp_path / "checkpoint.pt").exists()
+    # The untrained model is already exactly as symmetric as its group.
+    report = run_json("equivariance", str(tmp_path / "model.pt"), "--random", "3")
+    assert report["group_order"] == "28800" and report["inside_max_error"] <= 1e-5
+    assert report["outside_max_error"] > 1e-3
+    text = run_ok("train", *tiny(epochs=0), "--task", "intersect", "--out", str(tmp_path))
+    assert "0 epochs in " in text and "model.pt (untrained)" in text and "checkpoint" not in text
 
 
 def test_multi_task_trains_every_task_on_its_own_group(tmp_path):

@@ -347,6 +347,8 @@ def test_training_errors_are_input_errors(tmp_path):
         ann.train("cyclicsum", samples=80, epoch=1)
     with pytest.raises(TypeError, match="'epochs' must be an int"):
         ann.train("cyclicsum", samples=80, epochs="1")
+    with pytest.raises(TypeError, match="first argument or tasks=, not task="):
+        ann.train(task="cyclicsum", samples=80)
     # Any seed the CLI takes, in [0, 2^64 - 1]; epochs=0 is the untrained model.
     with pytest.raises(asen.InputError, match="epochs must not be negative, got -1"):
         ann.train("cyclicsum", samples=80, epochs=-1)

@@ -534,6 +534,8 @@ def train(
     out_dir = None if out is None else os.fspath(out)
     if "out" in settings:
         raise TypeError("out is a keyword of train")
+    if "task" in settings:
+        raise TypeError("train takes the task as its first argument or tasks=, not task=")
     settings = dict(settings)
     if data is not None:
         if tasks is not None or pretrain is not None or finetune is not None or groups is not None:
