@@ -1,4 +1,5 @@
 #include <asen/error.hpp>
+#include <asen/nn/detail/autograd.hpp>
 #include <asen/nn/detail/dense_attention.hpp>
 #include <asen/nn/layers.hpp>
 
@@ -7,6 +8,20 @@
 
 namespace asen::nn {
 namespace {
+
+// y [B, T, H, C] of the dense attention in composed torch ops (double
+// precision, CUDA, attention dropout).
+torch::Tensor composed_dense_attention(const torch::Tensor& l, const torch::Tensor& r, const torch::Tensor& e,
+                                       const torch::Tensor& att, double slope, double dropout, bool training) {
+  // [B, target, source, H, C]
+  torch::Tensor m = l.unsqueeze(1) + r.unsqueeze(2);
+  if (e.defined()) m = m + e.unsqueeze(0);
+  m = torch::leaky_relu(m, slope);
+  const torch::Tensor score = (m * att.view({1, 1, 1, att.size(0), att.size(1)})).sum(-1);  // [B, t, s, H]
+  torch::Tensor alpha = torch::softmax(score, 2);
+  if (training && dropout > 0) alpha = torch::dropout(alpha, dropout, true);
+  return torch::einsum("btsh,bshc->bthc", {alpha, l});
+}
 
 // The dense attention of a complete graph as one autograd node around the
 // kernels of detail/dense_attention.hpp (CPU float32, no attention dropout).
@@ -45,6 +60,7 @@ class FusedDenseAttention : public torch::autograd::Function<FusedDenseAttention
     const torch::Tensor& alpha = saved[4];
     const detail::DenseAttentionShape d = shape_of(lr, att);
     const torch::Tensor dy = grads[0].contiguous();
+    if (torch::GradMode::is_enabled()) return differentiable_backward(ctx, {lr, e, att, bias}, d, dy);
     torch::Tensor dlr = torch::zeros_like(lr);
     torch::Tensor de = e.defined() ? torch::zeros_like(e) : torch::Tensor();
     torch::Tensor datt = torch::zeros_like(att);
@@ -60,6 +76,22 @@ class FusedDenseAttention : public torch::autograd::Function<FusedDenseAttention
   }
 
  private:
+  // create_graph=True (second derivatives: gradient penalties, forces as
+  // derivatives of an energy): the same gradient as the vector-Jacobian
+  // product of the composed ops, which autograd can differentiate again.
+  static torch::autograd::variable_list differentiable_backward(torch::autograd::AutogradContext* ctx,
+                                                                const torch::autograd::variable_list& in,
+                                                                const detail::DenseAttentionShape& d,
+                                                                const torch::Tensor& dy) {
+    const double slope = ctx->saved_data["slope"].toDouble();
+    return detail::vector_jacobian(ctx, in, dy, 5, [&](const torch::autograd::variable_list& a) {
+      const torch::Tensor l = a[0].narrow(2, 0, d.HC()).view({d.B, d.N, d.H, d.C});
+      const torch::Tensor r = a[0].narrow(2, d.HC(), d.HC()).view({d.B, d.N, d.H, d.C});
+      torch::Tensor y = composed_dense_attention(l, r, a[1], a[2], slope, 0.0, false).reshape({d.B, d.N, d.HC()});
+      return a[3].defined() ? y + a[3] : y;
+    });
+  }
+
   static detail::DenseAttentionShape shape_of(const torch::Tensor& lr, const torch::Tensor& att) {
     const std::int64_t H = att.size(0);
     const std::int64_t C = att.size(1);
@@ -71,20 +103,6 @@ bool fused_applies(const torch::Tensor& x, const torch::Tensor& e, const torch::
                    bool training) {
   return x.device().is_cpu() && x.scalar_type() == torch::kFloat && att.scalar_type() == torch::kFloat &&
          (!e.defined() || e.scalar_type() == torch::kFloat) && !(training && dropout > 0);
-}
-
-// y [B, T, H, C] of the dense attention in composed torch ops (double
-// precision, CUDA, attention dropout).
-torch::Tensor composed_dense_attention(const torch::Tensor& l, const torch::Tensor& r, const torch::Tensor& e,
-                                       const torch::Tensor& att, double slope, double dropout, bool training) {
-  // [B, target, source, H, C]
-  torch::Tensor m = l.unsqueeze(1) + r.unsqueeze(2);
-  if (e.defined()) m = m + e.unsqueeze(0);
-  m = torch::leaky_relu(m, slope);
-  const torch::Tensor score = (m * att.view({1, 1, 1, att.size(0), att.size(1)})).sum(-1);  // [B, t, s, H]
-  torch::Tensor alpha = torch::softmax(score, 2);
-  if (training && dropout > 0) alpha = torch::dropout(alpha, dropout, true);
-  return torch::einsum("btsh,bshc->bthc", {alpha, l});
 }
 
 // PyG's glorot: uniform in +-sqrt(6 / (fan_in + fan_out)) over the last two dims.

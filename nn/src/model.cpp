@@ -1,4 +1,5 @@
 #include <asen/error.hpp>
+#include <asen/nn/detail/autograd.hpp>
 #include <asen/nn/detail/residual_block.hpp>
 #include <asen/nn/model.hpp>
 
@@ -72,7 +73,9 @@ class ResidualNormReluDropout : public torch::autograd::Function<ResidualNormRel
                                          out.data_ptr<scalar_t>(), xhat.data_ptr<scalar_t>(),
                                          factor.data_ptr<scalar_t>(), rstd.data_ptr<scalar_t>());
     });
-    ctx->save_for_backward({xhat, factor, rstd, gamma});
+    // h, z and beta only for a differentiable backward (create_graph=True)
+    ctx->save_for_backward({xhat, factor, rstd, gamma, h_in, z_in, beta});
+    ctx->saved_data["eps"] = eps;
     return out;
   }
 
@@ -85,6 +88,15 @@ class ResidualNormReluDropout : public torch::autograd::Function<ResidualNormRel
     const torch::Tensor gamma = saved[3].contiguous();
     const torch::Tensor dout = grads[0].contiguous();
     const std::int64_t D = xhat.size(-1);
+    if (torch::GradMode::is_enabled()) {
+      // create_graph=True: the same gradient through composed, differentiable ops
+      const double eps = ctx->saved_data["eps"].toDouble();
+      return detail::vector_jacobian(ctx, {saved[4], saved[5], saved[3], saved[6]}, dout, 7,
+                                     [&](const torch::autograd::variable_list& in) {
+                                       return in[0] + torch::relu(torch::layer_norm(in[1], {D}, in[2], in[3], eps)) *
+                                                          factor;
+                                     });
+    }
     const std::int64_t R = xhat.numel() / D;
     torch::Tensor dz = torch::empty_like(xhat);
     torch::Tensor dgamma = torch::zeros_like(gamma);

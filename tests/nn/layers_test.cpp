@@ -335,6 +335,95 @@ TEST(Backbone, FusedBlockMatchesTheComposedOpsWithDropoutAndGradients) {
   EXPECT_FALSE(torch::allclose(ye, fused[0], 1e-2, 1e-2));  // dropout was active in training
 }
 
+TEST(Backbone, SecondDerivativesThroughTheFusedNodesMatchTheComposedOps) {
+  // A gradient penalty |d(h . w)/dx|^2 differentiated again (create_graph):
+  // the fused float block (z depends on h there: partial derivatives must
+  // stay partial) against the same function written out in composed
+  // double-precision torch ops. Every parameter and input gets the same
+  // second-order gradient.
+  const BreakingInput g = BreakingInput::for_group(asen::algebra::PermGroup::parse("D(5)"));
+  asen::nn::Backbone net(asen::nn::BackboneOptions().hidden(16).heads(2).layers(2).dropout(0.0));
+  net->eval();
+  const torch::Tensor x0 = torch::randn({3, 5, 16});
+  const torch::Tensor table0 = torch::randn({g.num_colors(), 16});
+  const torch::Tensor w0 = torch::randn({3, 5, 16});
+  auto second_order = [&](bool fused) {
+    const auto dtype = fused ? torch::kFloat : torch::kDouble;
+    net->to(dtype);
+    const torch::Tensor x = x0.to(dtype).requires_grad_();
+    const torch::Tensor table = table0.to(dtype).requires_grad_();
+    torch::Tensor h = x;
+    if (fused) {
+      h = net->forward(x, g, table);
+    } else {
+      for (std::size_t k = 0; k < 2; ++k) {
+        torch::Tensor z = net->convs[k]->as<asen::nn::GATv2ConvImpl>()->forward(h, g, table);
+        z = net->projections[k]->as<torch::nn::LinearImpl>()->forward(z);
+        h = h + torch::relu(net->norms[k]->as<torch::nn::LayerNormImpl>()->forward(z));
+      }
+    }
+    const torch::Tensor dx = torch::autograd::grad({(h * w0.to(dtype)).sum()}, {x}, {}, true, true)[0];
+    std::vector<torch::Tensor> wrt{x, table};
+    for (const auto& p : net->parameters()) wrt.push_back(p);
+    const auto grads = torch::autograd::grad({dx.pow(2).sum()}, wrt, {}, false, false, true);
+    std::vector<torch::Tensor> out{dx.detach().to(torch::kDouble)};
+    for (const auto& t : grads) out.push_back(t.defined() ? t.to(torch::kDouble) : torch::Tensor());
+    return out;
+  };
+  const auto fused = second_order(true);
+  const auto composed = second_order(false);
+  ASSERT_EQ(fused.size(), composed.size());
+  const auto names = net->named_parameters().keys();
+  for (std::size_t k = 0; k < fused.size(); ++k) {
+    const std::string what = k < 3 ? std::vector<std::string>{"dx", "x", "table"}[k] : names[k - 3];
+    ASSERT_TRUE(composed[k].defined()) << what;
+    ASSERT_TRUE(fused[k].defined()) << what << " has no second-order gradient";
+    EXPECT_TRUE(torch::allclose(fused[k], composed[k], 2e-3, 2e-4))
+        << what << " max diff " << (fused[k] - composed[k]).abs().max().item<double>() << " of "
+        << composed[k].abs().max().item<double>();
+  }
+}
+
+TEST_F(GATv2Test, SecondDerivativesThroughTheFusedAttentionMatchTheComposedOps) {
+  // Token rows through the fused float attention against the composed
+  // double-precision ops: a gradient penalty on the token table, differentiated
+  // again, reaches every parameter, the table and the colour features alike.
+  const BreakingInput g = BreakingInput::for_group(asen::algebra::PermGroup::parse("D(6)"));
+  GATv2Conv conv(GATv2Options(6, 12).heads(3).edge_dim(5));
+  conv->eval();
+  const torch::Tensor table0 = torch::randn({4, 6});
+  const torch::Tensor colors0 = torch::randn({g.num_colors(), 5});
+  const torch::Tensor index = torch::randint(4, {3, 6}, torch::kInt64);
+  const torch::Tensor w0 = torch::randn({3, 6, 12});
+  auto second_order = [&](torch::ScalarType dtype) {
+    conv->to(dtype);
+    const torch::Tensor table = table0.to(dtype).requires_grad_();
+    const torch::Tensor colors = colors0.to(dtype).requires_grad_();
+    const torch::Tensor y = conv->forward_rows(table, index, g, colors);
+    const torch::Tensor dt = torch::autograd::grad({(y * w0.to(dtype)).sum()}, {table}, {}, true, true)[0];
+    std::vector<torch::Tensor> wrt{table, colors};
+    for (const auto& p : conv->parameters()) wrt.push_back(p);
+    const auto grads = torch::autograd::grad({dt.pow(2).sum()}, wrt, {}, false, false, true);
+    std::vector<torch::Tensor> out{dt.detach().to(torch::kDouble)};
+    for (const auto& t : grads) out.push_back(t.defined() ? t.to(torch::kDouble) : torch::Tensor());
+    return out;
+  };
+  const auto fused = second_order(torch::kFloat);
+  const auto composed = second_order(torch::kDouble);
+  ASSERT_EQ(fused.size(), composed.size());
+  const auto names = conv->named_parameters().keys();
+  for (std::size_t k = 0; k < fused.size(); ++k) {
+    const std::string what = k < 3 ? std::vector<std::string>{"dtable", "table", "colors"}[k] : names[k - 3];
+    if (!composed[k].defined()) {  // the output bias: the table's gradient does not depend on it
+      EXPECT_TRUE(!fused[k].defined() || fused[k].abs().max().item<double>() < 1e-5) << what;
+      continue;
+    }
+    ASSERT_TRUE(fused[k].defined()) << what << " has no second-order gradient";
+    EXPECT_TRUE(torch::allclose(fused[k], composed[k], 2e-3, 2e-4))
+        << what << " max diff " << (fused[k] - composed[k]).abs().max().item<double>();
+  }
+}
+
 TEST(Dropout, HasTheLawOfInvertedDropoutAndFollowsTorchsSeed) {
   const torch::Tensor x = torch::ones({400, 500});
   torch::manual_seed(11);

@@ -195,6 +195,38 @@ def test_gradients_flow_to_a_python_input():
     assert x.grad is not None and x.grad.abs().sum() > 0
 
 
+def test_second_derivatives_reach_every_parameter_and_match_finite_differences():
+    # Forces as derivatives of an energy, trained on (create_graph=True): the
+    # loss |dE/dx|^2 differentiated again reaches every parameter (zero only
+    # where the loss truly ignores one: biases right before a ReLU or the
+    # output, as ReLU's second derivative is 0). The loss is quadratic in the
+    # output layer's weights, which reach it only through every backward node
+    # of the backbone: along them it must agree with central differences
+    # (along other parameters ReLU's kinks make differences meaningless).
+    torch.manual_seed(0)
+    model = small_model().add_structure("e", "D(10)", in_features=3, out_dim=1, kind="node-regression").eval()
+    x = torch.randn(4, N, 3, requires_grad=True)
+    names, params = zip(*model.named_parameters())
+
+    def force_loss():
+        forces = torch.autograd.grad(model("e", x).sum(), x, create_graph=True)[0]
+        return forces.pow(2).sum()
+
+    grads = torch.autograd.grad(force_loss(), params, allow_unused=True)
+    assert sum(g is not None and g.abs().sum() > 0 for g in grads) >= len(params) - 3
+    k = names.index("head_e.2.weight")
+    direction = torch.randn_like(params[k])
+    along = (grads[k] * direction).sum().item()
+    eps = 1e-2
+    with torch.no_grad():
+        params[k].add_(eps * direction)
+    up = force_loss().item()
+    with torch.no_grad():
+        params[k].sub_(2 * eps * direction)
+    down = force_loss().item()
+    assert along == pytest.approx((up - down) / (2 * eps), rel=1e-3)
+
+
 # -- equivariance ------------------------------------------------------------
 
 
