@@ -7,13 +7,16 @@
 #include "memory.hpp"
 #include "zip_check.hpp"
 
+#include <fcntl.h>
 #include <nlohmann/json.hpp>
+#include <sys/file.h>
 #include <unistd.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -48,6 +51,34 @@ void keep_freed_memory() {
 #endif
 }
 namespace fs = std::filesystem;
+
+// An exclusive lock on an output folder for one training run (flock on the
+// folder itself: nothing is left behind, and the kernel releases it when the
+// process ends, however it ends). A second run on the same folder would
+// interleave its metrics lines and checkpoints with the first one's.
+class FolderLock {
+ public:
+  explicit FolderLock(const std::string& dir) {
+    fd_ = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd_ < 0) return;  // unusual file systems: train unlocked rather than not at all
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      const int err = errno;
+      ::close(fd_);
+      fd_ = -1;
+      if (err == EWOULDBLOCK)
+        throw InputError("another training run is writing to the output folder " + dir +
+                         "; wait for it to finish or use another output folder");
+    }
+  }
+  FolderLock(const FolderLock&) = delete;
+  FolderLock& operator=(const FolderLock&) = delete;
+  ~FolderLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+ private:
+  int fd_ = -1;
+};
 
 constexpr const char* kFormat = "asen-model";
 constexpr int kFormatVersion = 1;
@@ -409,12 +440,14 @@ class Run {
     build_optimizer();
     std::int64_t start = 0;
     std::vector<json> earlier_metrics;
+    std::optional<FolderLock> lock;
     if (!config_.out_dir.empty()) {
       std::error_code ec;
       fs::create_directories(config_.out_dir, ec);
       if (ec || !fs::is_directory(config_.out_dir))
         throw InputError("cannot use the output folder " + config_.out_dir + ": " +
                          (ec ? ec.message() : std::string("it is not a folder")));
+      lock.emplace(config_.out_dir);
       start = maybe_resume(earlier_metrics);
     }
     TrainResult result;

@@ -3,7 +3,9 @@ synthetic tasks through the LibTorch plugin, with tiny budgets (a few seconds
 per run): metrics.jsonl, checkpoints, model.pt, resuming, and the symmetry of
 a trained model."""
 
+import fcntl
 import json
+import os
 import shutil
 import subprocess
 import time
@@ -256,6 +258,22 @@ def test_a_checkpoint_of_other_settings_or_further_along_is_refused(dihedral_run
                        "already holds 2 epochs", "ask for 2 epochs", "only --lr-schedule constant runs can be extended")
     assert_input_error(run("train", *tiny(epochs=3), "--task", "cyclicsum", "--out", str(tmp_path)),
                        "epochs: 2 in the checkpoint, 3 here")
+
+
+def test_a_second_run_on_a_busy_output_folder_is_refused(tmp_path):
+    # A run holds an exclusive flock on its output folder (as this test does):
+    # another run there would interleave metrics lines and checkpoints.
+    folder = os.open(tmp_path, os.O_RDONLY)
+    try:
+        fcntl.flock(folder, fcntl.LOCK_EX)
+        assert_input_error(run("train", *tiny(), "--task", "palindrome", "--out", str(tmp_path)),
+                           f"another training run is writing to the output folder {tmp_path}")
+        assert list(tmp_path.iterdir()) == []
+    finally:
+        os.close(folder)
+    assert train(tmp_path, "--task", "palindrome")["epochs"] == 2
+    # and released when that run is over: the folder can be trained in again
+    assert train(tmp_path, "--task", "palindrome")["resumed_from"] == 2
 
 
 def test_a_constant_schedule_run_continues_with_more_epochs(tmp_path):
