@@ -24,6 +24,7 @@
 #include <asen/nn/equivariance.hpp>
 #include <asen/nn/graph_data.hpp>
 #include <asen/nn/model.hpp>
+#include <asen/nn/seeded_generator.hpp>
 #include <asen/nn/tasks.hpp>
 #include <asen/nn/training.hpp>
 
@@ -79,28 +80,6 @@ void register_errors() {
 
 // ---------------------------------------------------------------------------
 // Helpers.
-
-/// Seeds torch's default CPU generator for the life of the object and then
-/// restores the state it had: model initialisation is reproducible from a
-/// seed without changing the random stream the Python user sees.
-class SeededGenerator {
- public:
-  explicit SeededGenerator(std::uint64_t seed) : generator_(at::detail::getDefaultCPUGenerator()) {
-    std::lock_guard<std::mutex> lock(generator_.mutex());
-    saved_ = generator_.get_state();
-    generator_.set_current_seed(seed);
-  }
-  SeededGenerator(const SeededGenerator&) = delete;
-  SeededGenerator& operator=(const SeededGenerator&) = delete;
-  ~SeededGenerator() {
-    std::lock_guard<std::mutex> lock(generator_.mutex());
-    generator_.set_state(saved_);
-  }
-
- private:
-  at::Generator generator_;
-  torch::Tensor saved_;
-};
 
 std::uint64_t seed_argument(std::int64_t seed) {
   if (seed < 0) throw InputError("seed must be non-negative, got " + std::to_string(seed));
@@ -328,7 +307,7 @@ class Model {
       throw InputError("dropout must be in [0, 1)");
     nn::BackboneOptions options;
     options.hidden(hidden).layers(layers).heads(heads).dropout(dropout).attention_dropout(attention_dropout);
-    SeededGenerator seeded(seed_);
+    nn::SeededGenerator seeded(seed_);
     model_ = nn::AsenModel(options);
   }
 
@@ -607,7 +586,7 @@ class Model {
   /// structure for each task it lacks. Writes nothing (see nn.py).
   /// A model with this one's backbone weights and no structures (nn::backbone_copy).
   Model backbone_copy() const {
-    SeededGenerator keep_user_stream(seed_);
+    nn::SeededGenerator keep_user_stream(seed_);
     return Model(nn::backbone_copy(model_), {}, seed_);
   }
 
@@ -623,7 +602,7 @@ class Model {
     nn::TrainResult r;
     {
       py::gil_scoped_release release;
-      SeededGenerator keep_user_stream(config.seed);
+      nn::SeededGenerator keep_user_stream(config.seed);
       r = nn::finetune(model_, tasks, config, backbone_lr_scale);
     }
     for (auto& t : without_data(std::move(tasks))) {
@@ -645,7 +624,7 @@ class Model {
     spec.input = spec.input.to(model_->device());
     // Each structure's initial weights depend only on the model's seed and
     // how many structures came before it.
-    SeededGenerator seeded(seed_ * 0x9e3779b97f4a7c15ULL + tasks_.size() + 1);
+    nn::SeededGenerator seeded(seed_ * 0x9e3779b97f4a7c15ULL + tasks_.size() + 1);
     model_->add_structure(spec);
     tasks_.push_back(std::move(t));
   }
@@ -699,7 +678,7 @@ py::dict train(const std::vector<std::string>& names, const std::map<std::string
   {
     py::gil_scoped_release release;
     // nn::train seeds torch's global generator; restore the user's stream after.
-    SeededGenerator keep_user_stream(config.seed);
+    nn::SeededGenerator keep_user_stream(config.seed);
     r = nn::train(tasks, config);
   }
   py::dict out = result_dict(r);
@@ -733,7 +712,7 @@ py::dict train_data(const std::string& dir, const py::dict& data, const py::dict
   {
     py::gil_scoped_release release;
     tasks.push_back(nn::load_graph_data(dir, options));
-    SeededGenerator keep_user_stream(config.seed);
+    nn::SeededGenerator keep_user_stream(config.seed);
     r = nn::train(tasks, config);
   }
   const nn::TaskData& t = tasks.front();
@@ -757,7 +736,7 @@ Model load(const std::string& path) {
   nn::LoadedModel loaded;
   {
     py::gil_scoped_release release;
-    SeededGenerator keep_user_stream(0);
+    nn::SeededGenerator keep_user_stream(0);
     loaded = nn::load_model(path);
   }
   return Model(loaded.model, std::move(loaded.tasks), 0);

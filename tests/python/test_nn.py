@@ -430,6 +430,42 @@ def test_check_equivariance_leaves_every_parameter_in_its_own_storage(d10_model)
         assert p.dtype == torch.float32 and torch.equal(p, values[n]), n
 
 
+def test_check_equivariance_leaves_the_random_stream_and_other_threads_alone(d10_model):
+    import threading
+
+    # The check draws its inputs from a generator of its own.
+    torch.manual_seed(3)
+    expected = torch.rand(4)
+    torch.manual_seed(3)
+    d10_model.check_equivariance("cyclicsum", random=2)
+    assert torch.equal(torch.rand(4), expected)
+    # It measures a double-precision copy: another thread calling the model
+    # meanwhile sees it as it was (float32, evaluation mode).
+    x = torch.randint(0, 10, (4, N))
+    with torch.no_grad():
+        reference = d10_model("cyclicsum", x)
+    done = threading.Event()
+    errors = []
+
+    def check():
+        try:
+            d10_model.check_equivariance("cyclicsum", random=40)
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+        done.set()
+
+    worker = threading.Thread(target=check)
+    worker.start()
+    calls = 0
+    while not done.is_set() or calls == 0:
+        with torch.no_grad():
+            y = d10_model("cyclicsum", x)
+        assert y.dtype == torch.float32 and torch.equal(y, reference)
+        calls += 1
+    worker.join()
+    assert errors == [] and not d10_model.training
+
+
 def test_training_restores_torchs_thread_count(tmp_path):
     before = torch.get_num_threads()
     wanted = 1 if before != 1 else 2

@@ -18,7 +18,8 @@
 namespace asen::nn {
 
 /// Errors are max |f(g.x) - g.f(x)| over a batch of random inputs, computed
-/// in double precision (the model is converted and given back unchanged).
+/// in double precision on a copy of the model (the model is not touched; the
+/// inputs come from a generator of their own, not torch's default one).
 struct EquivarianceReport {
   /// Over the generators of G and `random` random elements of G.
   double inside_max_error = 0;
