@@ -395,7 +395,17 @@ class Model {
                        " names and " + std::to_string(xs.size()) + " inputs");
     std::vector<torch::Tensor> checked;
     // One sample per name (unbatched: [n] tokens or [n, F] features).
-    for (std::size_t k = 0; k < xs.size(); ++k) checked.push_back(checked_input(names[k], xs[k].unsqueeze(0)).squeeze(0));
+    for (std::size_t k = 0; k < xs.size(); ++k) {
+      const nn::StructureSpec& s = model_->structure(names[k]);
+      const std::string n = std::to_string(s.input.num_nodes());
+      if (xs[k].dim() != (s.vocab > 0 ? 1 : 2))
+        throw InputError("x[" + std::to_string(k) + "]: a mixed batch takes single samples, and structure '" +
+                         names[k] + "' takes " +
+                         (s.vocab > 0 ? "tokens of shape [" + n + "]"
+                                      : "features of shape [" + n + ", " + std::to_string(s.in_features) + "]") +
+                         ", got " + shape_string(xs[k]) + " (a batch of one structure goes to model(name, x))");
+      checked.push_back(checked_input(names[k], xs[k].unsqueeze(0)).squeeze(0));
+    }
     return model_->forward_mixed(names, checked);
   }
 

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <random>
 #include <set>
 #include <sstream>
@@ -99,13 +100,21 @@ std::string position(std::int64_t flat, const std::vector<std::int64_t>& shape) 
   return out + ")";
 }
 
-// The values as a float tensor of `shape`, refusing NaN and infinities.
+// The values as a float tensor of `shape`, refusing NaN, infinities and
+// values that float32 (the model's precision) cannot hold.
 torch::Tensor real_tensor(const NpyArray& a, const std::string& path, std::vector<std::int64_t> shape) {
   std::vector<double> values = a.to_doubles();
-  for (std::size_t k = 0; k < values.size(); ++k)
+  for (std::size_t k = 0; k < values.size(); ++k) {
     if (!std::isfinite(values[k]))
       throw InputError(path + " holds " + (std::isnan(values[k]) ? "NaN" : "an infinity") + " at " +
                        position(static_cast<std::int64_t>(k), a.shape()) + "; every value must be finite");
+    if (std::abs(values[k]) > static_cast<double>(std::numeric_limits<float>::max())) {
+      std::ostringstream value;
+      value << values[k];
+      throw InputError(path + " holds " + value.str() + " at " + position(static_cast<std::int64_t>(k), a.shape()) +
+                       ", beyond float32's range (about 3.4e38), the model's precision: scale the values");
+    }
+  }
   return torch::tensor(values, torch::kDouble).to(torch::kFloat).reshape(shape);
 }
 

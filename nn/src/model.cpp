@@ -209,6 +209,8 @@ void AsenModelImpl::add_structure(const StructureSpec& spec) {
   check_table(spec.vocab, "tokens", "tokens are ids 0, 1, ..., vocab - 1: renumber them");
   check_table(spec.out_dim, "outputs", "classes are ids 0, 1, ..., classes - 1: renumber them");
   check_table(spec.in_features, "input features", "reduce the features per node");
+  check_table(spec.input.num_colors(), "colours in its breaking input",
+              "colours are ids 0, 1, ..., num_colors - 1: renumber them");
   Structure s;
   s.spec = spec;
   s.spec.input = spec.input.to(device_);

@@ -202,6 +202,11 @@ TEST_F(GraphDataTest, NaNAndInfinitiesAreRefusedWithTheirPosition) {
   y[5] = std::numeric_limits<float>::infinity();
   write_npy(dir_ / "targets.npy", "<f4", {20, 4, 1}, y);
   expect_error({"targets.npy holds an infinity at (sample 1, node 1, column 0)"});
+  // finite in float64 but not in the model's float32
+  std::vector<double> big(20 * 4 * 2, 1.0);
+  big[7] = -1e300;
+  write_npy(dir_ / "inputs.npy", "<f8", {20, 4, 2}, big);
+  expect_error({"inputs.npy holds -1e+300 at (sample 0, node 3, column 1), beyond float32's range"});
 }
 
 TEST_F(GraphDataTest, NegativeClassesAndFractionalClassesAreRefused) {

@@ -100,6 +100,11 @@ def test_a_hand_made_colouring_is_saved_and_restored_as_it_was(tmp_path):
         edge_attr=torch.tensor([own_ids[abs(i - j)] for i, j in pairs]),
         node_color=torch.zeros(n, dtype=torch.long), num_colors=6, num_nodes=n, mode="dense")
     model = small_model().add_structure("path", bi, in_features=2, out_dim=1, kind="node-regression")
+    # Unused colour ids still cost embedding rows: a count that cannot fit is refused up front.
+    huge = asen.BreakingInput(edge_index=bi.edge_index, edge_attr=bi.edge_attr, node_color=bi.node_color,
+                              num_colors=10 ** 12, num_nodes=n, mode="dense")
+    with pytest.raises(asen.InputError, match="has 1000000000000 colours in its breaking input: .* renumber them"):
+        small_model().add_structure("huge", huge, in_features=2)
     spec = model.structure("path")["group"]
     assert asen.Group.parse(spec).order == 2 and asen.Permutation(list(range(n))[::-1]) in asen.Group.parse(spec)
     model.eval()
@@ -577,6 +582,14 @@ def test_model_takes_numpy_arrays_and_refuses_other_inputs_clearly(d10_model):
         d10_model("cyclicsum", np.array([[1] * N], dtype=object))
     with pytest.raises(TypeError, match="a mixed batch takes a list of samples"):
         d10_model(["cyclicsum"], x)
+    with pytest.raises(asen.InputError, match=r"x\[0\]: a mixed batch takes single samples, and structure "
+                       r"'cyclicsum' takes tokens of shape \[10\], got \[2, 10\]"):
+        d10_model(["cyclicsum"], [x[:2]])
+    # evaluate takes numpy arrays as the model does
+    y = torch.randint(0, 2, (3, N))
+    assert ann.evaluate(d10_model, "cyclicsum", x.numpy(), y.numpy()) == ann.evaluate(d10_model, "cyclicsum", x, y)
+    with pytest.raises(TypeError, match="targets must be a torch.Tensor"):
+        ann.evaluate(d10_model, "cyclicsum", x, y.tolist())
 
 
 def test_label_sequence_refuses_sequences_the_task_cannot_draw():

@@ -652,6 +652,8 @@ def evaluate(
         inputs, targets = generate_dataset(structure, samples, length, seed)
     elif targets is None:
         raise TypeError("inputs were given without targets")
+    else:
+        inputs, targets = _input_tensor(inputs, "inputs"), _input_tensor(targets, "targets")
     metrics = model._impl.evaluate(structure, inputs, targets, batch)
     keys = ("task", "loss", "node_accuracy", "exact_match", "mae")  # mae: regression only
     return {k: metrics[k] for k in keys if k in metrics}
