@@ -186,8 +186,8 @@ CLI::App* add_certify_command(CLI::App& app, CertifyOptions& options) {
   add_automorphism_backend_option(*cmd, options.backend);
   auto* no_hash = cmd->add_flag("--no-hash", options.no_hash, "skip the canonical hash of the orbital colouring");
   cmd->add_flag("--hash", options.hash,
-                "compute the canonical hash at any degree (by default only up to degree 256: at n = 1000 it "
-                "takes longer than the certificate)")
+                "compute the canonical hash at any size (by default only up to degree 256 and n x (rank + 1) "
+                "<= 2^17: beyond, it takes longer than the certificate)")
       ->excludes(no_hash);
   cmd->add_option("--max-witnesses", options.max_witnesses,
                   "the most witnesses in G^(2) \\ G to give when G is not 2-closed (default 3)")

@@ -606,8 +606,9 @@ in G^(2) \ G. The GIL is released meanwhile.
     ``"traces"``.
 :param max_witnesses: the most witnesses to return (at least 1).
 :param canonical_hash: compute the canonical hash of the orbital colouring:
-    None (default) for degrees up to 256 only (it costs more than the
-    certificate on large degrees), True always, False never.
+    None (default) when the degree is at most 256 and n x (rank + 1) at
+    most 2^17 (beyond, it costs more than the certificate: minutes for
+    trivial(100)), True always, False never.
 :param memory_limit_mb: the largest memory for the n x n colour matrix, in
     MiB; default 4096.
 :returns: a :class:`Certificate`.
@@ -762,7 +763,8 @@ orbital graph is connected, i.e. the group is primitive.
         if (py::isinstance<BaseGraph>(obj)) {
           const auto& g = obj.cast<const BaseGraph&>();
           return run_without_gil(
-              [&] { return graph::canonical_hash(graph::ColoredDigraph::from_base_graph(g)); });
+              [&] { return graph::canonical_hash(graph::ColoredDigraph::from_base_graph(g),
+                                                  graph::ColorNames::vertex_colors_named); });
         }
         OrbitalsArgument arg(obj);
         if (arg.borrowed != nullptr && !arg.borrowed->is_dense())
@@ -779,7 +781,8 @@ prove the colourings non-isomorphic.
 
 :param group: an asen.Group, a group spec string, an asen.Orbitals (dense),
     or an asen.Graph (then the hash of the graph itself, with its vertex
-    colours: equal for isomorphic graphs).
+    colours and loops: equal exactly for graphs isomorphic by a map that
+    keeps every vertex colour, up to hash collisions).
 :param memory_limit_mb: the largest memory for the colour matrix, in MiB.
 )doc");
   m.def(

@@ -490,7 +490,9 @@ struct Hasher {
 
 }  // namespace
 
-std::string canonical_hash(const ColoredDigraph& dg) {
+std::size_t canonical_hash_size(std::size_t n, std::size_t colors) { return n * (colors + 1) + colors; }
+
+std::string canonical_hash(const ColoredDigraph& dg, ColorNames names) {
   // A colour-blind gadget: points P(v); for every colour c a layer of copies
   // C(v, c) and a layer vertex K(c). Arcs of colour c join copies in layer c;
   // every point joins its copies; every copy joins its layer vertex; every
@@ -499,7 +501,8 @@ std::string canonical_hash(const ColoredDigraph& dg) {
   // canonical form of the gadget (nauty) does not depend on colour names.
   // Layers start in cells by a name-free invariant of their colour (vertex or
   // arc colour, number of members, whether the colour is its own reverse),
-  // which keeps the search small.
+  // which keeps the search small; with named vertex colours, the name is part
+  // of a vertex colour's invariant (and of the hash).
   const std::size_t n = dg.num_vertices();
   if (n == 0) {  // the colouring of no points (a degree-0 group): no search graph
     Hasher h;
@@ -534,13 +537,17 @@ std::string canonical_hash(const ColoredDigraph& dg) {
   for (auto& [key, layer] : layer_of) layer.index = next++;
   const std::size_t layers = next;
   std::vector<std::int64_t> layer_cell(layers);
+  using Invariant = std::tuple<bool, std::int64_t, std::uint64_t, bool>;  // vertex colour, name, members, self-paired
+  std::map<Invariant, std::int64_t> cell_of;
   {
-    std::map<std::tuple<bool, std::uint64_t, bool>, std::int64_t> cell_of;
-    for (const auto& [key, l] : layer_of) cell_of.emplace(std::make_tuple(l.vertex_color, l.members, l.self_paired), 0);
+    const auto invariant = [&](std::int64_t key, const Layer& l) {
+      const bool named = l.vertex_color && names == ColorNames::vertex_colors_named;
+      return Invariant(l.vertex_color, named ? key : -1, l.members, l.self_paired);
+    };
+    for (const auto& [key, l] : layer_of) cell_of.emplace(invariant(key, l), 0);
     std::int64_t c = 0;
     for (auto& [k, v] : cell_of) v = c++;
-    for (const auto& [key, l] : layer_of)
-      layer_cell[l.index] = cell_of.at(std::make_tuple(l.vertex_color, l.members, l.self_paired));
+    for (const auto& [key, l] : layer_of) layer_cell[l.index] = cell_of.at(invariant(key, l));
   }
   const auto P = [&](std::size_t v) { return v; };
   const auto C = [&](std::size_t v, std::size_t l) { return n + l * n + v; };
@@ -591,6 +598,9 @@ std::string canonical_hash(const ColoredDigraph& dg) {
   std::sort(edges.begin(), edges.end());
   Hasher h;
   h.add(static_cast<std::uint64_t>(search.nv));
+  // Named colours: the names of the cells, in order (-1 for unnamed ones).
+  if (names == ColorNames::vertex_colors_named)
+    for (const auto& [invariant, cell] : cell_of) h.add(static_cast<std::uint64_t>(std::get<1>(invariant)));
   // The initial cells (sizes, in order) and their invariants are part of the form.
   for (const auto p : search.ptn) h.add(static_cast<std::uint64_t>(p));
   for (const auto e : edges) h.add(e);

@@ -217,29 +217,44 @@ struct DotResult {
   std::vector<std::string> colors;
 };
 
-// Boost's reader needs the graph type up front: peek at the header keyword.
-bool dot_is_directed(std::string_view text) {
-  std::size_t k = 0;
+// The header's first keyword ("strict", "graph" or "digraph", any case):
+// where it starts after blanks and comments, and the word in lower case.
+std::pair<std::size_t, std::string> dot_keyword(std::string_view text, std::size_t k = 0) {
   for (;;) {
     while (k < text.size() && std::isspace(static_cast<unsigned char>(text[k]))) ++k;
     if (text.substr(k, 2) == "//" || text.substr(k, 1) == "#") {
       k = text.find('\n', k);
-      if (k == std::string_view::npos) return false;
+      if (k == std::string_view::npos) return {text.size(), ""};
       continue;
     }
     if (text.substr(k, 2) == "/*") {
       k = text.find("*/", k);
-      if (k == std::string_view::npos) return false;
+      if (k == std::string_view::npos) return {text.size(), ""};
       k += 2;
       continue;
     }
     break;
   }
   std::string word;
-  while (k < text.size() && std::isalpha(static_cast<unsigned char>(text[k])))
-    word += static_cast<char>(std::tolower(static_cast<unsigned char>(text[k++])));
-  if (word == "strict") return dot_is_directed(text.substr(k));
+  for (std::size_t j = k; j < text.size() && std::isalpha(static_cast<unsigned char>(text[j])); ++j)
+    word += static_cast<char>(std::tolower(static_cast<unsigned char>(text[j])));
+  return {k, word};
+}
+
+// Boost's reader needs the graph type up front: peek at the header keyword.
+bool dot_is_directed(std::string_view text) {
+  auto [k, word] = dot_keyword(text);
+  if (word == "strict") std::tie(k, word) = dot_keyword(text, k + word.size());
   return word == "digraph";
+}
+
+// "strict" blanked out: Boost's reader drops self-loops in strict graphs,
+// GraphViz keeps them; what strict does forbid, a repeated edge, counts once
+// here anyway. Positions and line numbers stay as they were.
+std::string without_strict(std::string text) {
+  const auto [k, word] = dot_keyword(text);
+  if (word == "strict") text.replace(k, word.size(), word.size(), ' ');
+  return text;
 }
 
 // Boost's reader descends into subgraphs by recursion: deeper nesting than
@@ -552,7 +567,7 @@ std::size_t error_line(const std::string& text, bool directed, const std::string
 
 BaseGraph BaseGraph::parse_dot(std::string_view text_view, const std::string& source) {
   const bool directed = dot_is_directed(text_view);
-  const std::string original = quote_html_strings(std::string(text_view));
+  const std::string original = quote_html_strings(without_strict(std::string(text_view)));
   const BraceScan scan = scan_braces(original);
   if (scan.too_deep_line != 0)
     throw InputError(source + ":" + std::to_string(scan.too_deep_line) + ": GraphViz subgraphs nested more than " +

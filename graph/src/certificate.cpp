@@ -224,7 +224,8 @@ Certificate certify(const PermGroup& group, const CertifyOptions& options) {
     clock.lap("cross_check");
   }
   if (options.canonical_hash == HashPolicy::always ||
-      (options.canonical_hash == HashPolicy::automatic && n <= options.hash_max_degree)) {
+      (options.canonical_hash == HashPolicy::automatic && n <= options.hash_max_degree &&
+       canonical_hash_size(n, cert.rank) <= options.hash_max_size)) {
     cert.canonical_hash = canonical_hash(digraph);
     clock.lap("canonical_hash");
   }

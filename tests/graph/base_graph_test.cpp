@@ -89,6 +89,17 @@ TEST(Dot, NamedNodesAreNumberedInSortedOrder) {
   EXPECT_EQ(g.arcs(), (Edges{{0, 2}, {1, 2}, {2, 1}}));
 }
 
+TEST(Dot, StrictGraphsKeepTheirLoopsAsGraphVizDoes) {
+  // strict forbids repeated edges (which count once anyway), not loops.
+  const BaseGraph g = BaseGraph::parse_dot("/* x */ STRICT graph {\n  0 -- 0; 0 -- 1; 1 -- 0\n}\n");
+  EXPECT_FALSE(g.directed());
+  EXPECT_EQ(g.edges(), (Edges{{0, 0}, {0, 1}}));
+  const BaseGraph d = BaseGraph::parse_dot("strict digraph { a -> a; a -> b; a -> b }");
+  EXPECT_TRUE(d.directed());
+  EXPECT_EQ(d.arcs(), (Edges{{0, 0}, {0, 1}}));
+  expect_input_error([] { (void)BaseGraph::parse_dot("strict graph {\n 0 -- 1;\n 1 -- ;\n}\n", "s.dot"); }, "s.dot:3:");
+}
+
 TEST(Dot, SyntaxErrorsNameTheLine) {
   expect_input_error([] { (void)BaseGraph::parse_dot("graph {\n  0 -- 1;\n  1 -- ;\n  2 -- 3;\n}\n", "s.dot"); },
                      "s.dot:3: GraphViz syntax error");

@@ -287,6 +287,23 @@ class TestCanonicalHash:
         cycle = asen.Graph(10, [(i, (i + 1) % 10) for i in range(10)])
         assert asen.canonical_hash(cycle) != asen.canonical_hash(p)
 
+    def test_graph_hash_tells_loops_and_vertex_colours_apart(self):
+        h = asen.canonical_hash
+        triangle = [(0, 1), (1, 2), (0, 2)]
+        assert h(asen.Graph(3, triangle + [(0, 0), (1, 1), (2, 2)])) != h(asen.Graph(3, triangle))
+        assert h(asen.Graph(2, [(0, 0)])) != h(asen.Graph(2, [], vertex_colors=[1, 0]))
+        # colours are compared by value: a path with a red middle is not one with red ends
+        path = [(0, 1), (1, 2)]
+        assert h(asen.Graph(3, path, vertex_colors=[0, 1, 0])) != h(asen.Graph(3, path, vertex_colors=[1, 0, 1]))
+        assert h(asen.Graph(3, path, vertex_colors=[5, 1, 5])) == h(asen.Graph(3, [(1, 0), (0, 2)],
+                                                                               vertex_colors=[1, 5, 5]))
+        assert h(asen.Graph(3, path, vertex_colors=[5, 1, 5])) != h(asen.Graph(3, path, vertex_colors=[5, 2, 5]))
+
+    def test_the_default_skips_hashes_whose_search_graph_is_too_large(self):
+        # trivial(n): n^2 colours, a search graph of n (n^2 + 1) + n^2 vertices
+        assert asen.certify("trivial(30)").canonical_hash is not None
+        assert asen.certify("trivial(60)").canonical_hash is None
+
 
 # ---------------------------------------------------------------------------
 # Graph and automorphisms

@@ -84,10 +84,23 @@ struct AutomorphismGroup {
 [[nodiscard]] AutomorphismGroup automorphism_group(const BaseGraph& graph,
                                                    const AutomorphismOptions& options = {});
 
+/// How canonical_hash treats colour names.
+enum class ColorNames {
+  /// Colours are compared only by how they partition the points and arcs
+  /// (orbital colourings, whose colour ids are a numbering convention).
+  ignored,
+  /// Vertex colours are compared by value too (a user's graph: colour 3 is
+  /// not colour 5, and from_base_graph's loop flag is part of the value).
+  vertex_colors_named,
+};
+
 /// A canonical hash of a coloured digraph: equal for isomorphic digraphs,
-/// whatever the names of their colours (colours are compared only by how
-/// they partition the arcs). 32 hexadecimal digits.
-[[nodiscard]] std::string canonical_hash(const ColoredDigraph& digraph);
+/// whatever the names of their colours (as `names` says). 32 hexadecimal digits.
+[[nodiscard]] std::string canonical_hash(const ColoredDigraph& digraph, ColorNames names = ColorNames::ignored);
+
+/// The number of vertices of canonical_hash's search graph, n x (colours + 1):
+/// its cost grows with it (about 2 s at 2^17 here, minutes at 2^20).
+[[nodiscard]] std::size_t canonical_hash_size(std::size_t n, std::size_t colors);
 
 /// Makes "graph:FILE" a group spec everywhere (PermGroup::parse): the
 /// automorphism group of the graph in FILE. Idempotent; the graph layer's

@@ -33,7 +33,10 @@ struct CertifyOptions {
   /// The most witnesses to return when G is not 2-closed (at least one).
   std::size_t max_witnesses = 3;
   HashPolicy canonical_hash = HashPolicy::automatic;
+  /// HashPolicy::automatic hashes when the degree is at most this and the
+  /// hash's search graph (canonical_hash_size) at most hash_max_size.
   std::size_t hash_max_degree = 256;
+  std::size_t hash_max_size = std::size_t{1} << 17U;
   algebra::OrbitalOptions orbitals;
 };
 
