@@ -448,7 +448,7 @@ AutomorphismGroup search_automorphisms(const ColoredDigraph& dg, const Automorph
                                                 : std::nullopt;
              divisor && *divisor >= 1 && (out.order = multiple_of(*divisor, log10_estimate)) != 0) {
     // the order is a multiple of the divisor: D * round(X / D)
-  } else if (!use_nauty && !split && chain_would_be_costly(n, out.orbits, log10_estimate)) {
+  } else if (!use_nauty && chain_would_be_costly(n, out.orbits, log10_estimate)) {
     // Traces found the group quickly, but a chain on its generators would
     // need gigabytes of transversals or a thousand levels (700 disjoint
     // paths P4: 19.8 s and 2.1 GB; a 40000-cycle: over 2 minutes): nauty's search on

@@ -170,6 +170,13 @@ TEST(Automorphisms, LargeGroupsThatAChainWouldStruggleWithHaveExactOrders) {
     EXPECT_EQ(c.order, 24000);
     EXPECT_EQ(PermGroup(12000, c.generators).orbit(0).size(), 12000U);
   }
+  // Directed too (Traces on the in/out split): 400 disjoint arcs, S_400 on
+  // them, a chain of over 300 levels; the split graph's nauty levels instead.
+  std::vector<std::pair<Point, Point>> arcs;
+  for (Point k = 0; k < 400; ++k) arcs.emplace_back(2 * k, 2 * k + 1);
+  for (const auto backend : {AutomorphismBackend::automatic, AutomorphismBackend::nauty, AutomorphismBackend::traces})
+    EXPECT_EQ(asen::graph::automorphism_group(BaseGraph(800, arcs, true), {backend, std::nullopt, {}}).order,
+              asen::algebra::factorial(400));
 }
 
 TEST(Automorphisms, KnownGraphs) {
