@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -127,7 +128,34 @@ BaseGraph BaseGraph::read(const std::string& path) {
   return parse_edge_list(text.str(), path);
 }
 
+namespace {
+
+// A UTF-8 byte-order mark (which Windows editors write) is not text.
+std::string_view without_bom(std::string_view text) {
+  return text.substr(0, 3) == "\xEF\xBB\xBF" ? text.substr(3) : text;
+}
+
+// Text quoted in a message with control and non-ASCII bytes as \xNN (a NUL
+// would cut the message short, and raw binary garbles a terminal).
+std::string printable(const std::string& text) {
+  std::string out;
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u < 0x7f) {
+      out += c;
+    } else {
+      char buf[5];
+      std::snprintf(buf, sizeof buf, "\\x%02x", u);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 BaseGraph BaseGraph::parse_edge_list(std::string_view text, const std::string& source) {
+  text = without_bom(text);
   std::vector<std::pair<Point, Point>> edges;
   std::map<Point, std::string> colors;
   bool directed = false;
@@ -140,7 +168,7 @@ BaseGraph BaseGraph::parse_edge_list(std::string_view text, const std::string& s
   std::size_t line_no = 0;
   std::size_t start = 0;
   auto fail = [&](const std::string& message) {
-    throw InputError(source + ":" + std::to_string(line_no) + ": " + message);
+    throw InputError(source + ":" + std::to_string(line_no) + ": " + printable(message));
   };
   while (start <= text.size()) {
     const std::size_t end = std::min(text.find('\n', start), text.size());
@@ -566,6 +594,7 @@ std::size_t error_line(const std::string& text, bool directed, const std::string
 }  // namespace
 
 BaseGraph BaseGraph::parse_dot(std::string_view text_view, const std::string& source) {
+  text_view = without_bom(text_view);
   const bool directed = dot_is_directed(text_view);
   const std::string original = quote_html_strings(without_strict(std::string(text_view)));
   const BraceScan scan = scan_braces(original);
@@ -584,10 +613,10 @@ BaseGraph BaseGraph::parse_dot(std::string_view text_view, const std::string& so
     throw InputError(source + ": " + e.what());
   } catch (const boost::bad_graphviz_syntax& e) {
     throw InputError(source + ":" + std::to_string(error_line(text, directed, e.what())) +
-                     ": GraphViz syntax error: " + e.what());
+                     ": GraphViz syntax error: " + printable(e.what()));
   } catch (const boost::graph_exception& e) {
     throw InputError(source + ":" + std::to_string(error_line(text, directed, e.what())) +
-                     ": cannot read the GraphViz graph: " + e.what());
+                     ": cannot read the GraphViz graph: " + printable(e.what()));
   }
   BaseGraph g(r.n, r.edges, r.directed, number_colors(r.colors));
   g.names_ = std::move(r.names);

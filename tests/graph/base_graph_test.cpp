@@ -51,6 +51,18 @@ TEST(EdgeList, DirectedArcsAndImpliedVertexCount) {
   EXPECT_FALSE(g.has_vertex_colors());
 }
 
+TEST(EdgeList, AByteOrderMarkIsSkippedAndBinaryBytesAreEscapedInMessages) {
+  // A UTF-8 byte-order mark (Windows editors) before either format.
+  EXPECT_EQ(BaseGraph::parse_edge_list("\xEF\xBB\xBF" "0 1\n1 2\n").edges(), (Edges{{0, 1}, {1, 2}}));
+  EXPECT_EQ(BaseGraph::parse_dot("\xEF\xBB\xBF" "graph { 0 -- 1 }").edges(), (Edges{{0, 1}}));
+  // A NUL would cut the message short: control bytes are shown as \xNN.
+  using namespace std::string_literals;
+  expect_input_error([] { (void)BaseGraph::parse_edge_list("0 1\n1 \x00\x01x\n"s, "b.txt"); },
+                     "b.txt:2: '\\x00\\x01x' is not a vertex id");
+  expect_input_error([] { (void)BaseGraph::parse_dot("graph { 0 -- 1; \x01 }", "b.dot"); },
+                     "b.dot:1: GraphViz syntax error: Invalid character (char is '\\x01')");
+}
+
 TEST(EdgeList, ErrorsNameTheLine) {
   expect_input_error([] { (void)BaseGraph::parse_edge_list("0 1\n1 x\n", "g.txt"); },
                      "g.txt:2: 'x' is not a vertex id");
