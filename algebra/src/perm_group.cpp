@@ -119,6 +119,7 @@ void PermGroup::throw_if_bad_point(Point p) const {
 StabChainOptions PermGroup::chain_options() const {
   StabChainOptions options;
   options.known_order = known_order();
+  options.known_order_trusted = !known_order_ || known_order_->trusted();
   // Without a known order, a cheap upper bound (orbits, a block system,
   // parity) proves the chain when reached, computed only for groups whose
   // chain Sims' test cannot prove within its budget.
@@ -386,11 +387,11 @@ PermGroup PermGroup::pointwise_stabilizer(const std::vector<Point>& points, Back
     return PermGroup(degree_, std::move(gens), std::optional<KnownOrder>(std::move(order)));
   }
   const StabChain c = chain_with_base(set);
-  std::optional<BigInt> order;
+  std::optional<KnownOrder> order;  // read off a proven chain: trusted
   if (c.is_proven()) {
     BigInt o = 1;
     for (std::size_t level = set.size(); level < c.length(); ++level) o *= c.basic_orbit(level).size();
-    order = o;
+    order = KnownOrder(std::move(o));
   }
   return PermGroup(degree_, c.stabilizer_generators(set.size()), order);
 }

@@ -199,7 +199,8 @@ class StabChain::Builder {
     detail::ProductReplacement random(n_, gens, rng);
     bound_ = opt_.upper_bound;
     random_phase(random, gens);
-    if (known_order_reached()) {
+    const bool claimed = known_order_reached() && !opt_.known_order_trusted;
+    if (known_order_reached() && !claimed) {
       check_known_order_reached();  // reached, or passed: then it was wrong
       c_.proof_ = ChainProof::known_order;
       return;
@@ -214,7 +215,12 @@ class StabChain::Builder {
     const double cost = estimated_verification_cost();
     if (opt_.verification == ChainVerification::always || (automatic && cost <= opt_.verify_budget)) {
       verify_deterministically();
+      check_known_order_reached();  // a claimed order below the true one
       c_.proof_ = ChainProof::deterministic;
+      return;
+    }
+    if (claimed) {  // a claim Sims' test cannot afford to check is believed
+      c_.proof_ = ChainProof::known_order;
       return;
     }
     c_.proof_ = ChainProof::monte_carlo;

@@ -63,6 +63,10 @@ struct StabChainOptions {
   /// The group order when known in advance (named groups, nauty); reaching it
   /// proves the chain complete. A wrong value raises asen::Error.
   std::optional<BigInt> known_order;
+  /// False for a user's claim of the order: reaching it stops the random
+  /// phase, and Sims' test still runs when affordable (`verification`), so a
+  /// claim below the true order raises asen::Error instead of being believed.
+  bool known_order_trusted = true;
   /// A proven upper bound of the group order: the random phase goes on (up
   /// to 4x longer) while the order is below it, and reaching it proves the
   /// chain complete (ChainProof::upper_bound). Not reaching it is no error.
