@@ -392,7 +392,7 @@ namespace {
 // only the given generators' edges are checked.
 void exact_classes_streaming(std::size_t n, Point a, const std::vector<Gen>& gens,
                              const std::vector<std::int32_t>& cls, detail::UnionFind& merged,
-                             std::size_t memory_limit) {
+                             std::size_t memory_limit, bool order_known) {
   std::vector<Gen> sym = gens;
   for (const Gen& g : gens) {
     Gen inv;
@@ -401,19 +401,15 @@ void exact_classes_streaming(std::size_t n, Point a, const std::vector<Gen>& gen
     inv.moved = g.moved;
     sym.push_back(std::move(inv));
   }
+  // The BFS tree first (O(n) memory), so that the rows' peak, three layers
+  // at once, is known and refused before any of the O(n) rows is computed:
+  // one layer of a Schreier graph on a million points can hold thousands.
   std::vector<std::uint32_t> layer_of(n, kNone);
   std::vector<Point> parent(n);
   std::vector<std::uint32_t> label(n, kNone);
   std::vector<std::vector<Point>> layers{{a}};
   layer_of[a] = 0;
-  label[a] = kNone;
-  // rows for the points of layers L-1, L, L+1, keyed by point
-  std::unordered_map<Point, std::vector<Point>> rows;
-  rows[a].resize(n);
-  std::iota(rows[a].begin(), rows[a].end(), Point{0});
-  std::size_t window_rows = 1;
   for (std::size_t L = 0; L < layers.size(); ++L) {
-    // discover layer L+1 and compute its rows
     std::vector<Point> next;
     for (Point p : layers[L])
       for (std::uint32_t gi = 0; gi < sym.size(); ++gi) {
@@ -423,17 +419,34 @@ void exact_classes_streaming(std::size_t n, Point a, const std::vector<Gen>& gen
         parent[q] = p;
         label[q] = gi;
         next.push_back(q);
+      }
+    if (!next.empty()) layers.push_back(std::move(next));
+  }
+  std::size_t window = 0;
+  for (std::size_t L = 0; L < layers.size(); ++L)
+    window = std::max(window, (L >= 1 ? layers[L - 1].size() : 0) + layers[L].size() +
+                                  (L + 1 < layers.size() ? layers[L + 1].size() : 0));
+  const long double window_bytes = static_cast<long double>(window) * n * sizeof(Point);
+  if (window_bytes > static_cast<long double>(memory_limit))
+    throw LimitError("checking the point stabilizer's orbits of this group of degree " + std::to_string(n) +
+                     " needs " + std::to_string(static_cast<unsigned long long>(window_bytes / (1 << 20)) + 1) +
+                     " MiB for rows of its Schreier tree, more than the memory limit (" +
+                     std::to_string(memory_limit >> 20) + " MiB); " +
+                     (order_known ? std::string("raise the limit")
+                                  : std::string("give the group's order (a named group, or gap:) or raise the limit")));
+  // rows t_i^-1 for the points of layers L-1, L, L+1, keyed by point
+  std::unordered_map<Point, std::vector<Point>> rows;
+  rows[a].resize(n);
+  std::iota(rows[a].begin(), rows[a].end(), Point{0});
+  for (std::size_t L = 0; L < layers.size(); ++L) {
+    if (L + 1 < layers.size())
+      for (Point q : layers[L + 1]) {
         std::vector<Point> row(n);
-        const std::vector<Point>& rp = rows.at(p);
-        const Point* ginv = sym[gi].inv.data();
+        const std::vector<Point>& rp = rows.at(parent[q]);
+        const Point* ginv = sym[label[q]].inv.data();
         for (std::size_t j = 0; j < n; ++j) row[j] = rp[ginv[j]];
         rows.emplace(q, std::move(row));
       }
-    window_rows = std::max(window_rows, rows.size());
-    if (static_cast<long double>(window_rows) * n * sizeof(Point) > static_cast<long double>(memory_limit))
-      throw LimitError("checking the point stabilizer's orbits of this group of degree " + std::to_string(n) +
-                       " needs more than the memory limit; give the group's order (a named group, or gap:) "
-                       "or raise the limit");
     // edges leaving layer L all end in layers L-1, L, L+1: check them now
     auto keep = [&](Point x, Point y) {
       const std::int32_t cx = cls[x];
@@ -454,7 +467,6 @@ void exact_classes_streaming(std::size_t n, Point a, const std::vector<Gen>& gen
         }
       }
     }
-    if (!next.empty()) layers.push_back(std::move(next));
     if (L >= 1)
       for (Point p : layers[L - 1]) rows.erase(p);
   }
@@ -654,7 +666,8 @@ Orbitals Orbitals::compute(const PermGroup& group, const OrbitalOptions& options
     std::vector<std::int32_t> local = ids_by_smallest_point(uf, n, classes);
     if (!proven) {
       detail::UnionFind merged(classes);
-      exact_classes_streaming(n, a, gens, local, merged, options.memory_limit_bytes);
+      exact_classes_streaming(n, a, gens, local, merged, options.memory_limit_bytes,
+                              group.known_order_lazy().has_value());
       std::size_t merged_count = 0;
       const std::vector<std::int32_t> remap = ids_by_smallest_point(merged, classes, merged_count);
       for (auto& v : local) v = remap[static_cast<std::size_t>(v)];

@@ -237,6 +237,34 @@ TEST(Orbitals, MemoryGuardRefusesBeforeAllocating) {
   EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 5.0);
 }
 
+TEST(Orbitals, ImplicitColouringRefusesItsSchreierRowsAboveTheLimitUpFront) {
+  // wreath(S(30),S(30)) has no short base: its stabilizers' orbits are checked
+  // by streaming rows of a Schreier tree, three BFS layers at a time. Their
+  // peak is known before any row is computed, and refused above the limit;
+  // the advice names the group's order only when it is not known.
+  const PermGroup named = PermGroup::parse("wreath(S(30),S(30))");
+  const PermGroup given(named.degree(), named.generators());
+  OrbitalOptions options;
+  options.dense = false;
+  options.memory_limit_bytes = std::size_t{16} << 10U;
+  for (const PermGroup* g : {&named, &given}) {
+    try {
+      (void)Orbitals::compute(*g, options);
+      FAIL() << "expected a LimitError";
+    } catch (const asen::LimitError& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find("for rows of its Schreier tree, more than the memory limit (0 MiB)"), std::string::npos)
+          << what;
+      EXPECT_EQ(what.find("give the group's order") != std::string::npos, g == &given) << what;
+    }
+  }
+  options.memory_limit_bytes = std::size_t{256} << 20U;
+  const Orbitals o = Orbitals::compute(named, options);
+  EXPECT_EQ(o.rank(), 3U);
+  EXPECT_EQ(o.color(0, 1), o.color(31, 30));  // same block
+  EXPECT_NE(o.color(0, 1), o.color(0, 30));   // other block
+}
+
 TEST(Orbitals, BadPairsAndOptions) {
   const Orbitals o = Orbitals::compute(PermGroup::parse("S(3)"));
   EXPECT_THROW((void)o.color(3, 0), std::out_of_range);
