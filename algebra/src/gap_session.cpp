@@ -108,7 +108,17 @@ class Session {
       wake_gap_.notify_one();
       wake_caller_.wait(lock, [&] { return request.done; });
     }
-    if (!request.ok) throw GapError("GAP: " + request.error);
+    if (!request.ok) {
+      // GAP's advice names its own command line, which asen users never see.
+      std::string error = request.error;
+      const std::string hint = "(change it with the -o command line option)";
+      if (const auto at = error.find(hint); at != std::string::npos)
+        error.replace(at, hint.size(),
+                      "of " + std::to_string(settings_.memory_limit_mb) +
+                          " MiB (raise it with asen --gap-memory-mb, the environment variable ASEN_GAP_MEMORY_MB, "
+                          "or asen.configure_gap(memory_limit_mb=...) in Python)");
+      throw GapError("GAP: " + error);
+    }
     return request.result;
   }
 

@@ -70,6 +70,13 @@ def test_gap_syntax_error_is_one_line():
     assert_input_error(run("group", "gap:Group((1,2),"), "Syntax error")
 
 
+def test_gap_running_out_of_memory_names_asen_s_setting_not_gap_s_command_line():
+    # All of S(9)'s 362880 elements as generators: over a 64 MiB workspace.
+    result = run("--gap-memory-mb", "64", "group", "gap:Group(AsList(SymmetricGroup(9)))")
+    assert_input_error(result, "memory limit of 64 MiB (raise it with asen --gap-memory-mb")
+    assert "-o command line" not in result.stderr
+
+
 def test_gap_specs_are_one_expression_as_typed_at_gap_s_prompt():
     # A trailing ';;' and a '#' comment are GAP input as typed; a statement
     # after a ';' is refused, not run (it would quit the embedded GAP).
