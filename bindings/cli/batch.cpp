@@ -94,30 +94,90 @@ Json error_object(std::size_t line, const Json* id, const std::string& message) 
   return out;
 }
 
+// Reads one request into a Json value (nlohmann's own DOM builder does the
+// work) and notes what the value alone cannot tell: a member given twice
+// (JSON keeps the last, so a request naming its group twice would be half
+// read), and an integer too wide for 64 bits in the "id" (kept as a double,
+// it would be echoed rounded: 1.2345678901234568e+29 for
+// 123456789012345678901234567890).
+class RequestReader {
+ public:
+  explicit RequestReader(Json& result) : dom_(result) {}
+
+  bool null() { return dom_.null(); }
+  bool boolean(bool v) { return dom_.boolean(v); }
+  bool number_integer(Json::number_integer_t v) { return dom_.number_integer(v); }
+  bool number_unsigned(Json::number_unsigned_t v) { return dom_.number_unsigned(v); }
+  bool number_float(Json::number_float_t v, const Json::string_t& text) {
+    if (inside_top_member("id") && text.find_first_of(".eE") == std::string::npos && wide_id_.empty()) wide_id_ = text;
+    return dom_.number_float(v, text);
+  }
+  bool string(Json::string_t& v) { return dom_.string(v); }
+  bool binary(Json::binary_t& v) { return dom_.binary(v); }
+  bool start_object(std::size_t n) {
+    open_.push_back({true, {}, {}});
+    return dom_.start_object(n);
+  }
+  bool key(Json::string_t& k) {
+    Container& top = open_.back();
+    if (!top.keys.insert(k).second && repeated_.empty()) repeated_ = k;
+    top.last_key = k;
+    return dom_.key(k);
+  }
+  bool end_object() {
+    open_.pop_back();
+    return dom_.end_object();
+  }
+  bool start_array(std::size_t n) {
+    open_.push_back({false, {}, {}});
+    return dom_.start_array(n);
+  }
+  bool end_array() {
+    open_.pop_back();
+    return dom_.end_array();
+  }
+  bool parse_error(std::size_t position, const std::string& token, const nlohmann::detail::exception& e) {
+    return dom_.parse_error(position, token, e);  // throws
+  }
+
+  const std::string& repeated() const { return repeated_; }
+  const std::string& wide_id() const { return wide_id_; }
+
+ private:
+  struct Container {
+    bool object;
+    std::set<std::string> keys;
+    std::string last_key;
+  };
+  // In the value of the request's member `name`, at any depth.
+  bool inside_top_member(const std::string& name) const {
+    return !open_.empty() && open_.front().object && open_.front().last_key == name;
+  }
+
+  nlohmann::detail::json_sax_dom_parser<Json> dom_;
+  std::vector<Container> open_;
+  std::string repeated_;
+  std::string wide_id_;
+};
+
 // The output for one input line; never throws for a bad line.
 JsonReply process_line(const std::string& text, std::size_t line, const BatchHandler& handler) {
   if (text.find_first_not_of(" \t\r\n\f\v") == std::string::npos)
     return {error_object(line, nullptr, "empty line"), std::nullopt};
   Json request;
-  // JSON allows a member twice and keeps the last: a request that names its
-  // group twice is refused rather than half read.
-  std::vector<std::set<std::string>> open_objects;
-  std::string repeated;
-  const Json::parser_callback_t note_keys = [&](int, Json::parse_event_t event, Json& parsed) {
-    if (event == Json::parse_event_t::object_start) open_objects.emplace_back();
-    if (event == Json::parse_event_t::object_end && !open_objects.empty()) open_objects.pop_back();
-    if (event == Json::parse_event_t::key && !open_objects.empty() &&
-        !open_objects.back().insert(parsed.get<std::string>()).second && repeated.empty())
-      repeated = parsed.get<std::string>();
-    return true;
-  };
+  RequestReader reader(request);
   try {
-    request = Json::parse(text, note_keys);
+    Json::sax_parse(text, &reader);
   } catch (const Json::exception& e) {
     return {error_object(line, nullptr, "invalid JSON: " + without_json_prefix(e.what())), std::nullopt};
   }
-  if (!repeated.empty())
-    return {error_object(line, nullptr, "the member \"" + repeated + "\" is given twice"), std::nullopt};
+  if (!reader.repeated().empty())
+    return {error_object(line, nullptr, "the member \"" + reader.repeated() + "\" is given twice"), std::nullopt};
+  if (!reader.wide_id().empty())
+    return {error_object(line, nullptr,
+                         "the integer " + reader.wide_id() +
+                             " in \"id\" is beyond 64 bits and would come back rounded; give it as a string"),
+            std::nullopt};
   if (!request.is_object())
     return {error_object(line, nullptr, "expected a JSON object such as {\"spec\": \"S(5)\"}"), std::nullopt};
   const Json* id = request.contains("id") ? &request["id"] : nullptr;

@@ -69,6 +69,22 @@ def test_group_batch_mixes_good_and_bad_lines(tmp_path):
     assert {k: v for k, v in results[0].items() if k not in ("line", "id")} == run_json("group", "S(5)")
 
 
+def test_ids_come_back_exactly_or_the_line_is_refused():
+    # Up to 64 bits an integer id is echoed digit for digit; wider, a JSON
+    # reader keeps a double, and the echo would be another number.
+    lines = ['{"spec": "S(2)", "id": 18446744073709551615}',
+             '{"spec": "S(2)", "id": -9223372036854775808}',
+             '{"spec": "S(2)", "id": 123456789012345678901234567890}',
+             '{"spec": "S(2)", "id": {"run": [1, -99999999999999999999]}}',
+             '{"spec": "S(2)", "id": [0.1, 2.5e3]}']
+    out = run_ok("group", "--batch", "-", stdin="\n".join(lines) + "\n").splitlines()
+    assert '"id":18446744073709551615,' in out[0] and '"id":-9223372036854775808,' in out[1]
+    assert json.loads(out[2]) == {"line": 3, "error": "the integer 123456789012345678901234567890 in \"id\" is beyond "
+                                  "64 bits and would come back rounded; give it as a string"}
+    assert "-99999999999999999999 in \"id\"" in json.loads(out[3])["error"]
+    assert json.loads(out[4])["id"] == [0.1, 2500.0]
+
+
 def test_orbitals_batch_from_stdin_with_colours():
     results = batch_lines(run_ok("orbitals", "--batch", "-", "--colors", stdin=mixed_input()))
     check_lines_and_errors(results)
