@@ -612,7 +612,6 @@ class Model {
     nn::TrainResult r;
     {
       py::gil_scoped_release release;
-      nn::SeededGenerator keep_user_stream(config.seed);
       r = nn::finetune(model_, tasks, config, backbone_lr_scale);
     }
     for (auto& t : without_data(std::move(tasks))) {
@@ -687,8 +686,6 @@ py::dict train(const std::vector<std::string>& names, const std::map<std::string
   nn::TrainResult r;
   {
     py::gil_scoped_release release;
-    // nn::train seeds torch's global generator; restore the user's stream after.
-    nn::SeededGenerator keep_user_stream(config.seed);
     r = nn::train(tasks, config);
   }
   py::dict out = result_dict(r);
@@ -722,7 +719,6 @@ py::dict train_data(const std::string& dir, const py::dict& data, const py::dict
   {
     py::gil_scoped_release release;
     tasks.push_back(nn::load_graph_data(dir, options));
-    nn::SeededGenerator keep_user_stream(config.seed);
     r = nn::train(tasks, config);
   }
   const nn::TaskData& t = tasks.front();

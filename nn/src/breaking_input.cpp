@@ -1,6 +1,11 @@
 #include <asen/error.hpp>
 #include <asen/nn/breaking_input.hpp>
 
+#include <algorithm>
+#include <map>
+#include <string>
+#include <vector>
+
 namespace asen::nn {
 
 BreakingInput::BreakingInput(std::int64_t num_nodes, torch::Tensor edge_index, torch::Tensor edge_color,
@@ -11,7 +16,7 @@ BreakingInput::BreakingInput(std::int64_t num_nodes, torch::Tensor edge_index, t
   if (!edge_index.defined() || edge_index.dim() != 2 || edge_index.size(0) != 2)
     throw InputError("edge_index must have shape [2, E]");
   if (!edge_color.defined() || edge_color.dim() != 1 || edge_color.size(0) != edge_index.size(1))
-    throw InputError("edge_color must have shape [E] with E = edge_index.size(1) = " +
+    throw InputError("edge_attr (the edge colours) must have shape [E] with E = edge_index.size(1) = " +
                      std::to_string(edge_index.size(1)));
   edge_index_ = edge_index.to(torch::kCPU, torch::kLong).contiguous();
   edge_color_ = edge_color.to(torch::kCPU, torch::kLong).contiguous();
@@ -20,12 +25,13 @@ BreakingInput::BreakingInput(std::int64_t num_nodes, torch::Tensor edge_index, t
     if (edge_index_.min().item<std::int64_t>() < 0 || edge_index_.max().item<std::int64_t>() >= num_nodes)
       throw InputError("edge_index has a node id out of range, expected ids in [0, " + std::to_string(num_nodes) + ")");
     if (edge_color_.min().item<std::int64_t>() < 0 || edge_color_.max().item<std::int64_t>() >= num_colors)
-      throw InputError("edge_color has a colour out of range, expected colours in [0, " + std::to_string(num_colors) + ")");
+      throw InputError("edge_attr (the edge colours) has a colour out of range, expected colours in [0, " + std::to_string(num_colors) + ")");
   }
   if (node_color.defined()) {
     node_color_ = node_color.to(torch::kCPU, torch::kLong).contiguous();
     if (node_color_.dim() != 1 || node_color_.size(0) != num_nodes)
       throw InputError("node_color must have shape [" + std::to_string(num_nodes) + "]");
+    check_node_colors_follow_loops();
   }
   const torch::Tensor source = edge_index_[0];
   const torch::Tensor target = edge_index_[1];
@@ -47,6 +53,36 @@ BreakingInput::BreakingInput(std::int64_t num_nodes, torch::Tensor edge_index, t
     const torch::Tensor ids = torch::arange(e, torch::kLong);
     complete_ = source.equal(ids.div(num_nodes, "floor")) && target.equal(ids.remainder(num_nodes));
     if (complete_) dense_by_target_ = edge_color_.view({num_nodes, num_nodes}).t().contiguous();
+  }
+}
+
+// The layers see a node's colour only through its self-loops' colours (the
+// diagonal orbital, A^(1)). Node colours that separate two nodes whose loops
+// agree would make the input's automorphism group, and the group a model is
+// said to be equivariant to, smaller than the network's true symmetry.
+void BreakingInput::check_node_colors_follow_loops() const {
+  const auto n = static_cast<std::size_t>(num_nodes_);
+  const std::int64_t e = edge_color_.size(0);
+  const std::int64_t* source = edge_index_.data_ptr<std::int64_t>();
+  const std::int64_t* target = source + e;
+  const std::int64_t* color = edge_color_.data_ptr<std::int64_t>();
+  const std::int64_t* node = node_color_.data_ptr<std::int64_t>();
+  std::vector<std::vector<std::int64_t>> loops(n);
+  for (std::int64_t k = 0; k < e; ++k)
+    if (source[k] == target[k]) loops[static_cast<std::size_t>(source[k])].push_back(color[k]);
+  std::map<std::vector<std::int64_t>, std::size_t> first_with;
+  for (std::size_t v = 0; v < n; ++v) {
+    std::sort(loops[v].begin(), loops[v].end());
+    const auto [it, inserted] = first_with.emplace(loops[v], v);
+    const std::size_t u = it->second;
+    if (inserted || node[u] == node[v]) continue;
+    std::string list;
+    for (const std::int64_t c : loops[v]) list += (list.empty() ? "" : ", ") + std::to_string(c);
+    throw InputError("node_color separates nodes " + std::to_string(u) + " and " + std::to_string(v) + " (colours " +
+                     std::to_string(node[u]) + " and " + std::to_string(node[v]) + ") whose self-loops carry " +
+                     (list.empty() ? std::string("nothing (neither has one)") : "the same colours (" + list + ")") +
+                     "; the network reads a node's colour only from its self-loop (i, i), so give the loops "
+                     "the node colours (or leave node_color out)");
   }
 }
 

@@ -19,7 +19,7 @@ torch::Tensor composed_dense_attention(const torch::Tensor& l, const torch::Tens
   m = torch::leaky_relu(m, slope);
   const torch::Tensor score = (m * att.view({1, 1, 1, att.size(0), att.size(1)})).sum(-1);  // [B, t, s, H]
   torch::Tensor alpha = torch::softmax(score, 2);
-  if (training && dropout > 0) alpha = torch::dropout(alpha, dropout, true);
+  alpha = inverted_dropout(alpha, dropout, training);
   return torch::einsum("btsh,bshc->bthc", {alpha, l});
 }
 
@@ -181,7 +181,7 @@ torch::Tensor GATv2ConvImpl::attend(const torch::Tensor& x, const BreakingInput&
     const torch::Tensor ex = (score - shift.index_select(1, tgt)).exp();
     const torch::Tensor denom = torch::zeros({b, n, h}, ex.options()).index_add(1, tgt, ex);
     torch::Tensor alpha = ex / denom.index_select(1, tgt);
-    if (is_training() && options.dropout() > 0) alpha = torch::dropout(alpha, options.dropout(), true);
+    alpha = inverted_dropout(alpha, options.dropout(), is_training());
     y = torch::zeros({b, n, h, c}, lj.options()).index_add(1, tgt, alpha.unsqueeze(-1) * lj);
   }
   y = y.reshape({b, n, h * c});

@@ -2,6 +2,7 @@
 #include <asen/nn/detail/autograd.hpp>
 #include <asen/nn/detail/residual_block.hpp>
 #include <asen/nn/model.hpp>
+#include <asen/nn/seeded_generator.hpp>
 
 #include <ATen/CPUGeneratorImpl.h>
 
@@ -14,25 +15,23 @@ namespace asen::nn {
 
 namespace {
 
-// One seed per call from torch's default generator (so torch's seed and the
-// checkpointed RNG state make runs reproducible).
-std::uint64_t dropout_seed() {
-  at::Generator generator = at::detail::getDefaultCPUGenerator();
-  const std::lock_guard<std::mutex> lock(generator.mutex());
-  return at::check_generator<at::CPUGeneratorImpl>(generator)->random64();
-}
-
 bool is_cpu_real(const torch::Tensor& x) {
   return x.device().is_cpu() && (x.scalar_type() == torch::kFloat || x.scalar_type() == torch::kDouble);
 }
 
+// One seed per call from the thread's generator (torch's default one, or a
+// training run's own).
+std::uint64_t dropout_seed() {
+  at::Generator generator = detail::thread_generator();
+  const std::lock_guard<std::mutex> lock(generator.mutex());
+  return at::check_generator<at::CPUGeneratorImpl>(generator)->random64();
+}
+
 }  // namespace
 
-// Inverted dropout (zero with probability p, scale the rest by 1/(1-p)), as
-// torch::dropout, with a faster mask on CPU: torch 1.13 draws one number per
-// element from its generator (a third of the forward pass at n = 10, measured),
-// while this draws one seed and expands it with a hash
-// (detail::dropout_factors).
+// With a faster mask on CPU: torch 1.13 draws one number per element from its
+// generator (a third of the forward pass at n = 10, measured), while this
+// draws one seed and expands it with a hash (detail::dropout_factors).
 torch::Tensor inverted_dropout(const torch::Tensor& x, double p, bool training) {
   if (!training || p <= 0) return x;
   if (p >= 1 || !is_cpu_real(x)) return torch::dropout(x, p, true);

@@ -3,6 +3,7 @@
 #include <asen/symlinks.hpp>
 
 #include <asen/nn/flat_adam.hpp>
+#include <asen/nn/seeded_generator.hpp>
 
 #include "memory.hpp"
 #include "zip_check.hpp"
@@ -405,11 +406,20 @@ json metrics_json(const Metrics& m) {
 // One training run over a set of tasks on a model.
 class Run {
  public:
-  Run(AsenModel model, std::vector<TaskData> tasks, const TrainConfig& config, double backbone_scale)
-      : model_(std::move(model)), tasks_(std::move(tasks)), config_(config), backbone_scale_(backbone_scale) {}
+  // Without a model, a new one with config.backbone. The set-up (a new
+  // model's weights, new structures' embeddings and heads) draws from torch's
+  // default generator seeded with `seed`, whose state is then restored; the
+  // run goes on with a private generator forked from it (dropout), so that
+  // other threads drawing meanwhile change nothing.
+  Run(AsenModel model, std::vector<TaskData> tasks, const TrainConfig& config, double backbone_scale,
+      std::uint64_t seed)
+      : model_(std::move(model)), tasks_(std::move(tasks)), config_(config), backbone_scale_(backbone_scale),
+        seed_(seed) {}
 
   TrainResult execute() {
     validate();
+    std::optional<SeededGenerator> seeded(std::in_place, seed_);
+    if (!model_) model_ = AsenModel(config_.backbone);
     keep_freed_memory();
     // torch's thread count is the caller's setting: restored when the run ends.
     struct RestoreThreads {
@@ -438,6 +448,9 @@ class Run {
       }
     }
     build_optimizer();
+    generator_ = seeded->fork();
+    seeded.reset();
+    const detail::UseGenerator use_generator(generator_);
     std::int64_t start = 0;
     std::vector<json> earlier_metrics;
     std::optional<FolderLock> lock;
@@ -607,7 +620,10 @@ class Run {
       meta["run"] = run_json();
       meta["epochs_done"] = epochs_done;
       archive.write("asen_meta", c10::IValue(meta.dump()));
-      archive.write("rng_state", at::detail::getDefaultCPUGenerator().get_state());
+      {
+        const std::lock_guard<std::mutex> rng_lock(generator_.mutex());
+        archive.write("rng_state", generator_.get_state());
+      }
       archive.save_to(tmp);
     });
   }
@@ -653,9 +669,8 @@ class Run {
       optimizer_->load(opt);
       torch::Tensor rng;
       archive.read("rng_state", rng);
-      at::Generator generator = at::detail::getDefaultCPUGenerator();  // a handle on the default generator
-      std::lock_guard<std::mutex> lock(generator.mutex());
-      generator.set_state(rng);
+      const std::lock_guard<std::mutex> rng_lock(generator_.mutex());
+      generator_.set_state(rng);
     } catch (const c10::Error& e) {
       throw InputError("the checkpoint " + path + " does not match this model (" + reason_of(e) + ")");
     }
@@ -742,6 +757,8 @@ class Run {
   std::vector<TaskData> tasks_;
   TrainConfig config_;
   double backbone_scale_;
+  std::uint64_t seed_;
+  at::Generator generator_;  ///< the run's own, for dropout (forked after the set-up)
   std::unique_ptr<FlatAdam> optimizer_;
   std::vector<double> base_rates_;  ///< per parameter group, before the schedule
   torch::Device device_ = torch::kCPU;
@@ -771,15 +788,12 @@ TaskData synthetic_task(const std::string& name, std::int64_t samples, std::int6
 }
 
 TrainResult train(std::vector<TaskData> tasks, const TrainConfig& config) {
-  torch::manual_seed(config.seed);
-  AsenModel model(config.backbone);
-  return Run(model, std::move(tasks), config, 1.0).execute();
+  return Run(AsenModel(nullptr), std::move(tasks), config, 1.0, config.seed).execute();
 }
 
 TrainResult finetune(AsenModel model, std::vector<TaskData> tasks, const TrainConfig& config, double backbone_lr_scale) {
   if (!model) throw InputError("finetuning needs a model");
-  torch::manual_seed(config.seed + 1);
-  return Run(std::move(model), std::move(tasks), config, backbone_lr_scale).execute();
+  return Run(std::move(model), std::move(tasks), config, backbone_lr_scale, config.seed + 1).execute();
 }
 
 AsenModel backbone_copy(const AsenModel& trained) {

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -87,6 +88,33 @@ def test_breaking_input_object_makes_a_structure_on_its_automorphism_group(tmp_p
     cycle = asen.Graph(N, [(i, (i + 1) % N) for i in range(N)])
     weak = asen.breaking_input("D(10)", base=cycle, mode="weak-sparse")
     assert model.add_structure("weak", weak, vocab=10).structure("weak")["mode"] == "weak-sparse"
+
+
+def test_node_colours_the_loops_do_not_carry_are_refused():
+    # The layers see a node's colour only on its self-loop: node colours that
+    # single out node 0 while every loop has one colour would make the
+    # reported group (node 0 fixed, order 120) smaller than the network's
+    # true symmetry (all of S(6)).
+    n = 6
+    pairs = [(i, j) for i in range(n) for j in range(n)]
+    edge_index = torch.tensor(pairs).t().contiguous()
+    edge_attr = torch.tensor([0 if i == j else 1 for i, j in pairs])
+    singled_out = asen.BreakingInput(edge_index=edge_index, edge_attr=edge_attr,
+                                     node_color=torch.tensor([1, 0, 0, 0, 0, 0]), num_colors=3, num_nodes=n,
+                                     mode="dense")
+    with pytest.raises(asen.InputError, match=r"node_color separates nodes 0 and 1 \(colours 1 and 0\) whose "
+                                              r"self-loops carry the same colours \(0\)"):
+        small_model().add_structure("star", singled_out, in_features=2, out_dim=1, kind="node-regression")
+    # The same node colours on the loops: the group fixes node 0 and the
+    # network does too.
+    looped = torch.tensor([(2 if i == 0 else 0) if i == j else 1 for i, j in pairs])
+    bi = asen.BreakingInput(edge_index=edge_index, edge_attr=looped, node_color=torch.tensor([2, 0, 0, 0, 0, 0]),
+                            num_colors=3, num_nodes=n, mode="dense")
+    model = small_model().add_structure("star", bi, in_features=2, out_dim=1, kind="node-regression")
+    assert asen.Group.parse(model.structure("star")["group"]).order == 120
+    model.eval()
+    report = model.check_equivariance("star")
+    assert report["inside_max_error"] < 1e-5 and report["outside_max_error"] > 1e-3
 
 
 def test_a_hand_made_colouring_is_saved_and_restored_as_it_was(tmp_path):
@@ -469,6 +497,40 @@ def test_check_equivariance_leaves_the_random_stream_and_other_threads_alone(d10
         calls += 1
     worker.join()
     assert errors == [] and not d10_model.training
+
+
+def test_training_is_reproducible_whatever_other_threads_draw_meanwhile(tmp_path):
+    import threading
+
+    # Dropout draws from the run's own generator, forked from its seed after
+    # the set-up (which draws from torch's default one, seeded, and restores
+    # it): two runs at once, and torch.rand in the main thread from the end
+    # of their set-up on (metrics.jsonl is created then), give the loss of a
+    # run alone; the caller's stream is untouched.
+    settings = dict(TINY, dropout=0.3, epochs=2)
+    alone = ann.train("cyclicsum", **settings)["test"]["cyclicsum"]["loss"]
+    torch.manual_seed(5)
+    expected = torch.rand(3)
+    losses = []
+
+    def run(k):
+        losses.append(ann.train("cyclicsum", out=tmp_path / k, **settings)["test"]["cyclicsum"]["loss"])
+
+    workers = [threading.Thread(target=run, args=(k,)) for k in "ab"]
+    for w in workers:
+        w.start()
+    while not all((tmp_path / k / "metrics.jsonl").exists() for k in "ab") and any(w.is_alive() for w in workers):
+        time.sleep(0.001)
+    draws = 0
+    while any(w.is_alive() for w in workers) or draws == 0:
+        torch.rand(1000)
+        draws += 1
+    for w in workers:
+        w.join()
+    assert losses == [alone, alone]
+    torch.manual_seed(5)
+    ann.train("cyclicsum", **settings)
+    assert torch.equal(torch.rand(3), expected)
 
 
 def test_training_restores_torchs_thread_count(tmp_path):

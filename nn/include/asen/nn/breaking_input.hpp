@@ -21,9 +21,11 @@ class BreakingInput {
  public:
   BreakingInput() = default;
   /// From raw tensors. `edge_index` [2, E] and `edge_color` [E] are int64 with
-  /// colours in [0, num_colors); `node_color` [N] may be undefined.
-  /// \throws InputError for bad shapes, out-of-range ids or colours, or a
-  /// node without incoming edges.
+  /// colours in [0, num_colors); `node_color` [N] may be undefined. The
+  /// layers read a node's colour from its self-loops, so `node_color` may not
+  /// separate two nodes whose loops carry the same colours.
+  /// \throws InputError for bad shapes, out-of-range ids or colours, a node
+  /// without incoming edges, or node colours the loops do not carry.
   BreakingInput(std::int64_t num_nodes, torch::Tensor edge_index, torch::Tensor edge_color,
                 std::int64_t num_colors, torch::Tensor node_color = {});
 
@@ -58,6 +60,8 @@ class BreakingInput {
   [[nodiscard]] BreakingInput to(const torch::Device& device) const;
 
  private:
+  void check_node_colors_follow_loops() const;
+
   std::int64_t num_nodes_ = 0;
   std::int64_t num_colors_ = 0;
   torch::Tensor edge_index_;

@@ -87,9 +87,10 @@ TORCH_MODULE(GATv2Conv);
 
 /// Inverted dropout: in training, each element is zeroed with probability p
 /// and the others are scaled by 1/(1-p); otherwise x itself. Same law as
-/// torch::dropout; on CPU float tensors the mask comes from one draw of
-/// torch's default generator (so torch::manual_seed makes it reproducible)
-/// expanded by a counter-based hash, several times faster than torch 1.13's.
+/// torch::dropout; on CPU float tensors the mask comes from one draw of the
+/// thread's generator (torch's default one, so torch::manual_seed makes it
+/// reproducible, or a training run's own: detail::thread_generator) expanded
+/// by a counter-based hash, several times faster than torch 1.13's.
 torch::Tensor inverted_dropout(const torch::Tensor& x, double p, bool training);
 
 /// An embedding of orbital colours (one row per colour of a breaking input).

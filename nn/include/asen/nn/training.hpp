@@ -143,11 +143,19 @@ struct TrainResult {
 };
 
 /// Trains a new model on the tasks together (one task: single-task training).
+/// Reproducible from config.seed: the set-up (new weights and embeddings)
+/// draws from torch's default CPU generator seeded with it, under a lock that
+/// other asen runs and model constructions take too, and restores its state;
+/// dropout then draws from the run's own generator forked from it. So another
+/// run on another thread changes nothing, nor do other threads' torch draws
+/// once the set-up is done (during it, as for any torch module's
+/// initialisation, they would interleave).
 /// \throws InputError for bad settings or a checkpoint that cannot be used.
 [[nodiscard]] TrainResult train(std::vector<TaskData> tasks, const TrainConfig& config);
 
 /// Continues training `model` (which gets a structure for every task it lacks)
-/// on `tasks`, with the backbone learning rate scaled by `backbone_lr_scale`.
+/// on `tasks`, with the backbone learning rate scaled by `backbone_lr_scale`;
+/// seeded as train() with config.seed + 1.
 [[nodiscard]] TrainResult finetune(AsenModel model, std::vector<TaskData> tasks, const TrainConfig& config,
                                    double backbone_lr_scale = 0.1);
 
