@@ -115,6 +115,7 @@ class RequestReader {
   bool string(Json::string_t& v) { return dom_.string(v); }
   bool binary(Json::binary_t& v) { return dom_.binary(v); }
   bool start_object(std::size_t n) {
+    if (open_.size() >= kMaxDepth) return too_deep();
     open_.push_back({true, {}, {}});
     return dom_.start_object(n);
   }
@@ -129,6 +130,7 @@ class RequestReader {
     return dom_.end_object();
   }
   bool start_array(std::size_t n) {
+    if (open_.size() >= kMaxDepth) return too_deep();
     open_.push_back({false, {}, {}});
     return dom_.start_array(n);
   }
@@ -140,6 +142,11 @@ class RequestReader {
     return dom_.parse_error(position, token, e);  // throws
   }
 
+  // Arrays and objects nested deeper are refused: the value would be echoed
+  // (an id) or quoted in an error, and writing JSON recurses.
+  static constexpr std::size_t kMaxDepth = 256;
+
+  bool deep() const { return deep_; }
   const std::string& repeated() const { return repeated_; }
   const std::string& wide_id() const { return wide_id_; }
 
@@ -150,6 +157,10 @@ class RequestReader {
     std::string last_key;
   };
   // In the value of the request's member `name`, at any depth.
+  bool too_deep() {
+    deep_ = true;
+    return false;  // stops the parser
+  }
   bool inside_top_member(const std::string& name) const {
     return !open_.empty() && open_.front().object && open_.front().last_key == name;
   }
@@ -158,6 +169,7 @@ class RequestReader {
   std::vector<Container> open_;
   std::string repeated_;
   std::string wide_id_;
+  bool deep_ = false;
 };
 
 // The output for one input line; never throws for a bad line.
@@ -171,6 +183,11 @@ JsonReply process_line(const std::string& text, std::size_t line, const BatchHan
   } catch (const Json::exception& e) {
     return {error_object(line, nullptr, "invalid JSON: " + without_json_prefix(e.what())), std::nullopt};
   }
+  if (reader.deep())
+    return {error_object(line, nullptr,
+                         "arrays and objects nested more than " + std::to_string(RequestReader::kMaxDepth) +
+                             " deep"),
+            std::nullopt};
   if (!reader.repeated().empty())
     return {error_object(line, nullptr, "the member \"" + reader.repeated() + "\" is given twice"), std::nullopt};
   if (!reader.wide_id().empty())

@@ -85,6 +85,19 @@ def test_ids_come_back_exactly_or_the_line_is_refused():
     assert json.loads(out[4])["id"] == [0.1, 2500.0]
 
 
+@pytest.mark.parametrize("command", ["group", "orbitals"])
+def test_deeply_nested_values_are_refused_per_line_not_a_crash(command):
+    # 100000 nested arrays in an id (echoed) or in the generators (quoted in
+    # the error): writing them back would recurse past the stack.
+    deep = "[" * 100000 + "]" * 100000
+    lines = ['{"spec": "S(3)"}', '{"spec": "S(3)", "id": %s}' % deep, '{"generators": %s}' % deep,
+             '{"spec": "S(3)", "id": %s}' % ("[" * 200 + "]" * 200), '{"spec": "S(4)"}']
+    results = batch_lines(run_ok(command, "--batch", "-", stdin="\n".join(lines) + "\n"))
+    assert [r["line"] for r in results] == [1, 2, 3, 4, 5]
+    assert results[1]["error"] == results[2]["error"] == "arrays and objects nested more than 256 deep"
+    assert "error" not in results[0] and "error" not in results[3] and "error" not in results[4]
+
+
 def test_orbitals_batch_from_stdin_with_colours():
     results = batch_lines(run_ok("orbitals", "--batch", "-", "--colors", stdin=mixed_input()))
     check_lines_and_errors(results)
