@@ -530,6 +530,15 @@ Orbitals Orbitals::compute(const PermGroup& group, const OrbitalOptions& options
         o.rep_i = static_cast<Point>(x / n);
         o.rep_j = static_cast<Point>(x % n);
         o.diagonal = o.rep_i == o.rep_j;
+        // The rank may be n² (the trivial group): the table and the sizes
+        // count against the limit with the parents and colours (2n rows).
+        if (out.info_.size() == out.info_.capacity()) {
+          const std::size_t next = std::max<std::size_t>(16, 2 * out.info_.size());
+          check_implicit_memory(n, next + next * sizeof(std::uint64_t) / sizeof(OrbitalInfo) + 1, 2 * n,
+                                options.memory_limit_bytes);
+          out.info_.reserve(next);
+          size.reserve(next);
+        }
         out.info_.push_back(o);
         size.push_back(0);
       } else {

@@ -265,6 +265,25 @@ TEST(Orbitals, ImplicitColouringRefusesItsSchreierRowsAboveTheLimitUpFront) {
   EXPECT_NE(o.color(0, 1), o.color(0, 30));   // other block
 }
 
+TEST(Orbitals, UnionFindCountsTheOrbitalTableAgainstTheLimit) {
+  // trivial(3000): parents and colours take 72 MB, the 9 million orbitals'
+  // table four times as much; under a 100 MiB limit it is refused as it
+  // grows, not allocated.
+  OrbitalOptions options;
+  options.memory_limit_bytes = std::size_t{100} << 20U;
+  options.method = OrbitalMethod::union_find;
+  try {
+    (void)Orbitals::compute(PermGroup::parse("trivial(3000)"), options);
+    FAIL() << "expected a LimitError";
+  } catch (const asen::LimitError& e) {
+    EXPECT_NE(std::string(e.what()).find("orbitals or more, and 6000 rows of 3000 ids), above the memory limit of 100 MiB"),
+              std::string::npos)
+        << e.what();
+  }
+  options.memory_limit_bytes = std::size_t{1024} << 20U;
+  EXPECT_EQ(Orbitals::compute(PermGroup::parse("trivial(3000)"), options).rank(), 9000000U);
+}
+
 TEST(Orbitals, BadPairsAndOptions) {
   const Orbitals o = Orbitals::compute(PermGroup::parse("S(3)"));
   EXPECT_THROW((void)o.color(3, 0), std::out_of_range);

@@ -65,6 +65,14 @@ def test_a_gap_memory_setting_that_is_not_a_positive_number_is_refused():
         assert_input_error(result, "ASEN_GAP_MEMORY_MB must be a positive number", value)
 
 
+def test_orbitals_refuses_a_listing_beyond_the_memory_limit():
+    # 4 million orbitals of trivial(2000) take about 4 GiB as JSON; the
+    # 16 MB matrix alone would fit.
+    assert_input_error(run("orbitals", "trivial(2000)", "--json"),
+                       "listing the 4000000 orbitals needs about 4197 MiB, above the memory limit of 4096 MiB")
+    assert run_json("orbitals", "trivial(200)")["rank"] == 40000
+
+
 def test_gap_syntax_error_is_one_line():
     # GAP's message spans several lines; it starts GAP (about a second).
     assert_input_error(run("group", "gap:Group((1,2),"), "Syntax error")
