@@ -709,7 +709,7 @@ def discover(
     :returns: a dict with the keys of ``asen discover --json``: structure,
         nodes, trained_group {spec, order, closure_order, rank}, threshold,
         feature, scale, representatives (a pair per colour), clusters,
-        merged_rank, discovered {order, generators (0-based image lists),
+        unused_colors (colours no edge carries), merged_rank, discovered {order, generators (0-based image lists),
         orbits, contains_trained_group, larger_than_trained}, true_group
         {spec, order, closure_order} or None, equals_true_group,
         equals_true_closure (None without a true group), and distances (a
