@@ -300,6 +300,15 @@ struct BraceScan {
   /// Line of the first subgraph that holds an edge and is itself the end of
   /// an edge (`{a -- b} -- c`), or 0: Boost's reader drops the outer edges.
   std::size_t edge_to_edges_line = 0;
+  /// The first named subgraph opened a second time (GraphViz merges the two;
+  /// Boost's reader keeps the node defaults the first had, and drops nodes of
+  /// the second as the end of an edge), its line and the first one's, or 0.
+  std::string reopened_name;
+  std::size_t reopened_line = 0;
+  std::size_t reopened_first_line = 0;
+  /// Unquoted IDs with bytes 0x80-0xFF (GraphViz's `α -- β`), as (offset,
+  /// length): Boost's tokenizer takes only ASCII, so they are quoted.
+  std::vector<std::pair<std::size_t, std::size_t>> non_ascii_words;
 };
 
 bool is_dot_word_char(char c) {
@@ -316,6 +325,8 @@ BraceScan scan_braces(const std::string& text) {
   std::string last;
   std::string before_last;
   std::string third_last;
+  std::string last_text;  // the last token's text: a quoted string's content
+  std::map<std::string, std::size_t> subgraph_lines;  // named subgraphs, by name
   bool body_seen = false;
   // Open braces: whether an edge operator came right before the subgraph,
   // whether one is inside it, and its line.
@@ -327,7 +338,8 @@ BraceScan scan_braces(const std::string& text) {
   std::vector<Frame> frames;
   std::size_t closed_with_edges = 0;  // line of a subgraph with edges that just closed, or 0
   auto is_edge_op = [](const std::string& t) { return t == "--" || t == "->"; };
-  auto token = [&](std::string t) {
+  auto token = [&](std::string t, std::string text_of_token = {}) {
+    last_text = text_of_token.empty() ? t : std::move(text_of_token);
     if (closed_with_edges != 0 && is_edge_op(t) && scan.edge_to_edges_line == 0)
       scan.edge_to_edges_line = closed_with_edges;
     closed_with_edges = 0;
@@ -354,6 +366,7 @@ BraceScan scan_braces(const std::string& text) {
     line_start = false;
     if (c == '"') {
       scan.in_string = true;
+      const std::size_t open = k;
       for (++k; k < text.size(); ++k) {
         if (text[k] == '\n') ++line;
         if (text[k] == '\\' && k + 1 < text.size()) {
@@ -363,7 +376,7 @@ BraceScan scan_braces(const std::string& text) {
           break;
         }
       }
-      token("\"");
+      token("\"", text.substr(open + 1, k - open - 1) + '"');
     } else if ((c == '#' && at_line_start) || text.compare(k, 2, "//") == 0) {
       while (k + 1 < text.size() && text[k + 1] != '\n') ++k;
     } else if (text.compare(k, 2, "/*") == 0) {
@@ -380,13 +393,29 @@ BraceScan scan_braces(const std::string& text) {
       while (end < text.size() && is_dot_word_char(text[end]) && text.compare(end, 2, "--") != 0 &&
              text.compare(end, 2, "->") != 0)
         ++end;
+      if (std::any_of(text.begin() + static_cast<std::ptrdiff_t>(k), text.begin() + static_cast<std::ptrdiff_t>(end),
+                      [](char b) { return static_cast<unsigned char>(b) >= 0x80; }))
+        scan.non_ascii_words.emplace_back(k, end - k);
       token(text.substr(k, end - k));
       k = end - 1;
     } else {
       if (c == '{') {
-        if (++scan.depth > kMaxDotNesting && scan.too_deep_line == 0) scan.too_deep_line = line;
+        // The graph's body and kMaxDotNesting subgraphs inside it.
+        if (++scan.depth > kMaxDotNesting + 1 && scan.too_deep_line == 0) scan.too_deep_line = line;
         const bool named_by_id = (last == "\"" || is_dot_word_char(last[0])) && is_subgraph(before_last);
         const bool named = is_subgraph(last) || named_by_id;
+        if (named_by_id && body_seen) {
+          // `x` and `"x"` name the same subgraph (a quoted name keeps its
+          // closing quote in last_text only to tell "" from no name).
+          std::string name = last_text;
+          if (last == "\"") name.pop_back();
+          const auto [it, inserted] = subgraph_lines.emplace(name, line);
+          if (!inserted && scan.reopened_line == 0) {
+            scan.reopened_name = name;
+            scan.reopened_line = line;
+            scan.reopened_first_line = it->second;
+          }
+        }
         if (body_seen && !named) scan.anonymous.push_back(k);
         Frame frame;
         frame.line = line;
@@ -419,15 +448,25 @@ BraceScan scan_braces(const std::string& text) {
 }
 
 // Boost's reader (1.74) takes `{` without the `subgraph` keyword for a
-// syntax error: the keyword is put in front of every anonymous subgraph,
-// on the same line, so that line numbers stay right.
-std::string name_anonymous_subgraphs(const std::string& text, const BraceScan& scan) {
+// syntax error, and bytes 0x80-0xFF in an unquoted ID too: the keyword is put
+// in front of every anonymous subgraph, and such IDs are quoted (they hold
+// no quote or backslash), on the same line, so that line numbers stay right.
+std::string rewrite_for_boost(const std::string& text, const BraceScan& scan) {
+  // (offset, text inserted there), in order of offset
+  std::vector<std::pair<std::size_t, const char*>> inserts;
+  for (const std::size_t at : scan.anonymous) inserts.emplace_back(at, "subgraph ");
+  for (const auto& [at, length] : scan.non_ascii_words) {
+    inserts.emplace_back(at, "\"");
+    inserts.emplace_back(at + length, "\"");
+  }
+  std::stable_sort(inserts.begin(), inserts.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
   std::string out;
-  out.reserve(text.size() + 9 * scan.anonymous.size());
+  out.reserve(text.size() + 9 * inserts.size());
   std::size_t from = 0;
-  for (const std::size_t at : scan.anonymous) {
+  for (const auto& [at, what] : inserts) {
     out.append(text, from, at - from);
-    out += "subgraph ";
+    out += what;
     from = at;
   }
   out.append(text, from, std::string::npos);
@@ -605,7 +644,13 @@ BaseGraph BaseGraph::parse_dot(std::string_view text_view, const std::string& so
     throw InputError(source + ":" + std::to_string(scan.edge_to_edges_line) +
                      ": an edge to or from a subgraph that itself holds edges (as in `{a -- b} -- c`) is not "
                      "supported by the GraphViz reader; write the edges out (`a -- b; a -- c; b -- c`)");
-  const std::string text = name_anonymous_subgraphs(original, scan);
+  if (scan.reopened_line != 0)
+    throw InputError(source + ":" + std::to_string(scan.reopened_line) + ": the subgraph '" +
+                     printable(scan.reopened_name) + "' is opened a second time (first at line " +
+                     std::to_string(scan.reopened_first_line) +
+                     "); GraphViz merges the two, the GraphViz reader asen uses (Boost's) does not: give its "
+                     "contents in one subgraph");
+  const std::string text = rewrite_for_boost(original, scan);
   DotResult r;
   try {
     r = read_dot(text, directed);

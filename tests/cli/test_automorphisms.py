@@ -122,9 +122,12 @@ def test_subgraphs_nested_too_deep_are_refused_before_the_reader_recurses(tmp_pa
     deep = tmp_path / "deep.dot"
     deep.write_text("graph {\n" + "subgraph { " * 20000 + "0 -- 1" + " }" * 20000 + "\n}\n")
     assert_input_error(run("automorphisms", str(deep)), "deep.dot:2:", "nested more than 500 deep")
-    fine = tmp_path / "fine.dot"
-    fine.write_text("graph {\n" + "subgraph { " * 100 + "0 -- 1" + " }" * 100 + "\n}\n")
-    assert run_json("automorphisms", str(fine))["order"] == "2"
+    for levels, order in ((100, "2"), (500, "2")):  # 500 subgraphs inside the body, as the README says
+        fine = tmp_path / "fine.dot"
+        fine.write_text("graph {\n" + "subgraph { " * levels + "0 -- 1" + " }" * levels + "\n}\n")
+        assert run_json("automorphisms", str(fine))["order"] == order
+    deep.write_text("graph {\n" + "{ " * 501 + "0 -- 1" + " }" * 501 + "\n}\n")
+    assert_input_error(run("automorphisms", str(deep)), "deep.dot:2:", "nested more than 500 deep")
 
 
 def test_missing_file_and_directory_are_input_errors(tmp_path):

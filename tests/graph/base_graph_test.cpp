@@ -184,6 +184,31 @@ TEST(Dot, AnEdgeToASubgraphWithEdgesIsRefusedNotHalfRead) {
   EXPECT_EQ(g.num_edges(), 6U);
 }
 
+TEST(Dot, UnquotedNonAsciiIdsAreReadAsGraphvizReadsThem) {
+  // GraphViz's IDs take the bytes 0x80-0xFF unquoted (UTF-8 names, Latin-1).
+  const BaseGraph g = BaseGraph::parse_dot("graph {\n  \xCE\xB1 -- \xCE\xB2; \xCE\xB2 -- \"\xCE\xB3\";\n"
+                                           "  caf\xE9 [color=r\xE9" "d]; caf\xE9 -- \xCE\xB1\n}\n");
+  EXPECT_EQ(g.vertex_names(), (std::vector<std::string>{"caf\xE9", "\xCE\xB1", "\xCE\xB2", "\xCE\xB3"}));
+  EXPECT_EQ(g.num_edges(), 3U);
+  EXPECT_EQ(g.vertex_colors()[0] != g.vertex_colors()[1], true);
+  // an error after a quoted name still names its line
+  expect_input_error([] { (void)BaseGraph::parse_dot("graph {\n \xCE\xB1 -- b\n \xCE\xB1 -- ;\n}\n", "u.dot"); },
+                     "u.dot:3:");
+}
+
+TEST(Dot, ASubgraphOpenedTwiceIsRefusedNotMisread) {
+  // GraphViz merges the two; Boost's reader gave `a` the node defaults the
+  // first opening had (no colour, where GraphViz gives red).
+  expect_input_error(
+      [] {
+        (void)BaseGraph::parse_dot("graph {\n subgraph x { b }\n node [color=red]\n subgraph \"x\" { a }\n a -- c\n}",
+                                   "r.dot");
+      },
+      "r.dot:4: the subgraph 'x' is opened a second time (first at line 2)");
+  // Two subgraphs of different names are fine.
+  EXPECT_EQ(BaseGraph::parse_dot("graph { subgraph x { b } subgraph y { a } a -- b }").num_edges(), 1U);
+}
+
 TEST(BaseGraphFiles, ReadsByExtensionAndReportsMissingFiles) {
   const BaseGraph a = BaseGraph::read(write_temp("asen_g.dot", "graph { 0 -- 1; 1 -- 2 }"));
   EXPECT_EQ(a.num_edges(), 2U);
