@@ -80,7 +80,21 @@ void print_structure(std::ostream& out, const Json& s) {
   if (unused > 0)
     out << "unused        " << unused << " of the " << rank
         << " colours label no edge of the (sparse) breaking input: untrained, not clustered\n";
-  if (rank > 1 && s["merged_rank"].get<std::size_t>() + unused == rank)
+  // Colours merge only with colours of their kind (loops with loops): with
+  // at most one used colour of each kind there is nothing to merge.
+  std::size_t used_loops = 0;
+  std::size_t used_arcs = 0;
+  std::vector<bool> is_unused(rank, false);
+  for (const auto& c : s["unused_colors"]) {
+    const auto k = c.get<std::size_t>();
+    if (k < rank) is_unused[k] = true;
+  }
+  for (std::size_t c = 0; c < rank; ++c)
+    if (!is_unused[c]) ++(reps[c][0] == reps[c][1] ? used_loops : used_arcs);
+  if (used_loops <= 1 && used_arcs <= 1)
+    out << "note          nothing can merge: the breaking input has at most one used colour of\n"
+           "              self-loops and one of other pairs (its group is already all it can show)\n";
+  else if (s["merged_rank"].get<std::size_t>() + unused == rank)
     out << "note          no colours merged: if the model was trained with colour embeddings starting at\n"
            "              torch's default scale, train with --edge-init-scale 0.01 to read its symmetry\n"
            "              (README, \"Symmetry discovery\")\n";

@@ -74,6 +74,7 @@ int run(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
     // The first word that is not an option or its value names the subcommand.
+    std::string help = "asen --help";
     for (int k = 1; k < argc; ++k) {
       const std::string word = argv[k];
       if (word == "--gap-memory-mb") {
@@ -87,11 +88,20 @@ int run(int argc, char** argv) {
         names += (names.empty() ? "" : ", ") + sub->get_name();
         known = known || sub->get_name() == word;
       }
-      if (known) break;
+      if (known) {
+        help = "asen " + word + " --help";
+        break;
+      }
       return report_error("unknown subcommand '" + word + "'; the subcommands are " + names + " (see 'asen --help')",
                           kExitBadInput);
     }
-    return report_error(std::string(e.what()) + " (see 'asen --help')", kExitBadInput);
+    // CLI11 says "--epochs: At Most 1 required but received 2" for an option
+    // given twice, which reads like a bound on its value.
+    std::string what = e.what();
+    const std::string twice = ": At Most 1 required but received ";
+    if (const auto at = what.find(twice); at != std::string::npos && what.rfind("--", 0) == 0)
+      what = what.substr(0, at) + " is given " + what.substr(at + twice.size()) + " times; give it once";
+    return report_error(what + " (see '" + help + "')", kExitBadInput);
   }
 
   if (global.gap_memory_mb) {

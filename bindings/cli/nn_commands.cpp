@@ -108,7 +108,24 @@ void append(void* context, const char* data, std::size_t size) {
 Json call_plugin(const char* command, const Json& options) {
   const NnPlugin& plugin = nn_plugin();
   if (plugin.run == nullptr) throw Error(std::string("cannot run 'asen ") + command + "': " + plugin.error);
-  const std::string text = options.dump();
+  std::string text;
+  try {
+    text = options.dump();
+  } catch (const Json::type_error&) {
+    // Paths and specs go to the plugin, into model files and outputs as
+    // JSON, which holds UTF-8 text only: name the argument that is not.
+    for (const auto& [key, value] : options.items()) {
+      try {
+        (void)value.dump();
+      } catch (const Json::type_error&) {
+        throw InputError("the value given for \"" + key + "\", " +
+                         value.dump(-1, ' ', true, Json::error_handler_t::replace) +
+                         " (\\ufffd for each bad byte), is not valid UTF-8; asen records it in JSON (metrics, "
+                         "model files), which holds UTF-8 text only: use a UTF-8 name");
+      }
+    }
+    throw;
+  }
   std::string answer;
   std::array<char, kErrorSize> error{};
   const int status = plugin.run(command, text.c_str(), &append, &answer, error.data(), error.size());
@@ -174,19 +191,29 @@ std::vector<std::pair<std::string, std::string>> split_groups(const std::string&
 }
 
 /// A folder-name-safe version of `text`: letters, digits and ".=+-" kept,
-/// brackets dropped, anything else (commas, '*', '/') turned into '_'.
+/// brackets dropped, anything else (commas, '*', '/') turned into '_'. When
+/// a character was replaced or the text cut, eight hex digits of a hash of
+/// the text follow, so that `(1,2)(3,4)` and `(1,23,4)` get two folders.
 std::string slug(const std::string& text) {
   std::string out;
+  bool lossy = false;
   for (const char c : text) {
     const auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) != 0 || c == '.' || c == '=' || c == '+' || c == '-')
+    if (std::isalnum(u) != 0 || c == '.' || c == '=' || c == '+' || c == '-') {
       out += c;
-    else if (c == '(' || c == ')' || c == '[' || c == ']' || c == ' ')
+    } else if (c == '(' || c == ')' || c == '[' || c == ']' || c == ' ') {
       continue;
-    else
+    } else {
       out += '_';
+      lossy = true;
+    }
   }
-  return out.substr(0, kMaxSlugChars);
+  if (!lossy && out.size() <= kMaxSlugChars) return out;
+  std::uint32_t hash = 2166136261U;  // FNV-1a
+  for (const char c : text) hash = (hash ^ static_cast<unsigned char>(c)) * 16777619U;
+  char hex[9];
+  std::snprintf(hex, sizeof hex, "%08x", hash);
+  return out.substr(0, kMaxSlugChars) + "-" + hex;
 }
 
 std::string join(const std::vector<std::string>& names, const std::string& separator) {
@@ -382,6 +409,9 @@ CLI::App* add_train_command(CLI::App& app, TrainOptions& o) {
                   "group; e.g. trivial(10) or S(10) as baselines); with --data: default asen.json's, else "
                   "graph:DIR/graph.txt; see 'asen group --help' for specs")
       ->type_name("SPEC")
+      ->check(CLI::Validator(
+          [](std::string& text) { return text.empty() ? std::string("the group spec is empty") : std::string(); },
+          "", "non-empty"))
       ->excludes(tasks)
       ->excludes(pretrain)
       ->excludes(finetune);

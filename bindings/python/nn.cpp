@@ -473,7 +473,9 @@ class Model {
       throw InputError("inputs and targets must have the same number of samples, got " +
                        std::to_string(data.inputs.size(0)) + " and targets of shape " + shape_string(targets));
     const std::int64_t samples = data.inputs.size(0);
-    if (samples == 0) throw InputError("evaluate needs at least one sample, got inputs of shape " + shape_string(inputs));
+    if (samples == 0)
+      throw InputError("evaluate needs at least one sample, got none (samples=0, or inputs of shape " +
+                       shape_string(inputs) + ")");
     const std::int64_t n = s.input.num_nodes();
     if (s.kind == nn::TaskKind::graph_regression) {
       if (targets.numel() != samples * s.out_dim)

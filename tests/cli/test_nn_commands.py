@@ -299,6 +299,8 @@ def test_a_constant_schedule_run_continues_with_more_epochs(tmp_path):
     (["--task", "cyclicsum", "--length", "3"], ["task 'cyclicsum' needs a sequence length in [4,"]),
     # Sizes that cannot fit are refused before any data is drawn.
     (["--task", "cyclicsum", "--length", "1048576"], ["needs a breaking input of 1048576^2 arcs", "of memory"]),
+    (["--task", "cyclicsum", "--group", ""], ["--group: the group spec is empty"]),
+    (["--task", "cyclicsum", "--epochs", "2"], ["--epochs is given 2 times; give it once (see 'asen train --help')"]),
 ])
 def test_bad_training_arguments_are_input_errors(tmp_path, args, fragments):
     assert_input_error(run("train", *tiny(), "--out", str(tmp_path), *args), *fragments)
@@ -317,6 +319,28 @@ def test_a_diverging_run_stops_with_a_clear_error(tmp_path):
     result = run("train", *tiny(lr_tokens=1e30, lr_backbone=1e30), "--task", "intersect", "--out", str(tmp_path))
     assert_input_error(result, "training diverged", "task 'intersect'", "lower the learning rates")
     assert not (tmp_path / "model.pt").exists()
+
+
+def test_default_folders_of_two_groups_that_read_alike_differ(tmp_path):
+    # Dropping brackets and spaces and turning commas into '_' maps both to 1_23_4: a
+    # hash of the name keeps them apart; a name without such a change has none.
+    def default_out(group):
+        result = subprocess.run([os.path.abspath(asen_path()), "train", *tiny(), "--task", "cyclicsum", "--group",
+                                 group, "--json"], capture_output=True, text=True, timeout=TIMEOUT_S, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)["out"]
+
+    outs = [default_out(g) for g in ("(1,2)(3,4)", "(1,2) (3,4)", "trivial(10)")]
+    assert outs[0].startswith("runs/cyclicsum-1_23_4-") and outs[1].startswith("runs/cyclicsum-1_23_4-")
+    assert outs[0] != outs[1] and outs[2] == "runs/cyclicsum-trivial10-seed0"
+
+
+def test_a_path_that_is_not_utf8_is_an_input_error(tmp_path):
+    out = os.fsencode(str(tmp_path)) + b"/bad\xffname"
+    result = subprocess.run([asen_path(), "train", *tiny(), "--task", "cyclicsum", "--out", out],
+                            capture_output=True, timeout=TIMEOUT_S)
+    assert result.returncode == 2, result
+    assert b'the value given for "out"' in result.stderr and b"is not valid UTF-8" in result.stderr
 
 
 def test_an_output_folder_that_cannot_be_made_is_an_input_error(tmp_path):

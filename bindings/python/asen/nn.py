@@ -667,8 +667,9 @@ def check_equivariance(
     G^(2) \\ G (closure_max_error, None when G is 2-closed) and over random
     permutations outside G^(2) (outside_max_error, None when G^(2) is S_n),
     with group_order and closure_order (Python ints). ``group`` defaults to
-    the structure's own group; another group (a spec or asen.Group on as many
-    points as the structure has nodes) is checked as given, e.g. to measure
+    the structure's own group; another group (a spec or asen.Group on at most
+    as many points as the structure has nodes, the rest fixed, as a spec's
+    ``--degree`` pads) is checked as given, e.g. to measure
     how far the model is from equivariance to it. The model runs in
     evaluation mode (its mode is restored)."""
     if not isinstance(model, Model):
