@@ -17,6 +17,7 @@ void check_group_preserves_base(const algebra::PermGroup& group, const BaseGraph
   std::sort(keys.begin(), keys.end());
   for (const auto& g : group.generators()) {
     for (const auto& [u, v] : arcs) {
+      if (u == v) continue;  // a sparse input has every self-loop anyway
       const algebra::Point gu = g[u];
       const algebra::Point gv = g[v];
       if (std::binary_search(keys.begin(), keys.end(), static_cast<std::uint64_t>(gu) * n + gv)) continue;
@@ -25,7 +26,7 @@ void check_group_preserves_base(const algebra::PermGroup& group, const BaseGraph
       };
       throw InputError("the group does not preserve the base graph, so a sparse breaking input would not be "
                        "invariant under it (a model fed it would not be equivariant): its generator " +
-                       g.to_cycle_string() + " maps the " + (base.directed() ? "arc " : "edge ") + pair(u, v) +
+                       g.to_cycle_string() + " (cycle notation, 1-based) maps the " + (base.directed() ? "arc " : "edge ") + pair(u, v) +
                        " to " + pair(gu, gv) + ", which is not in the graph (0-based vertices); use a "
                        "subgroup of the graph's automorphisms, or the dense or weak-sparse mode");
     }

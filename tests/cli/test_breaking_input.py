@@ -173,10 +173,19 @@ def test_sparse_mode_needs_a_group_of_automorphisms_of_the_base_graph(tmp_path):
     path6 = write_base(tmp_path, "path6.txt", [(i, i + 1) for i in range(5)])
     out = str(tmp_path / "s.npz")
     result = run("breaking-input", "C(6)", "--mode", "sparse", "--base", path6, "--out", out)
-    assert_input_error(result, "does not preserve the base graph", "generator (1,2,3,4,5,6) maps the edge (4,5) to (5,0)")
+    assert_input_error(result, "does not preserve the base graph", "generator (1,2,3,4,5,6) (cycle notation, 1-based) maps the edge (4,5) to (5,0)")
     assert not os.path.exists(out)
     run_ok("breaking-input", "mirror(6)", "--mode", "sparse", "--base", path6, "--out", out)
     run_ok("breaking-input", "C(6)", "--mode", "weak-sparse", "--base", path6, "--out", out)
+    # A loop the group moves is no reason to refuse: the sparse input has
+    # every self-loop anyway, and is the same with the loop or without it.
+    cycle = [(i, (i + 1) % 6) for i in range(6)]
+    looped = write_base(tmp_path, "looped.txt", cycle + [(0, 0)])
+    plain = write_base(tmp_path, "plain.txt", cycle)
+    for base, name in ((looped, "l.json"), (plain, "p.json")):
+        run_ok("breaking-input", "D(6)", "--mode", "sparse", "--base", base, "--out", str(tmp_path / name))
+    with_loop, without = (json.loads((tmp_path / n).read_text()) for n in ("l.json", "p.json"))
+    assert with_loop["edge_index"] == without["edge_index"] and with_loop["edge_attr"] == without["edge_attr"]
     # A directed base graph: the reversal of a directed path maps its arcs backwards.
     arcs = tmp_path / "arcs.txt"
     arcs.write_text("directed\n0 1\n1 2\n")

@@ -588,7 +588,7 @@ class TestErrors:
             asen.breaking_input("C(3)", base=path)
         with pytest.raises(ValueError, match="the base graph has 3 vertices but the group has degree 4"):
             asen.breaking_input("C(4)", base=path, mode="sparse")
-        with pytest.raises(ValueError, match=r"does not preserve the base graph.*\(1,2,3\) maps the edge \(0,1\) to \(1,2\)"):
+        with pytest.raises(ValueError, match=r"does not preserve the base graph.*\(1,2,3\) \(cycle notation, 1-based\) maps the edge \(0,1\) to \(1,2\)"):
             asen.breaking_input("C(3)", base=path, mode="sparse")
         assert asen.breaking_input("[[1,0,2]]", base=path, mode="sparse").num_edges == 2 + 3
         with pytest.raises(ValueError, match="unknown automorphism backend 'fast'"):

@@ -63,7 +63,8 @@ class BreakingInput(collections.abc.Mapping):
     - ``num_nodes``: n, the group's degree.
     - ``mode``: ``"dense"``, ``"sparse"`` or ``"weak-sparse"``.
     - ``color_in_base``: weak-sparse only, bool, shape [num_colors]: whether
-      the colour holds an arc of the base graph; None otherwise.
+      the colour holds an arc of the base graph (its own loops count: the
+      diagonal colour is flagged only when it has loops); None otherwise.
 
     Self-loops are edges with the diagonal colour: build PyG layers with
     ``add_self_loops=False`` to keep them.

@@ -39,7 +39,8 @@ struct BreakingInput {
 /// size; LimitError if the arrays (about 32 bytes per edge) would exceed
 /// `memory_limit_bytes`.
 /// Checks that every generator of `group` maps the base graph's arcs to arcs
-/// (G <= Aut(base), vertex colours aside). A sparse breaking input is
+/// (G <= Aut(base), vertex colours and loops aside: a sparse input has every
+/// self-loop whatever the base graph holds). A sparse breaking input is
 /// invariant under G only then: without it a model fed that input is not
 /// G-equivariant. Dense and weak-sparse inputs do not need it.
 /// \throws InputError naming a generator and an arc it moves off the graph,
