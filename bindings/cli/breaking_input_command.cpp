@@ -61,7 +61,7 @@ CLI::App* add_breaking_input_command(CLI::App& app, BreakingInputOptions& option
   CLI::App* cmd = app.add_subcommand(
       "breaking-input",
       "Write the breaking input of a group (its orbital colouring as edge_index (2, E), edge_attr (E,), "
-      "node_color (n,), num_colors, and color_in_base for weak-sparse; int64) to .npz, .pt or .json");
+      "node_color (n,), num_colors, num_nodes, and color_in_base for weak-sparse; int64; .json also has mode) to .npz, .pt or .json");
   cmd->add_option("SPEC", options.spec, "group spec (see 'asen group --help')")->required()->type_name("");
   cmd->add_option("--degree", options.degree, "act on N points (at least the spec's degree)")
       ->type_name("N")

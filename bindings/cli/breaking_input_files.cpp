@@ -228,6 +228,8 @@ void write_npz(std::ostream& out, const graph::BreakingInput& input) {
                      }});
   members.push_back(
       {"num_colors.npy", [&](std::ostream& s) { write_int64_npy(s, {}, &input.num_colors, 1); }});
+  const auto num_nodes = static_cast<std::int64_t>(n);
+  members.push_back({"num_nodes.npy", [&](std::ostream& s) { write_int64_npy(s, {}, &num_nodes, 1); }});
   if (input.mode == graph::BreakingMode::weak_sparse)
     members.push_back({"color_in_base.npy", [&](std::ostream& s) {
                          write_npy_header(s, "|b1", {input.color_in_base.size()});

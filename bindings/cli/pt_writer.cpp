@@ -34,6 +34,7 @@ std::vector<char> pickle(const AsenPtArrays& a) {
   dict.insert("edge_attr", tensor_of(a.edge_attr, a.num_edges, {e}, at::kLong));
   dict.insert("node_color", tensor_of(a.node_color, a.num_nodes, {n}, at::kLong));
   dict.insert("num_colors", tensor_of(&a.num_colors, 1, {}, at::kLong));
+  dict.insert("num_nodes", torch::tensor(n, torch::TensorOptions().dtype(at::kLong)).reshape({}));
   if (a.color_in_base != nullptr)
     dict.insert("color_in_base", tensor_of(a.color_in_base, a.color_in_base_size,
                                            {static_cast<std::int64_t>(a.color_in_base_size)}, at::kBool));

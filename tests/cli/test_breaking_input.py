@@ -12,7 +12,7 @@ import pytest
 
 from conftest import TIMEOUT_S, asen_path, assert_input_error, run, run_json, run_ok
 
-ARRAYS = ["edge_index", "edge_attr", "node_color", "num_colors"]
+ARRAYS = ["edge_index", "edge_attr", "node_color", "num_colors", "num_nodes"]
 
 
 def colours(spec):
@@ -52,7 +52,7 @@ def test_dense_npz_matches_the_json_and_the_orbital_colours(tmp_path, spec):
     assert arrays["edge_index"].shape == (2, n * n)
     assert arrays["edge_attr"].shape == (n * n,)
     assert arrays["node_color"].shape == (n,)
-    assert arrays["num_colors"].shape == ()
+    assert arrays["num_colors"].shape == () and arrays["num_nodes"].shape == () and int(arrays["num_nodes"]) == n
     assert [(i, i) for i in range(n)] == [(i, j) for i, j in arrays["edge_index"].T.tolist() if i == j]
     check_against_colours(arrays, matrix)
     document = json.loads((tmp_path / "b.json").read_text())
