@@ -137,7 +137,8 @@ void check_memory(std::size_t n, std::size_t copies, std::size_t limit) {
   if (bytes > static_cast<long double>(limit)) {
     // Rounded up: "needs 0 MiB, above the limit of 0 MiB" would say nothing.
     const auto mib = [](long double b) { return std::to_string(static_cast<unsigned long long>(std::ceil(b / (1 << 20)))); };
-    throw LimitError("the " + std::to_string(n) + "x" + std::to_string(n) + " colour matrix needs " +
+    throw LimitError("the " + std::to_string(n) + "x" + std::to_string(n) + " colour matrix" +
+                     (copies == 2 ? std::string(" and union-find's parent array need ") : std::string(" needs ")) +
                      mib(bytes) + " MiB, above the memory limit of " + mib(limit) +
                      " MiB; raise the limit, or colour only the pairs you need without the matrix (a sparse "
                      "breaking input, or in Python asen.orbitals(G, dense=False) and colors_of(pairs))");

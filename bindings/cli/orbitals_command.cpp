@@ -15,6 +15,7 @@
 #include <iomanip>
 #include <limits>
 #include <map>
+#include <optional>
 #include <ostream>
 #include <vector>
 
@@ -39,17 +40,30 @@ JsonReply orbitals_reply(const PermGroup& group, const OrbitalsOptions& options,
   const auto n = static_cast<long double>(group.degree());
   const auto limit = static_cast<long double>(settings.memory_limit_bytes);
   settings.dense = with_colors || options.method == OrbitalMethod::union_find || n * n * sizeof(std::int32_t) <= limit;
+  std::size_t fixed = 0;  // points fixed by every generator, when they decide a refusal
   if (!settings.dense) {
     std::vector<bool> moved(group.degree(), false);
     for (const auto& g : group.generators())
       for (algebra::Point p = 0; p < group.degree(); ++p)
         if (g[p] != p) moved[p] = true;
-    const auto k = static_cast<long double>(std::count(moved.begin(), moved.end(), false));
-    settings.dense = k * k * sizeof(algebra::OrbitalInfo) > limit;
+    const auto k = static_cast<std::size_t>(std::count(moved.begin(), moved.end(), false));
+    if (static_cast<long double>(k) * k * sizeof(algebra::OrbitalInfo) > limit) fixed = k;
+    settings.dense = fixed > 0;
   }
 
   const auto start = std::chrono::steady_clock::now();
-  Orbitals orbitals = Orbitals::compute(group, settings);
+  std::optional<Orbitals> computed;
+  try {
+    computed.emplace(Orbitals::compute(group, settings));
+  } catch (const LimitError& e) {
+    if (fixed == 0) throw;
+    throw LimitError("its " + std::to_string(fixed) + " fixed points alone give " +
+                     std::to_string(static_cast<unsigned long long>(fixed) * fixed) +
+                     " orbitals, whose records need more than the memory limit of " +
+                     std::to_string(static_cast<unsigned long long>(limit / (1 << 20))) +
+                     " MiB; raise --memory-limit-mb");
+  }
+  Orbitals& orbitals = *computed;
   const double elapsed_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 
@@ -189,7 +203,10 @@ int run_orbitals(const OrbitalsOptions& options, std::ostream& out) {
     out << '\n';
   } else {
     print_orbitals_text(out, *options.spec, reply, options.colors);
-    if (format) out << "wrote the colour matrix to " << options.out_file << '\n';
+    if (format)
+      out << (*format == MatrixFormat::json ? "wrote the orbitals and the colour matrix to "
+                                            : "wrote the colour matrix to ")
+          << options.out_file << '\n';
   }
   return kExitOk;
 }

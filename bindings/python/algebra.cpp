@@ -507,8 +507,10 @@ complete, and :meth:`compute_order` to ask GAP.
           },
           R"doc(
 How the native chain behind :attr:`order` was proven complete:
-``"known-order"`` (it reached an order known in advance), ``"deterministic"``
-(Sims' test) or ``"monte-carlo"`` (error probability at most 2^-64).
+``"known-order"`` (it reached an order known in advance), ``"upper-bound"``
+(it reached a proven bound from the orbits, a block system and parity),
+``"deterministic"`` (Sims' test) or ``"monte-carlo"`` (error probability at
+most 2^-64).
 )doc")
       .def(
           "compute_order",
@@ -817,11 +819,7 @@ without the dense matrix (``dense=False``), computing each colour.
         algebra::OrbitalOptions options;
         options.method = parse_method(method);
         options.dense = dense;
-        if (memory_limit_mb) {
-          const std::size_t mb = non_negative(*memory_limit_mb, "memory_limit_mb");
-          if (mb > (SIZE_MAX >> 20U)) throw InputError("memory_limit_mb is too large");
-          options.memory_limit_bytes = mb << 20U;
-        }
+        if (memory_limit_mb) options.memory_limit_bytes = memory_limit_mb_bytes(*memory_limit_mb);
         const PermGroup g = group_argument(group);
         return run_without_gil([&] { return Orbitals::compute(g, options); });
       },

@@ -78,6 +78,14 @@ inline std::size_t non_negative(std::int64_t value, const char* name) {
   return static_cast<std::size_t>(value);
 }
 
+/// A memory_limit_mb argument in bytes: at least 1 MiB, as the CLI's
+/// --memory-limit-mb (0 would refuse everything with "needs 1 MiB").
+inline std::size_t memory_limit_mb_bytes(std::int64_t value) {
+  if (value < 1) throw InputError("memory_limit_mb must be at least 1 (MiB), got " + std::to_string(value));
+  if (static_cast<std::uint64_t>(value) > (SIZE_MAX >> 20U)) throw InputError("memory_limit_mb is too large");
+  return static_cast<std::size_t>(value) << 20U;
+}
+
 /// A degree argument: non-negative and at most 2^24 points (the limit of
 /// specs and graph files), checked before anything is allocated.
 inline std::size_t checked_degree(std::int64_t value, const char* name = "degree") {

@@ -58,6 +58,7 @@ constexpr std::size_t kDefaultMemoryLimitMb = 4096;
 std::size_t memory_limit_bytes(std::optional<std::int64_t> memory_limit_mb) {
   const std::size_t mb =
       memory_limit_mb ? non_negative(*memory_limit_mb, "memory_limit_mb") : kDefaultMemoryLimitMb;
+  if (mb == 0) throw InputError("memory_limit_mb must be at least 1 (MiB), got 0");
   if (mb > (SIZE_MAX >> 20U)) throw InputError("memory_limit_mb is too large");
   return mb << 20U;
 }
@@ -500,7 +501,8 @@ colouring, the witnesses lie outside G, and the orders are exact.
           "order", [](const Certificate& c) { return to_python_int(c.order); }, "|G|, an exact Python int.")
       .def_property_readonly(
           "order_proof", [](const Certificate& c) { return c.order_proof; }, R"doc(
-How |G| is known: ``"known-order"``, ``"deterministic"`` (Sims' test),
+How |G| is known: ``"known-order"``, ``"upper-bound"`` (a proven bound from
+the orbits, a block system and parity), ``"deterministic"`` (Sims' test),
 ``"closure-order"`` (a divisor of |G| reached |G^(2)|), ``"prime-index"`` (a
 proven witness and a prime ratio) or ``"monte-carlo"``.
 )doc")

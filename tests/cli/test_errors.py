@@ -161,9 +161,11 @@ def test_an_orbital_matrix_over_the_limit_is_refused_before_the_group_work():
     def limit_memory():
         resource.setrlimit(resource.RLIMIT_AS, (768 << 20, 768 << 20))
 
-    # Without --colors the matrix is refused as well: 15999998 point orbits
-    # mean at least 15999998^2 orbitals, whose records cannot fit either.
-    for extra in ([], ["--colors"]):
+    # Without --colors it is refused as well, and says why: 15999997 fixed
+    # points mean at least 15999997^2 orbitals, whose records cannot fit.
+    for extra, fragments in (([], ["its 15999997 fixed points alone give 255999904000009 orbitals",
+                                   "more than the memory limit of 4096 MiB"]),
+                             (["--colors"], ["colour matrix needs", "above the memory limit"])):
         result = subprocess.run([asen_path(), "orbitals", "S(3)", "--degree", "16000000", *extra], capture_output=True,
                                 text=True, timeout=TIMEOUT_S, preexec_fn=limit_memory)
-        assert_input_error(result, "colour matrix needs", "above the memory limit")
+        assert_input_error(result, *fragments)

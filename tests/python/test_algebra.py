@@ -621,6 +621,11 @@ class TestOrbitals:
             "the 2000x2000 colour matrix needs 16 MiB, above the memory limit of 1 MiB; "
             "raise the limit, or colour only the pairs you need without the matrix (a sparse breaking input, "
             "or in Python asen.orbitals(G, dense=False) and colors_of(pairs))")
+        # 0 MiB, as the CLI's --memory-limit-mb 0, is refused as an argument
+        for call in (lambda: asen.orbitals("S(3)", memory_limit_mb=0),
+                     lambda: asen.breaking_input("S(3)", memory_limit_mb=0)):
+            with pytest.raises(asen.InputError, match=r"memory_limit_mb must be at least 1 \(MiB\), got 0"):
+                call()
 
     def test_implicit_orbitals_keep_to_the_memory_limit(self):
         # Without the matrix the orbital table still grows with the rank,
