@@ -430,6 +430,8 @@ class Run {
     } restore_threads;
     if (config_.threads > 0) torch::set_num_threads(static_cast<int>(config_.threads));
     device_ = pick_device(config_.device);
+    // Dropout on CUDA is torch's own, from the device's default generator.
+    if (device_.is_cuda()) torch::cuda::manual_seed_all(seed_);
     model_->to_device(device_);
     for (auto& t : tasks_) {
       if (!model_->has_structure(t.name)) {
