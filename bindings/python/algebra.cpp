@@ -45,6 +45,18 @@ std::string type_name(py::handle obj) { return py::str(py::type::handle_of(obj).
 // The integers of a Python sequence: a list, a tuple, a 1-D integer numpy
 // array, any iterable of objects with __index__.
 // \throws TypeError for a string or a non-integer element.
+// uint64 values above 2^63 - 1 would wrap to negative numbers when cast to
+// int64 (and be reported as such): refused with their own value.
+void check_fits_int64(const py::array& array, const std::string& what) {
+  if (array.dtype().kind() != 'u' || array.itemsize() < 8) return;
+  const auto values = py::array_t<std::uint64_t, py::array::c_style | py::array::forcecast>::ensure(array);
+  if (!values) throw py::error_already_set();
+  for (py::ssize_t k = 0; k < values.size(); ++k)
+    if (values.data()[k] > static_cast<std::uint64_t>(INT64_MAX))
+      throw InputError(what + ": the element at flat index " + std::to_string(k) + ", " +
+                       std::to_string(values.data()[k]) + ", is out of range");
+}
+
 std::vector<std::int64_t> integer_list(py::handle obj, const std::string& what) {
   if (py::isinstance<py::str>(obj) || py::isinstance<py::bytes>(obj))
     throw py::type_error(what + " must be a sequence of integers, not a string");
@@ -58,6 +70,7 @@ std::vector<std::int64_t> integer_list(py::handle obj, const std::string& what) 
     if (array.size() != 0 && kind != 'i' && kind != 'u')
       throw py::type_error(what + " must hold integers, got an array of dtype " +
                            std::string(py::str(array.dtype())));
+    check_fits_int64(array, what);
     const auto values = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>::ensure(array);
     if (!values) throw py::error_already_set();
     out.assign(values.data(), values.data() + values.size());
@@ -67,6 +80,8 @@ std::vector<std::int64_t> integer_list(py::handle obj, const std::string& what) 
     throw py::type_error(what + " must be a sequence of integers, got " + type_name(obj));
   std::size_t index = 0;
   for (py::handle item : py::reinterpret_borrow<py::iterable>(obj)) {
+    if (PyBool_Check(item.ptr()))
+      throw py::type_error(what + ": the element at index " + std::to_string(index) + " is a bool, not an integer");
     PyObject* integer = PyNumber_Index(item.ptr());
     if (integer == nullptr) {
       PyErr_Clear();
@@ -76,7 +91,9 @@ std::vector<std::int64_t> integer_list(py::handle obj, const std::string& what) 
     int overflow = 0;
     long long value = PyLong_AsLongLongAndOverflow(integer, &overflow);
     Py_DECREF(integer);
-    if (overflow != 0) value = overflow > 0 ? LLONG_MAX : LLONG_MIN;  // out of range below
+    if (overflow != 0)
+      throw InputError(what + ": the element at index " + std::to_string(index) + ", " +
+                       std::string(py::str(item)) + ", is out of range");
     out.push_back(value);
     ++index;
   }
@@ -775,6 +792,7 @@ keeps the object alive as long as the array lives.
             if (kind != 'i' && kind != 'u')
               throw py::type_error("pairs must hold integers, got dtype " +
                                    std::string(py::str(array.dtype())));
+            check_fits_int64(array, "pairs");
             const auto values =
                 py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>::ensure(array);
             if (!values) throw py::error_already_set();

@@ -613,6 +613,17 @@ class TestOrbitals:
         assert o.rank == 50001
         assert list(o.colors_of([(0, 1), (5, 4), (0, 50000), (7, 7)])) == [1, 1, 50000, 0]
 
+    def test_integers_out_of_range_are_named_by_their_own_value(self):
+        # Python ints beyond 64 bits and uint64 beyond 2^63 - 1 were clamped
+        # or wrapped before the check, and reported as other numbers.
+        with pytest.raises(asen.InputError, match=r"index 0, 1180591620717411303424, is out of range"):
+            asen.Group([[2 ** 70, 0]])
+        with pytest.raises(asen.InputError, match=r"flat index 1, 18446744073709551615, is out of range"):
+            asen.orbitals("S(3)").colors_of(np.array([[0, 2 ** 64 - 1]], dtype=np.uint64))
+        assert list(asen.orbitals("S(3)").colors_of(np.array([[0, 1]], dtype=np.uint64))) == [1]
+        with pytest.raises(TypeError, match="is a bool, not an integer"):
+            asen.Permutation([True, False])
+
     def test_memory_limit_is_limit_error_before_allocating(self):
         with pytest.raises(ValueError) as e:
             asen.orbitals("S(2000)", memory_limit_mb=1)
