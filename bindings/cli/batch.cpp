@@ -175,42 +175,42 @@ class RequestReader {
 // The output for one input line; never throws for a bad line.
 JsonReply process_line(const std::string& text, std::size_t line, const BatchHandler& handler) {
   if (text.find_first_not_of(" \t\r\n\f\v") == std::string::npos)
-    return {error_object(line, nullptr, "empty line"), std::nullopt};
+    return {error_object(line, nullptr, "empty line"), std::nullopt, std::nullopt};
   Json request;
   RequestReader reader(request);
   try {
     Json::sax_parse(text, &reader);
   } catch (const Json::exception& e) {
-    return {error_object(line, nullptr, "invalid JSON: " + without_json_prefix(e.what())), std::nullopt};
+    return {error_object(line, nullptr, "invalid JSON: " + without_json_prefix(e.what())), std::nullopt, std::nullopt};
   }
   if (reader.deep())
     return {error_object(line, nullptr,
                          "arrays and objects nested more than " + std::to_string(RequestReader::kMaxDepth) +
                              " deep"),
-            std::nullopt};
+            std::nullopt, std::nullopt};
   if (!reader.repeated().empty())
-    return {error_object(line, nullptr, "the member \"" + reader.repeated() + "\" is given twice"), std::nullopt};
+    return {error_object(line, nullptr, "the member \"" + reader.repeated() + "\" is given twice"), std::nullopt, std::nullopt};
   if (!reader.wide_id().empty())
     return {error_object(line, nullptr,
                          "the integer " + reader.wide_id() +
                              " in \"id\" is beyond 64 bits and would come back rounded; give it as a string"),
-            std::nullopt};
+            std::nullopt, std::nullopt};
   if (!request.is_object())
-    return {error_object(line, nullptr, "expected a JSON object such as {\"spec\": \"S(5)\"}"), std::nullopt};
+    return {error_object(line, nullptr, "expected a JSON object such as {\"spec\": \"S(5)\"}"), std::nullopt, std::nullopt};
   const Json* id = request.contains("id") ? &request["id"] : nullptr;
   try {
     JsonReply reply = handler(group_from_request(request));
-    JsonReply out{Json::object(), std::move(reply.colors)};
+    JsonReply out{Json::object(), std::move(reply.colors), std::move(reply.generators)};
     out.object["line"] = line;
     if (id) out.object["id"] = *id;
     for (auto& [key, value] : reply.object.items()) out.object[key] = std::move(value);
     return out;
   } catch (const Json::exception& e) {
-    return {error_object(line, id, without_json_prefix(e.what())), std::nullopt};
+    return {error_object(line, id, without_json_prefix(e.what())), std::nullopt, std::nullopt};
   } catch (const std::exception& e) {
-    return {error_object(line, id, e.what()), std::nullopt};
+    return {error_object(line, id, e.what()), std::nullopt, std::nullopt};
   } catch (...) {
-    return {error_object(line, id, "unknown error"), std::nullopt};
+    return {error_object(line, id, "unknown error"), std::nullopt, std::nullopt};
   }
 }
 

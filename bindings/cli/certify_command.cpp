@@ -213,7 +213,7 @@ int run_certify(const CertifyOptions& options, std::ostream& out) {
     return run_batch(
         options.batch_file,
         [&](const PermGroup& group) {
-          return JsonReply{certificate_json(certify_group(group, options), true), std::nullopt};
+          return JsonReply{certificate_json(certify_group(group, options), true), std::nullopt, std::nullopt};
         },
         out);
   if (!options.spec) throw InputError("missing the group SPEC (or --batch FILE)");

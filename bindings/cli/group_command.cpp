@@ -20,35 +20,33 @@ using algebra::PermGroup;
 constexpr std::size_t kMaxTextGenerators = 8;
 constexpr std::size_t kMaxTextChars = 100;
 
-Json group_json(const PermGroup& group, Backend backend) {
-  Json out = Json::object();
+// The generators go in the reply beside the object (a placeholder there).
+JsonReply group_reply(const PermGroup& group, Backend backend) {
+  JsonReply reply;
+  Json& out = reply.object;
   out["degree"] = group.degree();
   ExactOrder order = exact_order(group, backend);
   out["order"] = algebra::to_decimal(order.value);
   out["order_proof"] = std::move(order.proof);
-  Json gens = Json::array();
-  for (const auto& g : group.generators()) gens.push_back(g.images());
-  out["generators"] = std::move(gens);
+  out["generators"] = nullptr;
+  reply.generators = group.generators();
   out["transitive"] = group.is_transitive(backend);
   out["primitive"] = group.is_primitive(backend);
   out["orbits"] = group.orbits(backend);
-  return out;
+  return reply;
 }
 
-void print_group_text(std::ostream& out, const std::string& spec, const Json& info) {
-  const auto& gens = info["generators"];
+void print_group_text(std::ostream& out, const std::string& spec, const JsonReply& reply) {
+  const Json& info = reply.object;
+  const auto& gens = *reply.generators;
   const auto& orbits = info["orbits"];
   out << "group       " << shorten(spec, kMaxTextChars) << '\n';
   out << "degree      " << info["degree"].get<std::size_t>() << '\n';
   out << "order       " << info["order"].get<std::string>() << " (" << info["order_proof"].get<std::string>()
       << ")\n";
   out << "generators  " << gens.size() << " (cycle notation, 1-based)\n";
-  for (std::size_t k = 0; k < gens.size() && k < kMaxTextGenerators; ++k) {
-    const auto images = gens[k].get<std::vector<algebra::Point>>();
-    out << "            "
-        << shorten(algebra::Permutation::from_images_no_checks(images).to_cycle_string(), kMaxTextChars)
-        << '\n';
-  }
+  for (std::size_t k = 0; k < gens.size() && k < kMaxTextGenerators; ++k)
+    out << "            " << shorten(gens[k].to_cycle_string(), kMaxTextChars) << '\n';
   if (gens.size() > kMaxTextGenerators) out << "            ...\n";
   out << "transitive  " << yes_no(info["transitive"].get<bool>()) << '\n';
   out << "primitive   " << yes_no(info["primitive"].get<bool>()) << '\n';
@@ -99,17 +97,17 @@ int run_group(const GroupOptions& options, std::ostream& out) {
     return run_batch(
         options.batch_file,
         [&](const PermGroup& group) {
-          return JsonReply{group_json(group, options.backend), std::nullopt};
+          return group_reply(group, options.backend);
         },
         out);
   if (!options.spec) throw InputError("missing the group SPEC (or --batch FILE)");
   const PermGroup group = PermGroup::parse(*options.spec, options.degree);
-  const Json info = group_json(group, options.backend);
+  const JsonReply reply = group_reply(group, options.backend);
   if (options.json) {
-    write_json(out, info);
+    write_json(out, reply);
     out << '\n';
   } else {
-    print_group_text(out, *options.spec, info);
+    print_group_text(out, *options.spec, reply);
   }
   return kExitOk;
 }

@@ -96,7 +96,7 @@ JsonReply orbitals_reply(const PermGroup& group, const OrbitalsOptions& options,
   out["orbitals"] = std::move(list);
   if (with_colors) out["colors"] = nullptr;
   out["timings_ms"] = Json{{"orbitals", elapsed_ms}};
-  JsonReply reply{std::move(out), std::nullopt};
+  JsonReply reply{std::move(out), std::nullopt, std::nullopt};
   if (with_colors) reply.colors = std::move(orbitals);
   return reply;
 }

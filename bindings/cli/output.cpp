@@ -29,8 +29,23 @@ void write_color_rows(std::ostream& out, const algebra::Orbitals& orbitals) {
 
 void write_json(std::ostream& out, const Json& object) { out << dump(object); }
 
+void write_image_lists(std::ostream& out, const std::vector<algebra::Permutation>& perms) {
+  out << '[';
+  for (std::size_t k = 0; k < perms.size(); ++k) {
+    if (k != 0) out << ',';
+    out << '[';
+    const auto& images = perms[k].images();
+    for (std::size_t j = 0; j < images.size(); ++j) {
+      if (j != 0) out << ',';
+      out << images[j];
+    }
+    out << ']';
+  }
+  out << ']';
+}
+
 void write_json(std::ostream& out, const JsonReply& reply) {
-  if (!reply.colors) {
+  if (!reply.colors && !reply.generators) {
     write_json(out, reply.object);
     return;
   }
@@ -40,8 +55,10 @@ void write_json(std::ostream& out, const JsonReply& reply) {
     if (!first) out << ',';
     first = false;
     out << dump(Json(key)) << ':';
-    if (key == "colors" && value.is_null())
+    if (key == "colors" && value.is_null() && reply.colors)
       write_color_rows(out, *reply.colors);
+    else if (key == "generators" && value.is_null() && reply.generators)
+      write_image_lists(out, *reply.generators);
     else
       out << dump(value);
   }

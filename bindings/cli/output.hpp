@@ -3,6 +3,7 @@
 // 0-based in JSON and in text; only cycle notation is 1-based, as in GAP.
 
 #include <asen/algebra/orbitals.hpp>
+#include <asen/algebra/permutation.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -25,12 +26,19 @@ using Json = nlohmann::ordered_json;
 struct JsonReply {
   Json object = Json::object();
   std::optional<algebra::Orbitals> colors;
+  /// Likewise a null "generators" member and the permutations it stands for,
+  /// written as 0-based image lists (as an nlohmann array they cost ~5x the
+  /// images: gigabytes for a product of thousands of factors).
+  std::optional<std::vector<algebra::Permutation>> generators;
 };
 
 /// Writes `reply` as compact JSON on one line (no trailing newline). Invalid
 /// UTF-8 in strings is replaced, never thrown.
 void write_json(std::ostream& out, const JsonReply& reply);
 void write_json(std::ostream& out, const Json& object);
+
+/// Writes permutations as a JSON list of 0-based image lists.
+void write_image_lists(std::ostream& out, const std::vector<algebra::Permutation>& perms);
 
 /// Writes the n×n colour matrix of `orbitals` as a nested JSON list.
 void write_color_rows(std::ostream& out, const algebra::Orbitals& orbitals);
