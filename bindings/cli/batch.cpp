@@ -200,7 +200,7 @@ JsonReply process_line(const std::string& text, std::size_t line, const BatchHan
   const Json* id = request.contains("id") ? &request["id"] : nullptr;
   try {
     JsonReply reply = handler(group_from_request(request));
-    JsonReply out{Json::object(), std::move(reply.colors), std::move(reply.generators)};
+    JsonReply out{Json::object(), std::move(reply.orbitals), std::move(reply.generators)};
     out.object["line"] = line;
     if (id) out.object["id"] = *id;
     for (auto& [key, value] : reply.object.items()) out.object[key] = std::move(value);

@@ -91,14 +91,14 @@ void write_csv(std::ostream& out, const algebra::Orbitals& orbitals) {
 }
 
 void save_colors(const std::string& path, MatrixFormat format, const JsonReply& reply) {
-  if (!reply.colors) throw Error("internal error: no colour matrix to write to '" + path + "'");
+  if (!reply.orbitals) throw Error("internal error: no colour matrix to write to '" + path + "'");
   AtomicFile file(path);
   switch (format) {
     case MatrixFormat::npy:
-      write_npy(file.stream(), *reply.colors);
+      write_npy(file.stream(), *reply.orbitals);
       break;
     case MatrixFormat::csv:
-      write_csv(file.stream(), *reply.colors);
+      write_csv(file.stream(), *reply.orbitals);
       break;
     case MatrixFormat::json:
       write_json(file.stream(), reply);

@@ -26,8 +26,9 @@ using algebra::OrbitalMethod;
 using algebra::Orbitals;
 using algebra::PermGroup;
 
-// The orbitals of `group` as the documented JSON object; with `with_colors`
-// the reply carries the matrix and a "colors" placeholder (see JsonReply).
+// The orbitals of `group` as the documented JSON object: the reply carries
+// them, their records streamed into an "orbitals" placeholder, and with
+// `with_colors` their matrix into a "colors" placeholder (see JsonReply).
 JsonReply orbitals_reply(const PermGroup& group, const OrbitalsOptions& options, bool with_colors) {
   algebra::OrbitalOptions settings;
   settings.method = options.method;
@@ -67,37 +68,13 @@ JsonReply orbitals_reply(const PermGroup& group, const OrbitalsOptions& options,
   const double elapsed_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 
-  // The listing is built as JSON before it is printed: about 1 KiB an
-  // orbital (measured: 2.4 GB for the 2.25 million of trivial(1500)), which
-  // the same limit bounds; the trivial group on 20000 points has 4e8.
-  constexpr long double kListingBytesPerOrbital = 1100;
-  const long double listing = static_cast<long double>(orbitals.rank()) * kListingBytesPerOrbital;
-  if (listing > limit)
-    throw LimitError("listing the " + std::to_string(orbitals.rank()) + " orbitals needs about " +
-                     std::to_string(static_cast<unsigned long long>(listing / (1 << 20)) + 1) +
-                     " MiB, above the memory limit of " +
-                     std::to_string(static_cast<unsigned long long>(limit / (1 << 20))) +
-                     " MiB; raise --memory-limit-mb, or take them as arrays in Python (asen.orbitals)");
-
   Json out = Json::object();
   out["degree"] = orbitals.degree();
   out["rank"] = orbitals.rank();
-  Json list = Json::array();
-  for (const auto& info : orbitals.orbitals()) {
-    Json item = Json::object();
-    item["id"] = info.id;
-    item["representative"] = {info.rep_i, info.rep_j};
-    item["size"] = info.size;
-    item["paired"] = info.paired;
-    item["diagonal"] = info.diagonal;
-    item["self_paired"] = info.self_paired;
-    list.push_back(std::move(item));
-  }
-  out["orbitals"] = std::move(list);
+  out["orbitals"] = nullptr;  // streamed from reply.orbitals
   if (with_colors) out["colors"] = nullptr;
   out["timings_ms"] = Json{{"orbitals", elapsed_ms}};
-  JsonReply reply{std::move(out), std::nullopt, std::nullopt};
-  if (with_colors) reply.colors = std::move(orbitals);
+  JsonReply reply{std::move(out), std::move(orbitals), std::nullopt};
   return reply;
 }
 
@@ -107,22 +84,21 @@ void print_orbitals_text(std::ostream& out, const std::string& spec, const JsonR
       << info["rank"].get<std::size_t>() << " (" << std::fixed << std::setprecision(3)
       << info["timings_ms"]["orbitals"].get<double>() << " ms)\n";
   out.unsetf(std::ios::floatfield);
-  std::vector<std::vector<std::string>> rows;
-  for (const auto& item : info["orbitals"]) {
-    const auto& rep = item["representative"];
-    rows.push_back({std::to_string(item["id"].get<std::int32_t>()),
-                    "(" + std::to_string(rep[0].get<algebra::Point>()) + ", " +
-                        std::to_string(rep[1].get<algebra::Point>()) + ")",
-                    std::to_string(item["size"].get<std::uint64_t>()),
-                    std::to_string(item["paired"].get<std::int32_t>()), yes_no(item["diagonal"].get<bool>()),
-                    yes_no(item["self_paired"].get<bool>())});
-  }
-  print_table(out, {"id", "representative", "size", "paired", "diagonal", "self-paired"}, rows,
-              {true, false, true, true, false, false}, "  ");
-  if (colors && reply.colors) {
+  const auto& records = reply.orbitals->orbitals();
+  print_table(
+      out, {"id", "representative", "size", "paired", "diagonal", "self-paired"}, records.size(),
+      [&records](std::size_t k) {
+        const algebra::OrbitalInfo& o = records[k];
+        return std::vector<std::string>{std::to_string(o.id),
+                                        "(" + std::to_string(o.rep_i) + ", " + std::to_string(o.rep_j) + ")",
+                                        std::to_string(o.size), std::to_string(o.paired), yes_no(o.diagonal),
+                                        yes_no(o.self_paired)};
+      },
+      {true, false, true, true, false, false}, "  ");
+  if (colors) {
     out << "colours (row i lists the colours of (i, 0), (i, 1), ...):\n";
-    const std::size_t n = reply.colors->degree();
-    const auto& matrix = reply.colors->colors();
+    const std::size_t n = reply.orbitals->degree();
+    const auto& matrix = reply.orbitals->colors();
     for (std::size_t i = 0; i < n; ++i) {
       out << ' ';
       for (std::size_t j = 0; j < n; ++j) out << ' ' << matrix[i * n + j];
@@ -165,7 +141,7 @@ CLI::App* add_orbitals_command(CLI::App& app, OrbitalsOptions& options) {
                       [](std::string& text) { return text.empty() ? std::string("the file name is empty") : ""; },
                       "", "non-empty"));
   cmd->add_option("--memory-limit-mb", options.memory_limit_mb,
-                  "largest memory for the colour matrix and the listing of the orbitals (about 1 KiB each), in MiB (default 4096)")
+                  "largest memory for the colour matrix, in MiB (default 4096)")
       ->type_name("M")
       ->check(digits_only())
       ->check([](const std::string& v) { return v.find_first_not_of('0') == std::string::npos ? std::string("the memory limit must be at least 1 MiB") : std::string(); });
@@ -193,13 +169,8 @@ int run_orbitals(const OrbitalsOptions& options, std::ostream& out) {
   if (format) save_colors(options.out_file, *format, reply);
 
   if (options.json) {
-    if (options.colors) {
-      write_json(out, reply);
-    } else {
-      Json object = reply.object;
-      object.erase("colors");
-      write_json(out, object);
-    }
+    if (!options.colors) reply.object.erase("colors");  // computed for --out only
+    write_json(out, reply);
     out << '\n';
   } else {
     print_orbitals_text(out, *options.spec, reply, options.colors);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
 #include <ostream>
 
 namespace asen::cli {
@@ -44,8 +45,21 @@ void write_image_lists(std::ostream& out, const std::vector<algebra::Permutation
   out << ']';
 }
 
+void write_orbital_list(std::ostream& out, const algebra::Orbitals& orbitals) {
+  out << '[';
+  bool first = true;
+  for (const auto& o : orbitals.orbitals()) {
+    if (!first) out << ',';
+    first = false;
+    out << "{\"id\":" << o.id << ",\"representative\":[" << o.rep_i << ',' << o.rep_j << "],\"size\":" << o.size
+        << ",\"paired\":" << o.paired << ",\"diagonal\":" << (o.diagonal ? "true" : "false")
+        << ",\"self_paired\":" << (o.self_paired ? "true" : "false") << '}';
+  }
+  out << ']';
+}
+
 void write_json(std::ostream& out, const JsonReply& reply) {
-  if (!reply.colors && !reply.generators) {
+  if (!reply.orbitals && !reply.generators) {
     write_json(out, reply.object);
     return;
   }
@@ -55,8 +69,10 @@ void write_json(std::ostream& out, const JsonReply& reply) {
     if (!first) out << ',';
     first = false;
     out << dump(Json(key)) << ':';
-    if (key == "colors" && value.is_null() && reply.colors)
-      write_color_rows(out, *reply.colors);
+    if (key == "colors" && value.is_null() && reply.orbitals)
+      write_color_rows(out, *reply.orbitals);
+    else if (key == "orbitals" && value.is_null() && reply.orbitals)
+      write_orbital_list(out, *reply.orbitals);
     else if (key == "generators" && value.is_null() && reply.generators)
       write_image_lists(out, *reply.generators);
     else
@@ -95,14 +111,15 @@ std::string points_text(const std::vector<algebra::Point>& points, std::size_t m
   return out + "]";
 }
 
-void print_table(std::ostream& out, const std::vector<std::string>& header,
-                 const std::vector<std::vector<std::string>>& rows, const std::vector<bool>& right_aligned,
-                 const std::string& indent) {
+void print_table(std::ostream& out, const std::vector<std::string>& header, std::size_t count,
+                 const std::function<std::vector<std::string>(std::size_t)>& row_at,
+                 const std::vector<bool>& right_aligned, const std::string& indent) {
   std::vector<std::size_t> width(header.size());
   for (std::size_t c = 0; c < header.size(); ++c) width[c] = header[c].size();
-  for (const auto& row : rows)
-    for (std::size_t c = 0; c < row.size() && c < width.size(); ++c)
-      width[c] = std::max(width[c], row[c].size());
+  for (std::size_t k = 0; k < count; ++k) {
+    const std::vector<std::string> row = row_at(k);
+    for (std::size_t c = 0; c < row.size() && c < width.size(); ++c) width[c] = std::max(width[c], row[c].size());
+  }
   const auto print_row = [&](const std::vector<std::string>& row) {
     std::string line = indent;
     for (std::size_t c = 0; c < row.size() && c < width.size(); ++c) {
@@ -114,7 +131,14 @@ void print_table(std::ostream& out, const std::vector<std::string>& header,
     out << line << '\n';
   };
   print_row(header);
-  for (const auto& row : rows) print_row(row);
+  for (std::size_t k = 0; k < count; ++k) print_row(row_at(k));
+}
+
+void print_table(std::ostream& out, const std::vector<std::string>& header,
+                 const std::vector<std::vector<std::string>>& rows, const std::vector<bool>& right_aligned,
+                 const std::string& indent) {
+  print_table(
+      out, header, rows.size(), [&rows](std::size_t k) { return rows[k]; }, right_aligned, indent);
 }
 
 }  // namespace asen::cli

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -19,13 +20,15 @@ namespace asen::cli {
 /// in the documented order ("line" and "id" first in batch output).
 using Json = nlohmann::ordered_json;
 
-/// A JSON object to print, optionally with a colour matrix. The matrix is
-/// not copied into `object` (an n×n nlohmann array costs ~4x the matrix):
-/// `object` holds a null "colors" member as a placeholder, and the writer
-/// streams the matrix there as an n×n nested list.
+/// A JSON object to print, optionally with orbitals and a colour matrix. They
+/// are not copied into `object` (an n×n nlohmann array costs ~4x the matrix,
+/// an orbital's record about 1 KiB): `object` holds a null "colors" member
+/// and a null "orbitals" member as placeholders, and the writer streams
+/// `orbitals`' matrix there as an n×n nested list and its records as a list
+/// of {"id", "representative", "size", "paired", "diagonal", "self_paired"}.
 struct JsonReply {
   Json object = Json::object();
-  std::optional<algebra::Orbitals> colors;
+  std::optional<algebra::Orbitals> orbitals;
   /// Likewise a null "generators" member and the permutations it stands for,
   /// written as 0-based image lists (as an nlohmann array they cost ~5x the
   /// images: gigabytes for a product of thousands of factors).
@@ -39,6 +42,9 @@ void write_json(std::ostream& out, const Json& object);
 
 /// Writes permutations as a JSON list of 0-based image lists.
 void write_image_lists(std::ostream& out, const std::vector<algebra::Permutation>& perms);
+
+/// Writes the records of `orbitals` as a JSON list of objects.
+void write_orbital_list(std::ostream& out, const algebra::Orbitals& orbitals);
 
 /// Writes the n×n colour matrix of `orbitals` as a nested JSON list.
 void write_color_rows(std::ostream& out, const algebra::Orbitals& orbitals);
@@ -60,6 +66,11 @@ std::string points_text(const std::vector<algebra::Point>& points, std::size_t m
 void print_table(std::ostream& out, const std::vector<std::string>& header,
                  const std::vector<std::vector<std::string>>& rows, const std::vector<bool>& right_aligned,
                  const std::string& indent = "");
+/// The same with rows made one at a time by `row_at(k)`, k < count (twice:
+/// once for the widths), so that a long table is not held in memory.
+void print_table(std::ostream& out, const std::vector<std::string>& header, std::size_t count,
+                 const std::function<std::vector<std::string>(std::size_t)>& row_at,
+                 const std::vector<bool>& right_aligned, const std::string& indent = "");
 
 /// "yes" or "no".
 inline const char* yes_no(bool value) { return value ? "yes" : "no"; }
