@@ -109,7 +109,8 @@ class RequestReader {
   bool number_integer(Json::number_integer_t v) { return dom_.number_integer(v); }
   bool number_unsigned(Json::number_unsigned_t v) { return dom_.number_unsigned(v); }
   bool number_float(Json::number_float_t v, const Json::string_t& text) {
-    if (inside_top_member("id") && text.find_first_of(".eE") == std::string::npos && wide_id_.empty()) wide_id_ = text;
+    if (inside_top_member("id") && text.find_first_of(".eE") == std::string::npos && wide_id_.empty())
+      wide_id_ = text;  // an integer literal that did not fit 64 bits
     return dom_.number_float(v, text);
   }
   bool string(Json::string_t& v) { return dom_.string(v); }
@@ -156,11 +157,11 @@ class RequestReader {
     std::set<std::string> keys;
     std::string last_key;
   };
-  // In the value of the request's member `name`, at any depth.
   bool too_deep() {
     deep_ = true;
     return false;  // stops the parser
   }
+  // In the value of the request's member `name`, at any depth.
   bool inside_top_member(const std::string& name) const {
     return !open_.empty() && open_.front().object && open_.front().last_key == name;
   }
