@@ -560,9 +560,15 @@ PermGroup PermGroup::from_gap(std::string_view expression, std::optional<std::si
     // quotes the line it stopped at, which is asen's code, not the user's.
     const std::string text = e.what();
     const std::size_t stream = text.find(" in stream:");
-    if (text.find("ASEN_") == std::string::npos || stream == std::string::npos) throw;
-    throw GapError(text.substr(0, stream) + " at the end of the expression \"" +
-                   (expr.size() > 80 ? expr.substr(0, 77) + "..." : expr) + "\" (a bracket left open?)");
+    if (stream == std::string::npos) throw;
+    if (text.find("ASEN_") != std::string::npos)
+      throw GapError(text.substr(0, stream) + " at the end of the expression \"" +
+                     (expr.size() > 80 ? expr.substr(0, 77) + "..." : expr) + "\" (a bracket left open?)");
+    // Else GAP quotes the user's text after " in stream:N", N a line of
+    // asen's wrapper: the number goes.
+    std::size_t end = stream + std::string(" in stream:").size();
+    while (end < text.size() && std::isdigit(static_cast<unsigned char>(text[end])) != 0) ++end;
+    throw GapError(text.substr(0, stream) + ":" + text.substr(end));
   }
   const std::size_t first = answer.find(';');
   const std::size_t second = answer.find(';', first + 1);
