@@ -123,20 +123,6 @@ void write_int64_npy(std::ostream& out, const std::vector<std::size_t>& shape, c
   write_le(out, data, count);
 }
 
-// JSON list of integers, streamed.
-template <typename T>
-void write_json_list(std::ostream& out, const T* data, std::size_t count, bool as_bool = false) {
-  out << '[';
-  for (std::size_t k = 0; k < count; ++k) {
-    if (k != 0) out << ',';
-    if (as_bool)
-      out << (data[k] != 0 ? "true" : "false");
-    else
-      out << static_cast<long long>(data[k]);
-  }
-  out << ']';
-}
-
 }  // namespace
 
 BreakingInputFormat breaking_input_format_for(const std::string& path) {

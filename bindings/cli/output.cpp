@@ -18,12 +18,7 @@ void write_color_rows(std::ostream& out, const algebra::Orbitals& orbitals) {
   out << '[';
   for (std::size_t i = 0; i < n; ++i) {
     if (i != 0) out << ',';
-    out << '[';
-    for (std::size_t j = 0; j < n; ++j) {
-      if (j != 0) out << ',';
-      out << colors[i * n + j];
-    }
-    out << ']';
+    write_json_list(out, colors.data() + i * n, n);
   }
   out << ']';
 }
@@ -34,13 +29,7 @@ void write_image_lists(std::ostream& out, const std::vector<algebra::Permutation
   out << '[';
   for (std::size_t k = 0; k < perms.size(); ++k) {
     if (k != 0) out << ',';
-    out << '[';
-    const auto& images = perms[k].images();
-    for (std::size_t j = 0; j < images.size(); ++j) {
-      if (j != 0) out << ',';
-      out << images[j];
-    }
-    out << ']';
+    write_json_list(out, perms[k].images().data(), perms[k].images().size());
   }
   out << ']';
 }

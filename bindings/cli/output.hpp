@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <functional>
-#include <iosfwd>
+#include <ostream>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,6 +39,21 @@ struct JsonReply {
 /// UTF-8 in strings is replaced, never thrown.
 void write_json(std::ostream& out, const JsonReply& reply);
 void write_json(std::ostream& out, const Json& object);
+
+/// Writes `count` integers from `data` as a JSON list (booleans with
+/// `as_bool`), streamed.
+template <typename T>
+void write_json_list(std::ostream& out, const T* data, std::size_t count, bool as_bool = false) {
+  out << '[';
+  for (std::size_t k = 0; k < count; ++k) {
+    if (k != 0) out << ',';
+    if (as_bool)
+      out << (data[k] != 0 ? "true" : "false");
+    else
+      out << static_cast<long long>(data[k]);
+  }
+  out << ']';
+}
 
 /// Writes permutations as a JSON list of 0-based image lists.
 void write_image_lists(std::ostream& out, const std::vector<algebra::Permutation>& perms);
