@@ -9,6 +9,7 @@
 #include <set>
 
 #include "../algebra/test_util.hpp"
+#include "scratch_dir.hpp"
 
 using asen::algebra::BigInt;
 using asen::algebra::Permutation;
@@ -267,7 +268,8 @@ TEST(CanonicalHash, SameGroupAndConjugatesAgreeOthersDiffer) {
 
 TEST(GraphSpec, AutomorphismGroupOfAGraphFileIsAGroupSpec) {
   asen::graph::register_graph_specs();
-  const std::string path = ::testing::TempDir() + "asen_cycle.txt";
+  const asen::testing::ScratchDir dir;
+  const std::string path = dir.file("cycle.txt");
   std::ofstream(path) << "0 1\n1 2\n2 3\n3 4\n4 5\n5 0\n";
   const PermGroup g = PermGroup::parse("graph:" + path);
   EXPECT_EQ(g.degree(), 6U);

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <string>
 
+#include "scratch_dir.hpp"
+
 using asen::InputError;
 using asen::graph::BaseGraph;
 using Edges = std::vector<std::pair<asen::graph::Point, asen::graph::Point>>;
@@ -23,8 +25,8 @@ void expect_input_error(F f, const std::string& fragment) {
   }
 }
 
-std::string write_temp(const std::string& name, const std::string& text) {
-  const std::string path = ::testing::TempDir() + name;
+std::string write_temp(const asen::testing::ScratchDir& dir, const std::string& name, const std::string& text) {
+  const std::string path = dir.file(name);
   std::ofstream(path) << text;
   return path;
 }
@@ -210,16 +212,17 @@ TEST(Dot, ASubgraphOpenedTwiceIsRefusedNotMisread) {
 }
 
 TEST(BaseGraphFiles, ReadsByExtensionAndReportsMissingFiles) {
-  const BaseGraph a = BaseGraph::read(write_temp("asen_g.dot", "graph { 0 -- 1; 1 -- 2 }"));
+  const asen::testing::ScratchDir dir;
+  const BaseGraph a = BaseGraph::read(write_temp(dir, "asen_g.dot", "graph { 0 -- 1; 1 -- 2 }"));
   EXPECT_EQ(a.num_edges(), 2U);
-  const BaseGraph b = BaseGraph::read(write_temp("asen_g.txt", "0 1\n1 2\n2 0\n"));
+  const BaseGraph b = BaseGraph::read(write_temp(dir, "asen_g.txt", "0 1\n1 2\n2 0\n"));
   EXPECT_EQ(b.num_edges(), 3U);
   // The extension's case does not matter.
-  EXPECT_EQ(BaseGraph::read(write_temp("ASEN_G.GV", "digraph { a -> b }")).num_edges(), 1U);
+  EXPECT_EQ(BaseGraph::read(write_temp(dir, "ASEN_G.GV", "digraph { a -> b }")).num_edges(), 1U);
   expect_input_error([] { (void)BaseGraph::read("/nonexistent/graph.txt"); },
                      "cannot read the graph file '/nonexistent/graph.txt'");
-  expect_input_error([] { (void)BaseGraph::read(::testing::TempDir()); }, "it is a directory");
-  const std::string bad = write_temp("asen_bad.txt", "0 1\n\n\n0 1 2\n");
+  expect_input_error([&] { (void)BaseGraph::read(dir.path().string()); }, "it is a directory");
+  const std::string bad = write_temp(dir, "asen_bad.txt", "0 1\n\n\n0 1 2\n");
   expect_input_error([&] { (void)BaseGraph::read(bad); }, bad + ":4:");
 }
 

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "scratch_dir.hpp"
+
 namespace fs = std::filesystem;
 using asen::InputError;
 using asen::nn::GraphDataOptions;
@@ -45,14 +47,9 @@ void write_text(const fs::path& path, const std::string& text) { std::ofstream(p
 class GraphDataTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("asen-graph-data-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
     write_features(20);
     write_text(dir_ / "graph.txt", "# a path\n0 1\n1 2\n2 3\n");
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   void write_features(std::int64_t samples) {
     std::vector<float> x;
@@ -77,7 +74,8 @@ class GraphDataTest : public ::testing::Test {
   }
   void expect_error(const std::vector<std::string>& fragments) const { expect_error(GraphDataOptions{}, fragments); }
 
-  fs::path dir_;
+  asen::testing::ScratchDir scratch_;
+  fs::path dir_ = scratch_.path();
 };
 
 TEST_F(GraphDataTest, FloatTargetsPerNodeAreNodeRegressionSplit70_15_15) {
@@ -118,7 +116,7 @@ TEST_F(GraphDataTest, TheShuffleDependsOnTheSeedAndKeepsEachInputWithItsTarget) 
 TEST_F(GraphDataTest, TheDefaultGroupIsTheAutomorphismGroupOfTheBaseGraph) {
   const TaskData t = load_graph_data(dir_.string());
   EXPECT_EQ(t.group, "graph:" + (dir_ / "graph.txt").string());
-  EXPECT_EQ(t.name, std::string("asen-graph-data-TheDefaultGroupIsTheAutomorphismGroupOfTheBaseGraph"));
+  EXPECT_EQ(t.name, dir_.filename().string());  // the folder's name
 }
 
 TEST_F(GraphDataTest, CallerSettingsOverrideAsenJson) {

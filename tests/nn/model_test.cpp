@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "scratch_dir.hpp"
+
 using asen::algebra::PermGroup;
 using asen::nn::AsenModel;
 using asen::nn::BackboneOptions;
@@ -32,6 +34,12 @@ class ModelTest : public ::testing::Test {
     model->add_structure(s);
     return model;
   }
+
+  // A path in this test's own directory (nothing is created there).
+  [[nodiscard]] std::string temp_dir(const std::string& name) const { return scratch_.file(name); }
+
+ private:
+  asen::testing::ScratchDir scratch_;
 };
 
 asen::nn::TrainConfig quick_config(const std::string& out = "") {
@@ -44,12 +52,6 @@ asen::nn::TrainConfig quick_config(const std::string& out = "") {
   c.progress = false;
   c.device = "cpu";
   return c;
-}
-
-std::string temp_dir(const std::string& name) {
-  const auto p = std::filesystem::path(::testing::TempDir()) / name;
-  std::filesystem::remove_all(p);
-  return p.string();
 }
 
 }  // namespace

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "scratch_dir.hpp"
+
 using asen::InputError;
 using asen::nn::NpyArray;
 
@@ -160,7 +162,8 @@ TEST(NpyArray, ToInt64RefusesFractionsAndNaN) {
 }
 
 TEST(NpyArray, ReadNamesAMissingFileOrAFolder) {
-  const auto dir = std::filesystem::temp_directory_path();
+  const asen::testing::ScratchDir scratch;
+  const auto& dir = scratch.path();
   try {
     (void)NpyArray::read((dir / "asen-no-such-file.npy").string());
     FAIL() << "expected an InputError";
@@ -171,13 +174,13 @@ TEST(NpyArray, ReadNamesAMissingFileOrAFolder) {
 }
 
 TEST(NpyArray, ReadsAFileFromDisk) {
-  const auto path = std::filesystem::temp_directory_path() / "asen-npy-test.npy";
+  const asen::testing::ScratchDir scratch;
+  const auto path = scratch.path() / "t.npy";
   {
     std::ofstream out(path, std::ios::binary);
     out << npy_bytes("<i8", "(2,)", raw<std::int64_t>({4, 5}));
   }
   EXPECT_EQ(NpyArray::read(path.string()).to_int64(), (std::vector<std::int64_t>{4, 5}));
-  std::filesystem::remove(path);
 }
 
 }  // namespace
