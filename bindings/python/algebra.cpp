@@ -160,9 +160,13 @@ PermGroup parse_spec(const std::string& spec, std::optional<std::size_t> degree)
 }
 
 // A Group, or a group spec string (parsed, possibly by GAP).
-PermGroup group_argument(py::handle obj) {
-  if (py::isinstance<PermGroup>(obj)) return obj.cast<PermGroup>();
-  if (py::isinstance<py::str>(obj)) return parse_spec(obj.cast<std::string>(), std::nullopt);
+PermGroup group_argument(py::handle obj, std::optional<std::int64_t> degree) {
+  const std::optional<std::size_t> n = optional_checked_degree(degree);
+  if (py::isinstance<PermGroup>(obj)) {
+    const auto& g = obj.cast<const PermGroup&>();
+    return n ? g.extended(*n) : g;
+  }
+  if (py::isinstance<py::str>(obj)) return parse_spec(obj.cast<std::string>(), n);
   throw py::type_error("expected a Group or a group spec string, got " + type_name(obj));
 }
 
@@ -833,15 +837,16 @@ without the dense matrix (``dense=False``), computing each colour.
   m.def(
       "orbitals",
       [](const py::object& group, const std::string& method, bool dense,
-         std::optional<std::int64_t> memory_limit_mb) {
+         std::optional<std::int64_t> memory_limit_mb, std::optional<std::int64_t> degree) {
         algebra::OrbitalOptions options;
         options.method = parse_method(method);
         options.dense = dense;
         if (memory_limit_mb) options.memory_limit_bytes = memory_limit_mb_bytes(*memory_limit_mb);
-        const PermGroup g = group_argument(group);
+        const PermGroup g = group_argument(group, degree);
         return run_without_gil([&] { return Orbitals::compute(g, options); });
       },
-      "group"_a, "method"_a = "auto", "dense"_a = true, "memory_limit_mb"_a = py::none(), R"doc(
+      "group"_a, "method"_a = "auto", "dense"_a = true, "memory_limit_mb"_a = py::none(), py::kw_only(),
+      "degree"_a = py::none(), R"doc(
 The orbitals of a group (its orbits on ordered pairs of points), computed
 natively without GAP; the GIL is released meanwhile.
 
@@ -853,7 +858,10 @@ natively without GAP; the GIL is released meanwhile.
     computed per pair (``color``, ``colors_of``).
 :param memory_limit_mb: the largest memory for the matrix (and union-find's
     work array), in MiB; default 4096. Checked before allocating.
-:raises ValueError: (asen.LimitError) above the memory limit; for a bad method.
+:param degree: the group on this many points, its extra points fixed (as
+    ``asen orbitals --degree``); at least the group's own degree.
+:raises ValueError: (asen.LimitError) above the memory limit; for a bad method
+    or degree.
 )doc");
 }
 

@@ -45,9 +45,11 @@ bool spec_has_prefix(const std::string& spec);
 /// Parses a group spec without the GIL, holding the GAP lock for prefixed
 /// specs (which may reach GAP, or run a long automorphism search).
 algebra::PermGroup parse_spec(const std::string& spec, std::optional<std::size_t> degree);
-/// A Group, or a group spec string (parsed with parse_spec).
-/// \throws TypeError for anything else.
-algebra::PermGroup group_argument(py::handle obj);
+/// A Group, or a group spec string (parsed with parse_spec), on `degree`
+/// points when given (extra points fixed, as the CLI's --degree).
+/// \throws TypeError for anything else; InputError if `degree` is negative
+/// or below the group's own degree.
+algebra::PermGroup group_argument(py::handle obj, std::optional<std::int64_t> degree = std::nullopt);
 
 /// An exact integer as a Python int (any size), through its bytes: linear
 /// time (Boost's own decimal and hexadecimal strings take quadratic time, 13 s

@@ -578,7 +578,8 @@ permutations 0-based image lists, canonical_hash and cross_check may be None.
   m.def(
       "certify",
       [](py::handle group, bool cross_check, const std::string& backend, std::int64_t max_witnesses,
-         std::optional<bool> canonical_hash, std::optional<std::int64_t> memory_limit_mb) {
+         std::optional<bool> canonical_hash, std::optional<std::int64_t> memory_limit_mb,
+         std::optional<std::int64_t> degree) {
         graph::CertifyOptions options;
         options.cross_check = cross_check;
         options.backend = backend_argument(backend);
@@ -589,12 +590,13 @@ permutations 0-based image lists, canonical_hash and cross_check may be None.
                                  : *canonical_hash ? graph::HashPolicy::always
                                                    : graph::HashPolicy::never;
         options.orbitals = orbital_options(memory_limit_mb);
-        const PermGroup g = group_argument(group);
+        const PermGroup g = group_argument(group, degree);
         if (cross_check) return run_with_gap([&] { return graph::certify(g, options); });
         return run_without_gil([&] { return graph::certify(g, options); });
       },
       "group"_a, "cross_check"_a = false, "backend"_a = "auto", "max_witnesses"_a = 3,
-      "canonical_hash"_a = py::none(), "memory_limit_mb"_a = py::none(), R"doc(
+      "canonical_hash"_a = py::none(), "memory_limit_mb"_a = py::none(), py::kw_only(), "degree"_a = py::none(),
+      R"doc(
 Certifies the 2-closure of a group (transitive or not): exact |G| and
 |G^(2)|, the index, whether G is 2-closed, generators of G^(2) and witnesses
 in G^(2) \ G. The GIL is released meanwhile.
@@ -613,16 +615,18 @@ in G^(2) \ G. The GIL is released meanwhile.
     trivial(100)), True always, False never.
 :param memory_limit_mb: the largest memory for the n x n colour matrix, in
     MiB; default 4096.
+:param degree: the group on this many points, its extra points fixed (as
+    ``asen certify --degree``); at least the group's own degree.
 :returns: a :class:`Certificate`.
 :raises ValueError: (asen.LimitError) above the memory limit; for a bad
-    backend or max_witnesses; for a bad spec (asen.GapError from GAP).
+    backend, max_witnesses or degree; for a bad spec (asen.GapError from GAP).
 )doc");
 }
 
 // The arrays of a breaking input, as a dict of numpy arrays (no copies);
 // asen.breaking_input wraps it.
 py::dict breaking_input_arrays(py::handle group, py::handle base, const std::string& mode_name,
-                               std::optional<std::int64_t> memory_limit_mb) {
+                               std::optional<std::int64_t> memory_limit_mb, std::optional<std::int64_t> degree) {
   const graph::BreakingMode mode = graph::parse_breaking_mode(mode_name);
   std::optional<GraphArgument> base_arg;
   if (!base.is_none()) {
@@ -636,7 +640,7 @@ py::dict breaking_input_arrays(py::handle group, py::handle base, const std::str
                      " mode needs a base graph: pass base=asen.Graph(...) or the path of a graph file");
   }
   const std::size_t limit = memory_limit_bytes(memory_limit_mb);
-  const PermGroup g = group_argument(group);
+  const PermGroup g = group_argument(group, degree);
   graph::BreakingInput bi = run_without_gil([&] {
     const std::size_t n = g.degree();
     const graph::BaseGraph* base_graph = base_arg ? &base_arg->get() : nullptr;
@@ -803,7 +807,7 @@ True if the permutation p preserves the orbital colouring:
 
 :raises ValueError: if p has another degree than the orbitals.
 )doc");
-  m.def("_breaking_input_arrays", &breaking_input_arrays, "group"_a, "base"_a, "mode"_a, "memory_limit_mb"_a,
+  m.def("_breaking_input_arrays", &breaking_input_arrays, "group"_a, "base"_a, "mode"_a, "memory_limit_mb"_a, "degree"_a,
         "The arrays behind asen.breaking_input (a dict of numpy arrays); use asen.breaking_input instead.");
 }
 

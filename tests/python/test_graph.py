@@ -148,6 +148,24 @@ class TestCertify:
         for h in cert.closure_generators:
             assert h(0) == 0 and h(1) == 1
 
+    def test_degree_adds_fixed_points_as_the_cli_does(self):
+        # <(1,2)> on 5 points: the three added points stay fixed in the closure.
+        for group in ["(1,2)", asen.Group.parse("(1,2)")]:
+            cert = asen.certify(group, degree=5)
+            assert (cert.degree, cert.closure_order, cert.two_closed) == (5, 2, True)
+        # C(3) and two fixed points: 3 orbitals on the orbit, 2 + 2 between it
+        # and a fixed point, 4 on the fixed points themselves
+        assert asen.orbitals("C(3)", degree=5).rank == 11
+        assert asen.orbitals("C(3)", degree=5).rank == asen.orbitals(asen.Group.parse("C(3)", degree=5)).rank
+        bi = asen.breaking_input(asen.Group.parse("C(3)"), degree=4)
+        assert (bi.num_nodes, bi.num_colors) == (4, 6)
+        with pytest.raises(asen.InputError, match="smaller than the group's degree 5"):
+            asen.breaking_input(asen.Group.parse("C(5)"), degree=3)
+        with pytest.raises(asen.InputError, match="smaller than the degree 3"):
+            asen.certify("C(3)", degree=2)
+        with pytest.raises(TypeError):
+            asen.certify("C(3)", False, "auto", 3, None, None, 5)  # keyword only
+
     @pytest.mark.parametrize("seed", range(6))
     def test_closure_order_of_intransitive_groups_matches_brute_force(self, seed):
         g = random_intransitive_group(seed)

@@ -145,6 +145,8 @@ def breaking_input(
     mode: str = "dense",
     as_torch: bool = False,
     memory_limit_mb: Optional[int] = None,
+    *,
+    degree: Optional[int] = None,
 ) -> BreakingInput:
     """The breaking input of a group: its orbital colouring as edge_index /
     edge_attr / node_color arrays (see :class:`BreakingInput`). Computed
@@ -161,13 +163,15 @@ def breaking_input(
         instead of numpy arrays; torch is imported only then.
     :param memory_limit_mb: the largest memory for a dense or weak-sparse
         input (about 36 bytes per pair), in MiB; default 4096.
-    :raises ValueError: for an unknown mode, a missing base graph (or one
+    :param degree: the group on this many points, its extra points fixed (as
+        ``asen breaking-input --degree``); at least the group's own degree.
+    :raises ValueError: for an unknown mode, a bad degree, a missing base graph (or one
         given to the dense mode), a base graph of another size, an unreadable
         graph file (the message names the file and line); asen.LimitError (a
         ValueError) above the memory limit.
     """
     if not isinstance(mode, str):
         raise TypeError(f"mode must be a str ('dense', 'sparse' or 'weak-sparse'), got {type(mode).__name__}")
-    arrays = _core._breaking_input_arrays(group, base, mode, memory_limit_mb)
+    arrays = _core._breaking_input_arrays(group, base, mode, memory_limit_mb, degree)
     bi = BreakingInput(**arrays)
     return bi.to_torch() if as_torch else bi
