@@ -1,5 +1,6 @@
 """asen.nn: the nn layer from Python, torch tensors in and out."""
 
+import copy
 import json
 import os
 import subprocess
@@ -561,6 +562,86 @@ def test_deepcopy_pickle_and_torch_save_round_trip(tmp_path):
         with torch.no_grad():
             next(iter(clone.parameters())).add_(1.0)
         assert not torch.equal(next(iter(clone.parameters())), next(iter(model.parameters())))
+
+
+class _Wrapper(torch.nn.Module):
+    """A user's module holding an asen model and a head of its own."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.asen = model
+        self.head = torch.nn.Linear(2, 1)
+
+    def forward(self, x):
+        return self.head(self.asen("cyclicsum", x)).squeeze(-1)
+
+
+def test_a_model_inside_a_users_module_is_trained_saved_and_moved_with_it():
+    model = small_model(seed=4).add_structure("cyclicsum", "D(10)", vocab=10)
+    assert isinstance(model, torch.nn.Module)
+    net = _Wrapper(model)
+    own = {id(p) for p in model.parameters()}
+    assert len(own) > 10 and own <= {id(p) for p in net.parameters()}
+    assert {"asen." + k for k, _ in model.named_parameters()} <= {k for k, _ in net.named_parameters()}
+    # the parent's optimiser trains the asen parameters (the very tensors the C++ forward uses)
+    x, y = ann.generate_dataset("cyclicsum", 64, seed=2)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    loss = torch.nn.functional.mse_loss(net(x), y.float())
+    loss.backward()
+    backbone = [p for k, p in model.named_parameters() if k.startswith("backbone.")]
+    assert all(p.grad is not None for p in backbone) and any(p.grad.abs().sum() > 0 for p in backbone)
+    opt.step()
+    assert any(not torch.equal(before[k], v) for k, v in model.state_dict().items() if k.startswith("backbone."))
+    # eval() and train() of the parent reach the C++ model (dropout off: equal outputs)
+    net.eval()
+    assert not model.training and not model._impl.training
+    with torch.no_grad():
+        assert torch.equal(net(x), net(x))
+    net.train()
+    assert model.training and model._impl.training
+    # the parent's state_dict holds the asen tensors and loads back in place
+    saved = {k: v.clone() for k, v in net.state_dict().items()}
+    assert set(saved) == {"asen." + k for k in model.state_dict()} | {"head.weight", "head.bias"}
+    net.eval()
+    with torch.no_grad():
+        expected = net(x)
+        for p in net.parameters():
+            p.mul_(0.5)
+        net.load_state_dict(saved)
+        assert torch.equal(net(x), expected)
+    key = next(k for k in saved if k.startswith("asen.backbone."))
+    with pytest.raises(RuntimeError, match=f"size mismatch for {key}"):
+        net.load_state_dict({**saved, key: torch.zeros(3, 3, 3)})
+    with pytest.raises(RuntimeError, match=f'Missing key.*"{key}"'):
+        net.load_state_dict({k: v for k, v in saved.items() if k != key})
+    with pytest.raises(RuntimeError, match='Unexpected key.*"asen.extra"'):
+        net.load_state_dict({**saved, "asen.extra": torch.zeros(1)})
+    assert net.load_state_dict({**saved, "asen.extra": torch.zeros(1)}, strict=False).unexpected_keys == ["asen.extra"]
+    # moved with it; a dtype other than float32 is refused with a clear error
+    assert net.to("cpu") is net and model.device.type == "cpu"
+    net.float()
+    with pytest.raises(TypeError, match="computes in float32"):
+        net.double()
+    with pytest.raises(TypeError, match="computes in float32"):
+        model.to(torch.float16)
+    # forward hooks run, requires_grad_ freezes, zero_grad reaches the asen tensors
+    seen = []
+    handle = model.register_forward_hook(lambda module, args, out: seen.append(out.shape))
+    net(x[:3])
+    handle.remove()
+    assert seen == [torch.Size([3, N, 2])]
+    net.zero_grad(set_to_none=True)
+    assert all(p.grad is None for p in model.parameters())
+    model.requires_grad_(False)
+    net(x).sum().backward()
+    assert all(p.grad is None for p in model.parameters()) and net.head.weight.grad is not None
+    model.requires_grad_(True)
+    # a copy of the parent holds a copy of the model
+    clone = copy.deepcopy(net)
+    assert isinstance(clone.asen, ann.Model) and clone.asen._impl is not model._impl
+    with torch.no_grad():
+        assert torch.equal(clone(x), net(x))
 
 
 def test_load_state_dict_restores_a_saved_state_in_place():

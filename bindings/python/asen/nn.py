@@ -28,7 +28,7 @@ import collections.abc
 import json
 import os
 import warnings
-from typing import Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
 import numpy
 import torch  # noqa: F401  (loads libtorch_python, which asen._nn needs)
@@ -102,6 +102,11 @@ def _base_graph(base: Any) -> Tuple[Optional[int], List[Tuple[int, int]], bool]:
     return base.num_vertices, edges, base.directed
 
 
+def _check_float32(dtype: Optional[torch.dtype]) -> None:
+    if dtype is not None and dtype != torch.float32:
+        raise TypeError(f"an asen.nn.Model computes in float32 and cannot be converted to {dtype}")
+
+
 class Dataset(NamedTuple):
     """Samples of a synthetic task: ``inputs`` [S, n] int64 tokens, and
     ``targets`` [S, n] int64 (per-node tasks), [S] int64 (invariant
@@ -131,10 +136,16 @@ def _input_tensor(x: Any, what: str) -> torch.Tensor:
     raise TypeError(f"{what} must be a torch.Tensor (or a numpy array), got {type(x).__name__}")
 
 
-class Model:
+class Model(torch.nn.Module):
     """An ASEN model: one shared GATv2 backbone and, per named structure, its
     breaking input (the orbital colouring of a group), colour embedding,
     token embedding (or input MLP) and output head.
+
+    A ``torch.nn.Module`` whose parameters are the C++ model's own tensors:
+    as a submodule of your module they are among its ``parameters()`` and in
+    its ``state_dict()``, its ``.to(device)``, ``train()`` and ``eval()``
+    reach them, and forward hooks run. The model computes in float32: a
+    conversion to another dtype (``.double()``, ``.half()``) is refused.
 
     :param hidden, layers, heads: backbone size (hidden must be a multiple of
         heads); the paper's configuration is 128, 4, 8.
@@ -154,13 +165,29 @@ class Model:
         attention_dropout: float = 0.0,
         seed: int = 0,
     ) -> None:
+        super().__init__()
         self._impl = _nn.Model(hidden, layers, heads, dropout, attention_dropout, seed)
+        self._sync()
 
     @classmethod
     def _wrap(cls, impl: Any) -> "Model":
         model = cls.__new__(cls)
+        torch.nn.Module.__init__(model)
         model._impl = impl
+        model._sync()
         return model
+
+    def _sync(self) -> "Model":
+        """Points torch.nn.Module's registries at the C++ model's tensors (the
+        very objects its forward uses; their names hold dots, so they are
+        entered directly, not through register_parameter) and its training
+        flag at the C++ one. Called after every change of structures."""
+        self._parameters.clear()
+        self._parameters.update(self._impl.named_parameters())
+        self._buffers.clear()
+        self._buffers.update(self._impl.named_buffers())
+        self.training = self._impl.training
+        return self
 
     # -- structures --------------------------------------------------------
     def add_structure(
@@ -213,12 +240,12 @@ class Model:
                 name, bi.num_nodes, bi.edge_index, bi.edge_attr, bi.num_colors, bi.node_color, size, vocab, in_features,
                 kind, bi.mode
             )
-            return self
+            return self._sync()
         _check_str(mode, "mode")
         spec = _group_spec(group, degree)
         vertices, edges, directed = _base_graph(base)
         self._impl.add_structure(name, spec, degree, size, vocab, in_features, kind, mode, vertices, edges, directed)
-        return self
+        return self._sync()
 
     @property
     def structures(self) -> List[str]:
@@ -264,16 +291,9 @@ class Model:
             raise TypeError(f"a mixed batch takes a list of samples, one per name, got {type(x).__name__}")
         return self._impl.forward_mixed(list(structure), [_input_tensor(v, f"x[{k}]") for k, v in enumerate(x)])
 
-    __call__ = forward
-
     # -- parameters --------------------------------------------------------
-    def parameters(self) -> Iterator[torch.Tensor]:
-        """The parameters (leaf tensors that require grad), for torch.optim."""
-        return iter(self._impl.parameters())
-
-    def named_parameters(self) -> Iterator[Tuple[str, torch.Tensor]]:
-        return iter(self._impl.named_parameters())
-
+    # parameters(), named_parameters(), buffers(), zero_grad(), requires_grad_()
+    # are torch.nn.Module's, over the registries _sync fills.
     def parameter_groups(self) -> Dict[str, List[torch.Tensor]]:
         """The four groups the C++ training gives their own learning rates:
         'backbone' (the shared GATv2 layers), 'heads' (each structure's input
@@ -287,10 +307,15 @@ class Model:
             "tokens": self._impl.token_parameters(),
         }
 
-    def state_dict(self) -> Dict[str, torch.Tensor]:
-        """Detached copies of the parameters and buffers, by name."""
-        out = {k: v.detach().clone() for k, v in self._impl.named_parameters()}
-        out.update({k: v.detach().clone() for k, v in self._impl.named_buffers()})
+    def state_dict(self, *, destination: Any = None, prefix: str = "", keep_vars: bool = False) -> Dict[str, torch.Tensor]:
+        """The parameters and buffers by name, as torch's, but copies (not
+        views of the live tensors), so a saved "best" state is never changed
+        by further training; with ``keep_vars`` the live tensors themselves.
+        (Within a parent module's state_dict they are torch's usual views.)"""
+        out = super().state_dict(destination=destination, prefix=prefix, keep_vars=keep_vars)
+        if not keep_vars:
+            for name in list(self._parameters) + list(self._buffers):
+                out[prefix + name] = out[prefix + name].clone()
         return out
 
     def load_state_dict(self, state_dict: Mapping[str, torch.Tensor], strict: bool = True) -> "IncompatibleKeys":
@@ -328,16 +353,61 @@ class Model:
                     own[name].copy_(value)
         return IncompatibleKeys(missing, unexpected)
 
-    def to(self, device: Union[str, torch.device]) -> "Model":
-        """Moves parameters and breaking inputs to ``device`` ('cpu', 'cuda',
-        'cuda:1' or a torch.device); returns the model."""
-        if not isinstance(device, (str, torch.device)):
-            raise TypeError(f"device must be a str or a torch.device, got {type(device).__name__}")
-        self._impl.to_device(str(device))
-        return self
+    def _load_from_state_dict(
+        self,
+        state_dict: Mapping[str, Any],
+        prefix: str,
+        local_metadata: Any,
+        strict: bool,
+        missing_keys: List[str],
+        unexpected_keys: List[str],
+        error_msgs: List[str],
+    ) -> None:
+        # A parent module's load_state_dict: torch's own version takes the
+        # part of a key before its first dot for the tensor's name, and the
+        # names here hold dots. Copies in place, as torch's.
+        own = {**self._parameters, **self._buffers}
+        for name, tensor in own.items():
+            key = prefix + name
+            if key not in state_dict:
+                missing_keys.append(key)
+                continue
+            value = state_dict[key]
+            if not isinstance(value, torch.Tensor):
+                error_msgs.append(f'"{key}" must be a tensor, got {type(value).__name__}')
+            elif value.shape != tensor.shape:
+                error_msgs.append(
+                    f"size mismatch for {key}: the state dict's tensor has shape {list(value.shape)}, "
+                    f"the model's {list(tensor.shape)}"
+                )
+            else:
+                with torch.no_grad():
+                    tensor.copy_(value)
+        if strict:
+            unexpected_keys.extend(k for k in state_dict if k.startswith(prefix) and k[len(prefix) :] not in own)
 
-    def cpu(self) -> "Model":
-        return self.to("cpu")
+    def to(self, *args: Any, **kwargs: Any) -> "Model":
+        """Moves parameters and breaking inputs to a device ('cpu', 'cuda',
+        'cuda:1' or a torch.device), in place; returns the model. Takes
+        torch's forms (``to(device)``, ``to(tensor)``, ``to(device, dtype)``);
+        a dtype other than float32 is refused."""
+        if len(args) == 1 and not kwargs and isinstance(args[0], str):
+            device, dtype = args[0], None  # asen's own message for a bad name
+        else:
+            device, dtype, _, _ = torch._C._nn._parse_to(*args, **kwargs)
+        _check_float32(dtype)
+        if device is not None:
+            self._impl.to_device(str(device))
+        return self._sync()
+
+    def _apply(self, fn: Any, *args: Any, **kwargs: Any) -> "Model":
+        # What a parent module's .to() / .cuda() / .cpu() / .double() call:
+        # fn is read off what it does to a float32 tensor on this device.
+        probe = fn(torch.zeros(1, device=self.device))
+        _check_float32(probe.dtype)
+        if probe.device != self.device:
+            self._impl.to_device(str(probe.device))
+        return self._sync()
 
     @property
     def device(self) -> torch.device:
@@ -357,31 +427,24 @@ class Model:
     def __setstate__(self, state: Dict[str, Any]) -> None:
         import tempfile
 
+        torch.nn.Module.__init__(self)
         with tempfile.TemporaryDirectory(prefix="asen-model-") as folder:
             path = os.path.join(folder, "model.pt")
             with open(path, "wb") as f:
                 f.write(state["model_file"])
             self._impl = _nn.load(path)
+        self._sync()
         self.train(state.get("training", False))
         if state.get("device", "cpu") != "cpu":
             self.to(state["device"])
 
-    def zero_grad(self) -> None:
-        for p in self._impl.parameters():
-            p.grad = None
-
     def train(self, mode: bool = True) -> "Model":
-        """Training mode (dropout on); returns the model."""
-        self._impl.train(bool(mode))
-        return self
-
-    def eval(self) -> "Model":
-        """Evaluation mode (dropout off); returns the model."""
-        return self.train(False)
-
-    @property
-    def training(self) -> bool:
-        return self._impl.training
+        """Training mode (dropout on); ``eval()`` is ``train(False)``. Returns
+        the model."""
+        if not isinstance(mode, bool):
+            raise ValueError("training mode is expected to be boolean")
+        self._impl.train(mode)
+        return super().train(mode)
 
     # -- files, checks -----------------------------------------------------
     def save(self, path: Union[str, os.PathLike]) -> None:
@@ -589,7 +652,7 @@ def train(
             [fine_name], fine_groups, samples, length, dict(fine_settings, out=folder("finetune")), finetune_lr_scale
         )
     )
-    fine["model"] = model.eval()
+    fine["model"] = model._sync().eval()
     fine["out"] = folder("finetune") or None
     scratch = _wrap_result(
         _nn.train([fine_name], fine_groups, samples, length, dict(fine_settings, out=folder("scratch"))),
