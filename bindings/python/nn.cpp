@@ -780,6 +780,9 @@ PYBIND11_MODULE(_nn, m) {
   namespace p = asen::python::nn_module;
   m.doc() = "asen._nn: the compiled nn layer (LibTorch) with torch tensors in and out. Use it as asen.nn.";
   p::register_errors();
+  // "graph:FILE" specs (a data folder's default group) in this extension's
+  // own parses: checks and discovery on a loaded model.
+  asen::graph::register_graph_specs();
 
   py::class_<p::Model>(m, "Model", "An AsenModel and the description of its structures (use asen.nn.Model).")
       .def(py::init<std::int64_t, std::int64_t, std::int64_t, double, double, std::int64_t>(), "hidden"_a, "layers"_a,

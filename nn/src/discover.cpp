@@ -2,6 +2,7 @@
 #include <asen/nn/discover.hpp>
 
 #include <asen/algebra/orbitals.hpp>
+#include <asen/graph/automorphisms.hpp>
 #include <asen/graph/certificate.hpp>
 #include <asen/graph/colored_digraph.hpp>
 #include <asen/nn/tasks.hpp>
@@ -222,6 +223,7 @@ Discovery discover_symmetry(const BreakingInput& input, const torch::Tensor& col
 
   if (options.true_group && !options.true_group->empty()) {
     PermGroup truth;
+    graph::register_graph_specs();  // "graph:FILE", from a C++ program or the Python module too
     try {
       truth = PermGroup::parse(*options.true_group);
     } catch (const InputError& e) {

@@ -2,6 +2,7 @@
 #include <asen/nn/training.hpp>
 #include <asen/symlinks.hpp>
 
+#include <asen/graph/automorphisms.hpp>
 #include <asen/nn/flat_adam.hpp>
 #include <asen/nn/seeded_generator.hpp>
 
@@ -123,8 +124,12 @@ BackboneOptions backbone_from(const json& j) {
   return o;
 }
 
-// The group of a task with its generators spelled out.
+// The group of a task with its generators spelled out. A model file may
+// name its group "graph:FILE" (a data folder's default): the graph layer's
+// specs are registered here, for every caller (the Python module, a C++
+// program) that loads such a model without having read a graph itself.
 algebra::PermGroup task_group(const TaskData& t, std::int64_t nodes) {
+  graph::register_graph_specs();
   return algebra::PermGroup::parse(t.group, static_cast<std::size_t>(nodes));
 }
 

@@ -54,6 +54,27 @@ def test_train_on_a_data_folder_returns_what_it_read_and_a_model(skeleton, tmp_p
     assert ann.load(tmp_path / "model.pt").structure("skeleton16")["kind"] == "node-regression"
 
 
+def test_a_model_whose_group_is_its_graph_file_is_checked_after_loading_in_a_new_process(skeleton, tmp_path):
+    # Without a group in asen.json the group is "graph:<folder>/graph.txt"; a
+    # fresh interpreter that loads the model has read no graph itself.
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for name in ("inputs.npy", "targets.npy", "graph.txt"):
+        (folder / name).write_bytes((skeleton / name).read_bytes())
+    result = ann.train(data=folder, out=tmp_path / "run", **TINY)
+    assert result["data"]["group"] == "graph:" + str(folder / "graph.txt")
+    code = (
+        "import sys, asen.nn as ann\n"
+        "m = ann.load(sys.argv[1])\n"
+        "r = m.check_equivariance('data')\n"
+        "d = ann.discover(sys.argv[1])\n"
+        "print(r['group_order'], r['inside_max_error'] < 1e-5, d['trained_group']['order'])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "run" / "model.pt")], check=True,
+                         capture_output=True, text=True, env=dict(os.environ))
+    assert out.stdout.split() == ["4", "True", "4"]  # |Aut| of the skeleton graph is 4
+
+
 def test_group_mode_and_name_override_the_folder(skeleton):
     result = ann.train(data=str(skeleton), group="trivial(16)", mode="sparse", name="pose", **TINY)
     assert (result["data"]["group"], result["data"]["mode"], result["data"]["name"]) == ("trivial(16)", "sparse", "pose")
