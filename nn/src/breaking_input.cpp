@@ -1,6 +1,8 @@
 #include <asen/error.hpp>
 #include <asen/nn/breaking_input.hpp>
 
+#include "fingerprint.hpp"
+
 #include <algorithm>
 #include <map>
 #include <string>
@@ -116,6 +118,11 @@ BreakingInput BreakingInput::to(const torch::Device& device) const {
   move(out.sorted_color_);
   move(out.in_degree_);
   return out;
+}
+
+std::string BreakingInput::fingerprint() const {
+  return detail::fingerprint(0x636f6c6f7572696eULL,
+                             {torch::tensor({num_nodes_, num_colors_}, torch::kLong), edge_index_, edge_color_, node_color_});
 }
 
 }  // namespace asen::nn

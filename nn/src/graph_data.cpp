@@ -5,6 +5,8 @@
 #include <asen/nn/graph_data.hpp>
 #include <asen/nn/npy.hpp>
 
+#include "fingerprint.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -132,28 +134,6 @@ torch::Tensor id_tensor(const NpyArray& a, const std::string& path, std::vector<
   return torch::tensor(values, torch::kLong).reshape(shape);
 }
 
-// Mixes the bytes of `t` (made contiguous), its dtype and shape into `h`.
-void mix_tensor(std::uint64_t& h, const torch::Tensor& t) {
-  const auto mix = [&h](std::uint64_t word) {
-    h ^= word * 0x9e3779b97f4a7c15ULL;
-    h = (h << 27 | h >> 37) * 0xbf58476d1ce4e5b9ULL + 0x94d049bb133111ebULL;
-  };
-  const torch::Tensor c = t.contiguous();
-  mix(static_cast<std::uint64_t>(c.scalar_type()));
-  for (const auto extent : c.sizes()) mix(static_cast<std::uint64_t>(extent));
-  const auto* bytes = static_cast<const unsigned char*>(c.data_ptr());
-  const std::size_t size = c.numel() * c.element_size();
-  std::size_t k = 0;
-  for (; k + 8 <= size; k += 8) {
-    std::uint64_t word = 0;
-    std::memcpy(&word, bytes + k, 8);
-    mix(word);
-  }
-  std::uint64_t tail = size - k;  // the length of the tail, so that trailing zero bytes count
-  for (std::size_t b = 0; k + b < size; ++b) tail |= static_cast<std::uint64_t>(bytes[k + b]) << (8 * (b + 1));
-  mix(tail);
-}
-
 std::uint64_t uniform_below(std::mt19937_64& rng, std::uint64_t bound) {
   const std::uint64_t limit = UINT64_MAX - UINT64_MAX % bound;
   for (;;) {
@@ -255,12 +235,7 @@ void resolve_structure(TaskData& t, const fs::path& dir, const json& config, con
 }  // namespace
 
 std::string data_fingerprint(const torch::Tensor& inputs, const torch::Tensor& targets) {
-  std::uint64_t h = 0x6173656e64617461ULL;
-  mix_tensor(h, inputs.cpu());
-  mix_tensor(h, targets.cpu());
-  char text[17];
-  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(h));
-  return text;
+  return detail::fingerprint(0x6173656e64617461ULL, {inputs, targets});
 }
 
 TaskData load_graph_data(const std::string& dir_text, const GraphDataOptions& options) {

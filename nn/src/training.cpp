@@ -359,12 +359,24 @@ std::string settings_difference(const json& was, const json& now) {
     if (key == "tasks" && a.is_array() && b.is_array() && a.size() == b.size()) {
       for (std::size_t k = 0; k < a.size(); ++k) {
         if (!a[k].is_object() || !b[k].is_object()) continue;
+        const std::string task = "task " + shown(at(b[k], "name")) + " ";
         for (const auto& field : keys_of(a[k], b[k])) {
-          if (at(a[k], field) == at(b[k], field)) continue;
-          const std::string task = "task " + shown(at(b[k], "name")) + " ";
-          add(task + (field == "data" ? "data: the data folder's samples changed"
-                                      : field + ": " + shown(at(a[k], field)) + " in the checkpoint, " +
-                                            shown(at(b[k], field)) + " here"));
+          const json x = at(a[k], field);
+          const json y = at(b[k], field);
+          if (x == y) continue;
+          if (field == "data") {
+            add(task + "data: the data folder's samples changed");
+          } else if (field == "structure" && x.is_object() && y.is_object()) {
+            for (const auto& part : keys_of(x, y)) {
+              if (at(x, part) == at(y, part)) continue;
+              add(task + (part == "coloring" ? std::string("breaking input: another colouring of the pairs (another "
+                                                           "group, or a changed graph file or base graph)")
+                                             : part + ": " + shown(at(x, part)) + " in the checkpoint, " +
+                                                   shown(at(y, part)) + " here"));
+            }
+          } else {
+            add(task + field + ": " + shown(x) + " in the checkpoint, " + shown(y) + " here");
+          }
         }
       }
       continue;
@@ -373,6 +385,23 @@ std::string settings_difference(const json& was, const json& now) {
         (key == "epochs" ? " (the cosine schedule depends on the run's length)" : ""));
   }
   return out.empty() ? "the settings differ" : out;
+}
+
+// The settings of a checkpoint's run and of this one, as they must agree for
+// a resume. Checkpoints that record each task's structure (its colouring and
+// sizes) are compared on it and not on the spelling of the group (the same
+// colouring from another spec resumes, the same spec of a changed graph file
+// does not); older ones, on the group spec as before.
+std::pair<json, json> resumable_settings(json was, json now) {
+  bool structured = was.contains("tasks") && was.at("tasks").is_array();
+  if (structured)
+    for (const auto& t : was.at("tasks")) structured = structured && t.is_object() && t.contains("structure");
+  for (json* run : {&was, &now}) {
+    if (!run->contains("tasks") || !run->at("tasks").is_array()) continue;
+    for (auto& t : run->at("tasks"))
+      if (t.is_object()) t.erase(structured ? "group" : "structure");
+  }
+  return {std::move(was), std::move(now)};
 }
 
 void write_atomically(const std::string& path, const std::function<void(const std::string&)>& write) {
@@ -599,6 +628,14 @@ class Run {
       json task = {{"name", t.name}, {"group", t.group}, {"train", t.data.train.size()}};
       // Only for data folders: checkpoints of synthetic runs still match.
       if (!t.data_fingerprint.empty()) task["data"] = t.data_fingerprint;
+      // What the checkpoint's tensors are shaped and numbered by: the
+      // colouring itself (a graph file or a group spec may read the same and
+      // mean another), the sizes of the embeddings and of the head.
+      const StructureSpec& spec = model_->structure(t.name);
+      task["structure"] = {{"kind", to_string(t.kind)},       {"vocab", t.vocab},
+                           {"in_features", t.in_features},    {"out_dim", t.out_dim},
+                           {"nodes", spec.input.num_nodes()}, {"mode", graph::to_string(t.mode)},
+                           {"coloring", spec.input.fingerprint()}};
       tasks.push_back(std::move(task));
     }
     json run = {{"batch", config_.batch}, {"seed", config_.seed}, {"lr_backbone", config_.lr_backbone * backbone_scale_},
@@ -663,10 +700,13 @@ class Run {
       throw InputError("the checkpoint " + path + " is corrupt or not an asen checkpoint (" + reason_of(e) +
                        "); remove it or use another output folder");
     }
-    if (!meta.contains("run") || meta.at("run") != run_json())
+    if (!meta.contains("run") || !meta.at("run").is_object())
+      throw InputError("the checkpoint " + path +
+                       " was written by a run with other settings (not recorded); remove it or use another output folder");
+    const auto [was, now] = resumable_settings(meta.at("run"), run_json());
+    if (was != now)
       throw InputError("the checkpoint " + path + " was written by a run with other settings (" +
-                       (meta.contains("run") ? settings_difference(meta.at("run"), run_json()) : "not recorded") +
-                       "); remove it or use another output folder");
+                       settings_difference(was, now) + "); remove it or use another output folder");
     try {
       model_->load(archive);
       model_->to_device(device_);

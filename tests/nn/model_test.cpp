@@ -198,6 +198,40 @@ TEST_F(ModelTest, CorruptOrMismatchedCheckpointsAreClearErrors) {
   }
 }
 
+TEST_F(ModelTest, ResumingNeedsTheSameColouringAndSizesNotTheSameSpelling) {
+  const std::string dir = temp_dir("asen_structure");
+  auto config = quick_config(dir);
+  config.epochs = 1;
+  config.lr_schedule = "constant";
+  (void)asen::nn::train({asen::nn::synthetic_task("intersect", 100, 10, 2)}, config);
+  config.epochs = 2;
+  const auto refused = [&](asen::nn::TaskData t, const std::string& why) {
+    try {
+      (void)asen::nn::train({std::move(t)}, config);
+      ADD_FAILURE() << "expected an InputError naming " << why;
+    } catch (const asen::InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(why), std::string::npos) << e.what();
+    }
+  };
+  // more tokens: the checkpoint's embedding has too few rows
+  auto vocab = asen::nn::synthetic_task("intersect", 100, 10, 2);
+  ++vocab.vocab;
+  refused(vocab, "task \"intersect\" vocab: " + std::to_string(vocab.vocab - 1) + " in the checkpoint, " +
+                     std::to_string(vocab.vocab) + " here");
+  auto classes = asen::nn::synthetic_task("intersect", 100, 10, 2);
+  classes.out_dim = 3;
+  refused(classes, "out_dim: 2 in the checkpoint, 3 here");
+  // another group: the colour ids would mean other pairs
+  auto under = asen::nn::synthetic_task("intersect", 100, 10, 2);
+  under.group = "S(5)*S(5)";
+  refused(under, "another colouring of the pairs");
+  // the same group spelled out by generators: the same colouring, resumed
+  auto spelled = asen::nn::synthetic_task("intersect", 100, 10, 2);
+  spelled.group = "(1,2),(1,2,3,4,5),(1,6)(2,7)(3,8)(4,9)(5,10)";
+  const auto resumed = asen::nn::train({spelled}, config);
+  EXPECT_EQ(resumed.resumed_from, 1);
+}
+
 TEST_F(ModelTest, SavedModelsLoadWithIdenticalOutputs) {
   const std::string dir = temp_dir("asen_save");
   auto result = asen::nn::train({asen::nn::synthetic_task("palindrome", 100, 10, 3),

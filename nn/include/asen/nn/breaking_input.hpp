@@ -14,6 +14,7 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <string>
 
 namespace asen::nn {
 
@@ -58,6 +59,10 @@ class BreakingInput {
 
   /// The same input on another device.
   [[nodiscard]] BreakingInput to(const torch::Device& device) const;
+  /// A 64-bit fingerprint (hexadecimal) of the colouring: nodes, edges, their
+  /// colours, node colours and the colour count. Checkpoints record it, so
+  /// that a run is resumed only on the colouring it started with.
+  [[nodiscard]] std::string fingerprint() const;
 
  private:
   void check_node_colors_follow_loops() const;
