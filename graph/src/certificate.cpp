@@ -4,8 +4,10 @@
 #include <asen/graph/certificate.hpp>
 #include <asen/graph/colored_digraph.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <deque>
 #include <future>
 #include <random>
 #include <set>
@@ -170,41 +172,78 @@ Certificate certify(const PermGroup& group, const CertifyOptions& options) {
     cert.proven = true;
   } else {
     cert.two_closed = false;
-    const StabChain& chain = group.chain();
-    const BigInt lower = chain.order();
-    // Witnesses: closure generators, then random closure elements, outside G.
-    const PermGroup closure = aut.group();
-    const StabChain& closure_chain = closure.chain();
+    // Witnesses: closure generators outside G, then random closure elements
+    // outside G. An odd permutation is outside a group of even generators
+    // (A_n and its like: no sifting); anything else is sifted through G's
+    // chain. The closure's own chain (costly for a closure S_n given by
+    // n - 1 generators) is built only when the generators gave too few.
+    const bool even = all_even(group.generators());
+    const auto odd = [&](const Permutation& x) { return even && x.sign() < 0; };
+    const auto outside = [&](const Permutation& x) { return odd(x) || !group.chain().contains(x); };
     const std::size_t wanted = std::max<std::size_t>(1, options.max_witnesses);
-    for (const auto& x : cert.closure_generators) {
-      if (cert.witnesses.size() >= wanted) break;
-      if (!chain.contains(x)) cert.witnesses.push_back(x);
+    // The odd generators first: they need no chain.
+    for (const auto& x : cert.closure_generators)
+      if (cert.witnesses.size() < wanted && odd(x)) cert.witnesses.push_back(x);
+    if (even && !cert.witnesses.empty() && cert.witnesses.size() < wanted) {
+      // More odd elements of the closure, still without a chain: products of
+      // the witnesses with the closure generators, breadth first, a bounded
+      // number of them.
+      std::set<Permutation> seen(cert.witnesses.begin(), cert.witnesses.end());
+      std::deque<Permutation> queue(cert.witnesses.begin(), cert.witnesses.end());
+      std::size_t budget = 16 * wanted + 64;
+      while (!queue.empty() && cert.witnesses.size() < wanted && budget > 0) {
+        const Permutation x = queue.front();
+        queue.pop_front();
+        for (const auto& h : cert.closure_generators) {
+          if (cert.witnesses.size() >= wanted || budget == 0) break;
+          --budget;
+          Permutation y = x * h;
+          if (!seen.insert(y).second) continue;
+          if (odd(y)) cert.witnesses.push_back(y);
+          queue.push_back(std::move(y));
+        }
+      }
     }
-    std::mt19937_64 rng(0x3b17ULL);
-    for (int tries = 0; tries < 200 && cert.witnesses.size() < wanted; ++tries) {
-      const Permutation x = closure_chain.random_element(rng);
-      if (!chain.contains(x) && std::find(cert.witnesses.begin(), cert.witnesses.end(), x) == cert.witnesses.end())
-        cert.witnesses.push_back(x);
+    for (const auto& x : cert.closure_generators)
+      if (cert.witnesses.size() < wanted && !odd(x) && outside(x)) cert.witnesses.push_back(x);
+    if (cert.witnesses.size() < wanted) {
+      const PermGroup closure = aut.group();
+      const StabChain& closure_chain = closure.chain();
+      std::mt19937_64 rng(0x3b17ULL);
+      for (int tries = 0; tries < 200 && cert.witnesses.size() < wanted; ++tries) {
+        const Permutation x = closure_chain.random_element(rng);
+        if (outside(x) && std::find(cert.witnesses.begin(), cert.witnesses.end(), x) == cert.witnesses.end())
+          cert.witnesses.push_back(x);
+      }
     }
     if (cert.witnesses.empty())
       throw Error("internal error: no element of the 2-closure outside the group was found although the orders differ");
     for (const auto& x : cert.witnesses)
       cert.closure_preserves_coloring = cert.closure_preserves_coloring && preserves(orbitals, x);
-    // A witness is proven outside G by a proven chain, or by parity when G
-    // is even and the witness odd.
-    const bool parity = all_even(group.generators()) && cert.witnesses.front().sign() < 0;
-    const BigInt ratio = cert.closure_order / lower;
-    cert.order = lower;
-    if (chain.is_proven()) {
-      cert.order_proof = algebra::to_string(chain.proof());
-      cert.proven = true;
-    } else if (parity && is_prime(ratio)) {
-      // |G| is a multiple of L dividing p L, and G != G^(2): |G| = L.
-      cert.order_proof = "prime-index";
+    if (known) {
+      // A trusted order: exact, and below |G^(2)|.
+      cert.order = divisor;
+      cert.order_proof = "known-order";
       cert.proven = true;
     } else {
-      cert.order_proof = "monte-carlo";
-      cert.proven = false;
+      // A witness is proven outside G by a proven chain, or by parity when G
+      // is even and the witness odd.
+      const StabChain& chain = group.chain();
+      const BigInt lower = chain.order();
+      const bool parity = even && cert.witnesses.front().sign() < 0;
+      const BigInt ratio = cert.closure_order / lower;
+      cert.order = lower;
+      if (chain.is_proven()) {
+        cert.order_proof = algebra::to_string(chain.proof());
+        cert.proven = true;
+      } else if (parity && is_prime(ratio)) {
+        // |G| is a multiple of L dividing p L, and G != G^(2): |G| = L.
+        cert.order_proof = "prime-index";
+        cert.proven = true;
+      } else {
+        cert.order_proof = "monte-carlo";
+        cert.proven = false;
+      }
     }
     clock.lap("witnesses");
   }

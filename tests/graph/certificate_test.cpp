@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <random>
+#include <set>
 
 #include "../algebra/test_util.hpp"
 
@@ -161,6 +162,22 @@ TEST(Certify, AlternatingGroupsAreNotTwoClosed) {
     EXPECT_EQ(c.index, 2);
     for (const auto& w : c.witnesses) EXPECT_EQ(w.sign(), -1);
     expect_consistent(a, c);
+  }
+  // Witnesses as many as asked, all distinct (odd products of closure
+  // generators, found without a stabilizer chain of the closure), up to a
+  // large degree: A(400)'s closure S(400) would need a chain of 400 levels.
+  for (const std::size_t n : {6U, 400U}) {
+    asen::graph::CertifyOptions options;
+    options.max_witnesses = 40;
+    options.canonical_hash = asen::graph::HashPolicy::never;
+    const Certificate many = asen::graph::certify(PermGroup::alternating(n), options);
+    ASSERT_EQ(many.witnesses.size(), 40U) << n;
+    EXPECT_EQ(std::set<Permutation>(many.witnesses.begin(), many.witnesses.end()).size(), 40U);
+    const Orbitals o = Orbitals::compute(PermGroup::alternating(n));
+    for (const auto& w : many.witnesses) {
+      EXPECT_EQ(w.sign(), -1);  // outside A(n)
+      EXPECT_TRUE(asen::graph::preserves(o, w));
+    }
   }
   // Given by cycles (no known order), the parity argument proves it.
   const Certificate c = asen::graph::certify(PermGroup::parse("(1,2,3),(2,3,4,5,6,7,8,9,10,11,12)"));
