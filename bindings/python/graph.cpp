@@ -768,9 +768,7 @@ orbital graph is connected, i.e. the group is primitive.
       [](py::handle obj, std::optional<std::int64_t> memory_limit_mb) {
         if (py::isinstance<BaseGraph>(obj)) {
           const auto& g = obj.cast<const BaseGraph&>();
-          return run_without_gil(
-              [&] { return graph::canonical_hash(graph::ColoredDigraph::from_base_graph(g),
-                                                  graph::ColorNames::vertex_colors_named); });
+          return run_without_gil([&] { return graph::canonical_hash(g); });
         }
         OrbitalsArgument arg(obj);
         if (arg.borrowed != nullptr && !arg.borrowed->is_dense())
@@ -788,7 +786,9 @@ prove the colourings non-isomorphic.
 :param group: an asen.Group, a group spec string, an asen.Orbitals (dense),
     or an asen.Graph (then the hash of the graph itself, with its vertex
     colours and loops: equal exactly for graphs isomorphic by a map that
-    keeps every vertex colour, up to hash collisions).
+    keeps every vertex colour, up to hash collisions; a colour read from a
+    file is its name, "red" maps only to "red", a colour given as a number
+    is that number).
 :param memory_limit_mb: the largest memory for the colour matrix, in MiB.
 )doc");
   m.def(

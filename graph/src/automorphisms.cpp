@@ -492,7 +492,11 @@ struct Hasher {
 
 std::size_t canonical_hash_size(std::size_t n, std::size_t colors) { return n * (colors + 1) + colors; }
 
-std::string canonical_hash(const ColoredDigraph& dg, ColorNames names) {
+namespace {
+
+// `codes`, when not empty, stands for each vertex colour value's name (index:
+// the value) in the named mode; otherwise the value itself does.
+std::string canonical_hash_of(const ColoredDigraph& dg, ColorNames names, const std::vector<std::uint64_t>& codes) {
   // A colour-blind gadget: points P(v); for every colour c a layer of copies
   // C(v, c) and a layer vertex K(c). Arcs of colour c join copies in layer c;
   // every point joins its copies; every copy joins its layer vertex; every
@@ -542,7 +546,9 @@ std::string canonical_hash(const ColoredDigraph& dg, ColorNames names) {
   {
     const auto invariant = [&](std::int64_t key, const Layer& l) {
       const bool named = l.vertex_color && names == ColorNames::vertex_colors_named;
-      return Invariant(l.vertex_color, named ? key : -1, l.members, l.self_paired);
+      const std::int64_t name =
+          !named ? -1 : codes.empty() ? key : static_cast<std::int64_t>(codes.at(static_cast<std::size_t>(key)));
+      return Invariant(l.vertex_color, name, l.members, l.self_paired);
     };
     for (const auto& [key, l] : layer_of) cell_of.emplace(invariant(key, l), 0);
     std::int64_t c = 0;
@@ -605,6 +611,27 @@ std::string canonical_hash(const ColoredDigraph& dg, ColorNames names) {
   for (const auto p : search.ptn) h.add(static_cast<std::uint64_t>(p));
   for (const auto e : edges) h.add(e);
   return h.hex();
+}
+
+}  // namespace
+
+std::string canonical_hash(const ColoredDigraph& digraph, ColorNames names) {
+  return canonical_hash_of(digraph, names, {});
+}
+
+std::string canonical_hash(const BaseGraph& graph) {
+  // from_base_graph's vertex colour values are 2 id + (1 if a loop): a code
+  // per value from the colour's name and the loop flag.
+  std::vector<std::uint64_t> codes;
+  for (const auto& name : graph.color_names())
+    for (const std::uint64_t loop : {0U, 1U}) {
+      Hasher h;
+      for (const char c : name) h.add(static_cast<unsigned char>(c));
+      h.add(0x100U + name.size());
+      h.add(loop);
+      codes.push_back(h.a >> 1U);  // non-negative as an int64
+    }
+  return canonical_hash_of(ColoredDigraph::from_base_graph(graph), ColorNames::vertex_colors_named, codes);
 }
 
 void register_graph_specs() {

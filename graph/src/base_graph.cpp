@@ -22,12 +22,17 @@
 namespace asen::graph {
 namespace {
 
-// Colour ids by the sorted order of colour names.
-std::vector<std::int32_t> number_colors(const std::vector<std::string>& names) {
+// Colour ids by the sorted order of colour names; `sorted` gets the names of
+// the ids.
+std::vector<std::int32_t> number_colors(const std::vector<std::string>& names, std::vector<std::string>& sorted) {
   std::map<std::string, std::int32_t> id;
   for (const auto& name : names) id.emplace(name, 0);
   std::int32_t next = 0;
-  for (auto& [name, value] : id) value = next++;
+  sorted.clear();
+  for (auto& [name, value] : id) {
+    value = next++;
+    sorted.push_back(name);
+  }
   std::vector<std::int32_t> out;
   out.reserve(names.size());
   for (const auto& name : names) out.push_back(id.at(name));
@@ -227,12 +232,15 @@ BaseGraph BaseGraph::parse_edge_list(std::string_view text, const std::string& s
                      " is out of range for 'vertices " + std::to_string(declared_n) + "' on line " +
                      std::to_string(declared_line));
   std::vector<std::int32_t> vertex_colors;
+  std::vector<std::string> color_names;
   if (!colors.empty()) {
     std::vector<std::string> names(n);
     for (const auto& [v, name] : colors) names[v] = name;
-    vertex_colors = number_colors(names);
+    vertex_colors = number_colors(names, color_names);
   }
-  return BaseGraph(n, edges, directed, vertex_colors);
+  BaseGraph g(n, edges, directed, vertex_colors);
+  g.color_names_ = std::move(color_names);
+  return g;
 }
 
 namespace {
@@ -663,8 +671,11 @@ BaseGraph BaseGraph::parse_dot(std::string_view text_view, const std::string& so
     throw InputError(source + ":" + std::to_string(error_line(text, directed, e.what())) +
                      ": cannot read the GraphViz graph: " + printable(e.what()));
   }
-  BaseGraph g(r.n, r.edges, r.directed, number_colors(r.colors));
+  std::vector<std::string> color_names;
+  const std::vector<std::int32_t> vertex_colors = number_colors(r.colors, color_names);
+  BaseGraph g(r.n, r.edges, r.directed, vertex_colors);
   g.names_ = std::move(r.names);
+  g.color_names_ = std::move(color_names);
   return g;
 }
 

@@ -317,6 +317,21 @@ class TestCanonicalHash:
                                                                                vertex_colors=[1, 5, 5]))
         assert h(asen.Graph(3, path, vertex_colors=[5, 1, 5])) != h(asen.Graph(3, path, vertex_colors=[5, 2, 5]))
 
+    def test_graph_hash_compares_colours_read_from_files_by_name(self, tmp_path):
+        def hashed(name, text):
+            (tmp_path / name).write_text(text)
+            return asen.canonical_hash(asen.Graph.read(str(tmp_path / name)))
+
+        blue = hashed("b.txt", "0 1\n1 2\ncolor 0 red\ncolor 2 red\ncolor 1 blue\n")
+        # another name for the middle: another graph, whichever way the names sort
+        assert hashed("g.txt", "0 1\n1 2\ncolor 0 red\ncolor 2 red\ncolor 1 green\n") != blue
+        assert hashed("z.txt", "0 1\n1 2\ncolor 0 red\ncolor 2 red\ncolor 1 zzz\n") != blue
+        # the middle blue and the ends uncoloured is not the same graph either
+        assert hashed("u.txt", "0 1\n1 2\ncolor 1 blue\n") != blue
+        # the same coloured path relabelled, its lines reordered, or as a dot file: the same hash
+        assert hashed("r.txt", "color 2 blue\ncolor 0 red\ncolor 1 red\n2 1\n0 2\n") == blue
+        assert hashed("p.dot", 'graph { a [color=red]; b [color=blue]; c [color=red]; a -- b -- c }') == blue
+
     def test_the_default_skips_hashes_whose_search_graph_is_too_large(self):
         # trivial(n): n^2 colours, a search graph of n (n^2 + 1) + n^2 vertices
         assert asen.certify("trivial(30)").canonical_hash is not None

@@ -98,6 +98,12 @@ enum class ColorNames {
 /// whatever the names of their colours (as `names` says). 32 hexadecimal digits.
 [[nodiscard]] std::string canonical_hash(const ColoredDigraph& digraph, ColorNames names = ColorNames::ignored);
 
+/// The canonical hash of a user's graph with its vertex colours and loops:
+/// equal for graphs isomorphic by a map that keeps every vertex colour, which
+/// for colours read from a file means its name ("red" only to "red"), for
+/// colours given as numbers its number.
+[[nodiscard]] std::string canonical_hash(const BaseGraph& graph);
+
 /// The number of vertices of canonical_hash's search graph, n x (colours + 1):
 /// its cost grows with it (about 2 s at 2^17 here, minutes at 2^20).
 [[nodiscard]] std::size_t canonical_hash_size(std::size_t n, std::size_t colors);

@@ -69,6 +69,10 @@ class BaseGraph {
   [[nodiscard]] std::vector<std::int32_t> vertex_colors() const;
   /// Vertex names from a dot file (empty otherwise).
   [[nodiscard]] const std::vector<std::string>& vertex_names() const { return names_; }
+  /// The names of the colour ids (id k is the k-th name in sorted order; an
+  /// uncoloured vertex of a file with colours has the name "") when the
+  /// colours came from a file; empty when they were given as numbers.
+  [[nodiscard]] const std::vector<std::string>& color_names() const { return color_names_; }
   [[nodiscard]] const Storage& storage() const { return storage_; }
 
  private:
@@ -77,6 +81,7 @@ class BaseGraph {
   bool directed_ = false;
   bool colored_ = false;
   std::vector<std::string> names_;
+  std::vector<std::string> color_names_;
 };
 
 }  // namespace asen::graph
