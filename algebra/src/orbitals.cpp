@@ -110,9 +110,11 @@ void bfs_tree(Point root, const std::vector<Gen>& gens, std::vector<Point>& pare
 
 // Orbitals keep a table entry per orbital (the rank may be n², as for the
 // trivial group) and rows of n colour or class ids: the n rows of the dense
-// matrix, or implicitly one per non-trivial point orbit.
-void check_implicit_memory(std::size_t n, std::size_t orbitals, std::size_t rows, std::size_t limit) {
-  const long double bytes = static_cast<long double>(orbitals) * sizeof(OrbitalInfo) +
+// matrix, or implicitly one per non-trivial point orbit. `held` more entries
+// are alive besides (the old table while the table grows).
+void check_implicit_memory(std::size_t n, std::size_t orbitals, std::size_t rows, std::size_t limit,
+                           std::size_t held = 0) {
+  const long double bytes = static_cast<long double>(orbitals + held) * sizeof(OrbitalInfo) +
                             static_cast<long double>(rows) * n * sizeof(std::int32_t);
   if (bytes > static_cast<long double>(limit)) {
     const auto mib = [](long double b) { return std::to_string(static_cast<unsigned long long>(std::ceil(b / (1 << 20)))); };
@@ -121,6 +123,37 @@ void check_implicit_memory(std::size_t n, std::size_t orbitals, std::size_t rows
                      " rows of " + std::to_string(n) + " ids), above the memory limit of " + mib(limit) +
                      " MiB; raise the limit");
   }
+}
+
+// The capacity a table of `capacity` entries grows to when it needs `needed`:
+// doubled, as a vector grows, but to no more than `fits` entries; and by a
+// sixteenth at least, so that a table near the limit is not copied again for
+// every few entries (it is refused a little early instead).
+std::size_t grown_capacity(std::size_t capacity, std::size_t needed, std::size_t fits) {
+  const std::size_t target = std::max(needed, std::min(std::max<std::size_t>(16, 2 * capacity), fits));
+  return std::max(target, needed + capacity / 16);
+}
+
+// The entries of `unit` bytes that fit in `limit` besides `used` bytes.
+std::size_t entries_that_fit(std::size_t limit, long double used, std::size_t unit) {
+  const long double free_bytes = static_cast<long double>(limit) - used;
+  return free_bytes <= 0 ? 0 : static_cast<std::size_t>(free_bytes / unit);
+}
+
+// Room in the table for `needed` entries before they are appended, counting
+// the old table, alive while the entries move, and `rows` rows of n ids.
+void reserve_info(std::vector<OrbitalInfo>& info, std::size_t needed, std::size_t n, std::size_t rows,
+                  std::size_t limit) {
+  const std::size_t capacity = info.capacity();
+  if (needed <= capacity) {
+    check_implicit_memory(n, capacity, rows, limit);  // the rows may have grown
+    return;
+  }
+  const long double used = static_cast<long double>(rows) * n * sizeof(std::int32_t) +
+                           static_cast<long double>(capacity) * sizeof(OrbitalInfo);
+  const std::size_t next = grown_capacity(capacity, needed, entries_that_fit(limit, used, sizeof(OrbitalInfo)));
+  check_implicit_memory(n, next, rows, limit, capacity);
+  info.reserve(next);
 }
 
 // The rank so far plus `more` orbitals; colour ids are int32.
@@ -534,9 +567,16 @@ Orbitals Orbitals::compute(const PermGroup& group, const OrbitalOptions& options
         // The rank may be n² (the trivial group): the table and the sizes
         // count against the limit with the parents and colours (2n rows).
         if (out.info_.size() == out.info_.capacity()) {
-          const std::size_t next = std::max<std::size_t>(16, 2 * out.info_.size());
-          check_implicit_memory(n, next + next * sizeof(std::uint64_t) / sizeof(OrbitalInfo) + 1, 2 * n,
-                                options.memory_limit_bytes);
+          // Grown within the limit, the old table and sizes alive meanwhile.
+          constexpr std::size_t unit = sizeof(OrbitalInfo) + sizeof(std::uint64_t);
+          const auto in_infos = [](std::size_t k) { return k + k * sizeof(std::uint64_t) / sizeof(OrbitalInfo) + 1; };
+          const std::size_t have = out.info_.size();
+          // (in_infos rounds each table up by one OrbitalInfo)
+          const long double used = 2.0L * n * n * sizeof(std::int32_t) + static_cast<long double>(have) * unit +
+                                   2.0L * sizeof(OrbitalInfo);
+          const std::size_t next =
+              grown_capacity(have, have + 1, entries_that_fit(options.memory_limit_bytes, used, unit));
+          check_implicit_memory(n, in_infos(next), 2 * n, options.memory_limit_bytes, in_infos(have));
           out.info_.reserve(next);
           size.reserve(next);
         }
@@ -582,7 +622,7 @@ Orbitals Orbitals::compute(const PermGroup& group, const OrbitalOptions& options
       const Point a = members.front();
       if (members.size() == 1) {
         const std::int32_t next = checked_rank(offset, orbits.members.size());
-        check_implicit_memory(n, static_cast<std::size_t>(next), n, options.memory_limit_bytes);  // n rows: the matrix
+        reserve_info(out.info_, static_cast<std::size_t>(next), n, n, options.memory_limit_bytes);  // n rows: the matrix
         std::int32_t* row = m + static_cast<std::size_t>(a) * n;
         for (std::size_t j = 0; j < n; ++j) row[j] = offset + orbit_ids[j];
         append_orbit_info(out.info_, a, 1, orbit_ids, orbits.members.size(), offset);
@@ -618,7 +658,7 @@ Orbitals Orbitals::compute(const PermGroup& group, const OrbitalOptions& options
         }
         classes = merged_count;
       }
-      check_implicit_memory(n, static_cast<std::size_t>(offset) + classes, n, options.memory_limit_bytes);
+      reserve_info(out.info_, static_cast<std::size_t>(offset) + classes, n, n, options.memory_limit_bytes);
       append_orbit_info(out.info_, a, members.size(), local, classes, offset);
       offset = checked_rank(offset, classes);
       for (const Point i : order) label[i] = kNone;
@@ -656,8 +696,8 @@ Orbitals Orbitals::compute(const PermGroup& group, const OrbitalOptions& options
       }
       im.local_slot[o] = static_cast<std::uint32_t>(shared_slot);
       im.parent[a] = a;
-      check_implicit_memory(n, static_cast<std::size_t>(offset) + orbits.members.size(), im.local.size(),
-                            options.memory_limit_bytes);
+      reserve_info(out.info_, static_cast<std::size_t>(offset) + orbits.members.size(), n, im.local.size(),
+                   options.memory_limit_bytes);
       append_orbit_info(out.info_, a, 1, orbit_ids, orbits.members.size(), offset);
       offset = checked_rank(offset, orbits.members.size());
       continue;
@@ -683,7 +723,7 @@ Orbitals Orbitals::compute(const PermGroup& group, const OrbitalOptions& options
       for (auto& v : local) v = remap[static_cast<std::size_t>(v)];
       classes = merged_count;
     }
-    check_implicit_memory(n, static_cast<std::size_t>(offset) + classes, im.local.size() + 1, options.memory_limit_bytes);
+    reserve_info(out.info_, static_cast<std::size_t>(offset) + classes, n, im.local.size() + 1, options.memory_limit_bytes);
     im.local_slot[o] = static_cast<std::uint32_t>(im.local.size());
     im.local.push_back(std::move(local));
     bfs_tree(a, im.tree_gens, im.parent, im.label, order);

@@ -1,8 +1,10 @@
 """`asen orbitals`: ranks, orbital records, canonical colour matrices, methods."""
 
+import os
+
 import pytest
 
-from conftest import assert_input_error, run, run_json, run_ok
+from conftest import asen_path, assert_input_error, run, run_json, run_ok
 
 METHODS = ["auto", "stabilizer-chain", "union-find"]
 SPECS = ["D(10)", "wreath(S(5),S(2))", "mirror(10)", "C(8)", "S(6)", "A(5)", "(1,2,3),(4,5)",
@@ -124,3 +126,20 @@ def test_without_colours_a_matrix_over_the_limit_is_not_needed():
                        "memory limit")
     big = run_json("orbitals", "S(40000)")  # a 6 GiB matrix, over the default 4 GiB
     assert big["rank"] == 2 and [o["size"] for o in big["orbitals"]] == [40000, 40000 * 39999]
+
+
+@pytest.mark.parametrize("spec", ["mirror(6000)", "trivial(1500)"])
+def test_a_refusal_comes_before_the_memory_limit_is_passed(spec):
+    # Millions of orbitals: the table grows within the limit (the old and the
+    # new table together while it grows) and is refused when it cannot. The
+    # child's own peak (wait4's ru_maxrss, KiB), 12 MiB for the process itself.
+    import subprocess
+
+    child = subprocess.Popen([asen_path(), "orbitals", spec, "--json", "--memory-limit-mb", "100"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    message = child.stderr.read().decode()
+    child.stderr.close()
+    child.returncode = os.waitstatus_to_exitcode(status)
+    assert child.returncode == 2 and "above the memory limit of 100 MiB" in message, message
+    assert usage.ru_maxrss <= (100 + 12) * 1024, f"peak {usage.ru_maxrss} KiB"
