@@ -224,6 +224,12 @@ class Session {
         "ERROR_OUTPUT := OutputTextString(ASEN_ERRBUF, false); "
         "SetPrintFormattingStatus(ERROR_OUTPUT, false); end;; \"\";",
         "ASEN_RESET_ERRORS();; \"\";",
+        // Quitting GAP would end the process that embeds it (a Python
+        // interpreter, a --batch run) without a word: an error instead.
+        "ASEN_NO_QUIT := function(name) return function(arg) Error(name, \" would end the process that embeds GAP; "
+        "asen does not allow it\"); end; end;; for ASEN_Q in [\"FORCE_QUIT_GAP\", \"ForceQuitGap\", \"QUIT_GAP\", "
+        "\"QuitGap\"] do MakeReadWriteGlobal(ASEN_Q); UnbindGlobal(ASEN_Q); BindGlobal(ASEN_Q, ASEN_NO_QUIT(ASEN_Q)); "
+        "od;; \"\";",
     };
     std::string failure;
     for (const char* code : setup) {

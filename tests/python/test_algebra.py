@@ -736,6 +736,14 @@ class TestGap:
             asen.gap_evaluate("String(NoSuchVariableInGap)")
         assert asen.gap_evaluate("String(1 + 1)") == "2"
 
+    @pytest.mark.parametrize("code", ["FORCE_QUIT_GAP(7)", "ForceQuitGap(7)", "QuitGap(7)", "QUIT_GAP(7)"])
+    def test_quitting_gap_is_an_error_not_the_end_of_the_interpreter(self, code):
+        with pytest.raises(asen.GapError, match="would end the process that embeds GAP"):
+            asen.Group.parse("gap:" + code)
+        with pytest.raises(asen.GapError, match="would end the process"):
+            asen.gap_evaluate(code + '; ""')
+        assert asen.gap_evaluate("String(2 + 2)") == "4"
+
     def test_reconfiguring_a_running_gap_is_runtime_error(self):
         asen.gap_evaluate('""')  # make sure GAP runs
         with pytest.raises(RuntimeError) as e:
