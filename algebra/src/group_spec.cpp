@@ -196,6 +196,9 @@ PermGroup parse_cycles_factor(Scanner& in) {
     in.set_pos(save);
     break;
   }
+  // Each generator becomes an image list of the largest point: a long list
+  // of short cycles on many points is refused before those are written.
+  detail::check_generators_fit(generators.size(), largest, "the list of cycles");
   std::vector<Permutation> gens;
   for (const auto& cycles : generators) gens.push_back(detail::cycles_to_permutation(in, cycles, largest));
   return PermGroup(largest, std::move(gens));

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <numeric>
 #include <stdexcept>
+#include <string>
+#include <unordered_map>
 
 #include "perm_text.hpp"
 #include "scanner.hpp"
@@ -45,13 +47,14 @@ namespace detail {
 
 std::vector<Cycle> read_cycles(Scanner& in, std::optional<std::size_t> degree, std::size_t& largest) {
   std::vector<Cycle> cycles;
-  // Where each point was last seen in the current cycle: repeats in O(1).
-  std::vector<std::size_t> seen_at;
-  std::vector<std::size_t> seen_in;
+  // Where each point of the current cycle was written: repeats in O(1), in
+  // memory of the cycle's length, not of its largest point (a list of many
+  // short cycles on many points stays linear).
+  std::unordered_map<std::size_t, std::size_t> seen_at;
   while (in.peek() == '(') {
     in.expect('(');
     Cycle cycle;
-    const std::size_t cycle_id = cycles.size() + 1;
+    seen_at.clear();
     if (!in.accept(')')) {
       for (;;) {
         const std::size_t at = (in.skip_space(), in.pos());
@@ -66,15 +69,10 @@ std::vector<Cycle> read_cycles(Scanner& in, std::optional<std::size_t> degree, s
           in.fail("point " + std::to_string(value) + " at position " + std::to_string(at) +
                   " is too large, the largest degree is " + max_degree_text());
         const auto point = static_cast<std::size_t>(value - 1);
-        if (point >= seen_in.size()) {
-          seen_in.resize(std::max(point + 1, 2 * seen_in.size()), 0);
-          seen_at.resize(seen_in.size(), 0);
-        }
-        if (seen_in[point] == cycle_id)
+        const auto [earlier, first] = seen_at.emplace(point, at);
+        if (!first)
           in.fail("point " + std::to_string(value) + " is repeated in a cycle (positions " +
-                  std::to_string(seen_at[point]) + " and " + std::to_string(at) + ")");
-        seen_in[point] = cycle_id;
-        seen_at[point] = at;
+                  std::to_string(earlier->second) + " and " + std::to_string(at) + ")");
         cycle.push_back({static_cast<Point>(point), at});
         largest = std::max<std::size_t>(largest, value);
         if (in.accept(')')) break;

@@ -208,6 +208,8 @@ JsonReply process_line(const std::string& text, std::size_t line, const BatchHan
     return out;
   } catch (const Json::exception& e) {
     return {error_object(line, id, without_json_prefix(e.what())), std::nullopt, std::nullopt};
+  } catch (const std::bad_alloc&) {
+    return {error_object(line, id, out_of_memory_message("this line")), std::nullopt, std::nullopt};
   } catch (const std::exception& e) {
     return {error_object(line, id, e.what()), std::nullopt, std::nullopt};
   } catch (...) {

@@ -31,6 +31,13 @@ constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;
 constexpr int kExitBadInput = 2;
 
+/// What std::bad_alloc becomes: `what` is "this request" or "this line".
+inline std::string out_of_memory_message(const std::string& what) {
+  return "out of memory: " + what +
+         " needs more memory than the machine could give (lower --memory-limit-mb where the subcommand has it, "
+         "or ask for less)";
+}
+
 /// The largest degree accepted from the user: the algebra layer's limit
 /// (2^24 points; algebra/src/limits.hpp), checked here too so that --degree
 /// is refused by the argument parser.

@@ -154,10 +154,7 @@ int main(int argc, char** argv) {
   } catch (const std::invalid_argument& e) {
     return report_error(e.what(), kExitBadInput);
   } catch (const std::bad_alloc&) {  // an allocation over what the machine has
-    return report_error(
-        "out of memory: this request needs more memory than the machine could give (lower --memory-limit-mb "
-        "where the subcommand has it, or ask for less)",
-        kExitBadInput);
+    return report_error(asen::cli::out_of_memory_message("this request"), kExitBadInput);
   } catch (const std::exception& e) {
     return report_error(e.what(), kExitFailure);
   } catch (...) {

@@ -129,6 +129,20 @@ TEST(GroupSpec, ProductsWhoseGeneratorsCannotFitAreRefusedBeforeTheyAreWritten) 
   EXPECT_EQ(PermGroup::parse("S(2)*S(2)*S(2)").order(), 8);
 }
 
+TEST(GroupSpec, LongListsOfCyclesWhoseGeneratorsCannotFitAreRefusedQuickly) {
+  // 200000 transpositions (k, 400001): 200000 image lists of 400001 points,
+  // 298 GiB. Read in time linear in the text (the check for a point repeated
+  // in a cycle once kept an array as long as the largest point, per
+  // generator) and refused before a generator is written.
+  std::string spec;
+  for (int k = 1; k <= 200000; ++k) spec += (k > 1 ? ",(" : "(") + std::to_string(k) + ",400001)";
+  expect_input_error([&] { (void)PermGroup::parse(spec); },
+                     "the list of cycles has 200000 generators on 400001 points");
+  expect_input_error([] { (void)PermGroup::parse("(1,2),(3,5,4,5)"); },
+                     "point 5 is repeated in a cycle (positions 9 and 13)");  // 0-based
+  EXPECT_EQ(PermGroup::parse("(1,2),(2,3),(3,4)").order(), 24);
+}
+
 TEST(GroupSpec, RegisteredPrefixesResolve) {
   PermGroup::register_spec_prefix("test", [](std::string_view rest, std::optional<std::size_t> degree) {
     return PermGroup::parse("S(" + std::string(rest) + ")", degree);
