@@ -266,6 +266,12 @@ PermGroup parse_named(Scanner& in) {
       {"D", &PermGroup::dihedral},  {"trivial", &PermGroup::trivial}, {"mirror", &PermGroup::mirror},
   };
   const auto it = makers.find(name);
+  // A prefix that reaches this parser stands inside a product or wreath (a
+  // whole spec "prefix:rest" is resolved before), or has a space before its
+  // ':' ("gap :...").
+  if (it == makers.end() && in.peek() == ':' && in.pos() > at + name.size())
+    in.fail("'" + name + " :' at position " + std::to_string(at) + ": a prefix takes its ':' without a space (write '" +
+            name + ":...')");
   if (it == makers.end() && in.peek() == ':')
     in.fail("'" + name + ":' at position " + std::to_string(at) +
             " inside a product or wreath: gap:<expr> and graph:<file> specs stand alone (write the whole group "

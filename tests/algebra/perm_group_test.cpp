@@ -114,6 +114,9 @@ TEST(GroupSpec, ErrorsSayWhatAndWhere) {
   expect_input_error([] { (void)PermGroup::parse("S(5)", 3); }, "smaller than the degree 5");
   expect_input_error([] { (void)PermGroup::parse("foo:bar"); }, "unknown group spec prefix 'foo:'");
   expect_input_error([] { (void)PermGroup::parse("gap:"); }, "empty");
+  expect_input_error([] { (void)PermGroup::parse("gap :SymmetricGroup(3)"); },
+                     "'gap :' at position 0: a prefix takes its ':' without a space");
+  expect_input_error([] { (void)PermGroup::parse("S(2)*gap:S(2)"); }, "'gap:' at position 5 inside a product or wreath");
   EXPECT_THROW((void)PermGroup(3, {Permutation(4)}), InputError);
   expect_input_error([] { (void)PermGroup::parse("wreath(S(4096),S(4097))"); }, "has degree 4096 x 4097, above");
 }
