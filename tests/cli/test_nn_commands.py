@@ -107,6 +107,17 @@ def test_zero_epochs_writes_the_initial_model_with_its_test_metrics(tmp_path):
     assert "0 epochs in " in text and "model.pt (untrained)" in text and "checkpoint" not in text
 
 
+def test_a_group_on_fewer_points_than_the_sequences_is_noted_not_refused(tmp_path):
+    result = run("train", *tiny(epochs=0), "--task", "palindrome", "--group", "D(8)", "--out", str(tmp_path), "--json")
+    assert result.returncode == 0 and json.loads(result.stdout)["tasks"]["palindrome"]["group"] == "D(8)"
+    assert result.stderr == ("asen: note: the group 'D(8)' of task palindrome acts on 8 points and its sequences "
+                             "have 10: the other 2 points are fixed (give a group on 10 points unless that is meant)\n")
+    # a group on all 10 points: nothing said
+    result = run("train", *tiny(epochs=0), "--task", "palindrome", "--group", "(1,10)(2,9)(3,8)(4,7)(5,6)",
+                 "--out", str(tmp_path / "mirror"), "--json")
+    assert result.returncode == 0 and result.stderr == ""
+
+
 def test_multi_task_trains_every_task_on_its_own_group(tmp_path):
     answer = train(tmp_path, "--tasks", "palindrome,cyclicsum", "--groups", "cyclicsum=(1,2,3,4,5,6,7,8,9,10)")
     assert {t: m["group"] for t, m in answer["tasks"].items()} == {

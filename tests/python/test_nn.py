@@ -541,6 +541,17 @@ def test_training_restores_torchs_thread_count(tmp_path):
     assert torch.get_num_threads() == before
 
 
+def test_a_group_on_fewer_points_than_the_sequences_warns(tmp_path):
+    settings = dict(samples=40, epochs=0, hidden=8, heads=2, layers=1, threads=1)
+    with pytest.warns(UserWarning, match="acts on 8 points and its sequences have 10: the other 2 points are fixed"):
+        ann.train("palindrome", group="D(8)", **settings)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ann.train("palindrome", group="(1,10)(2,9)(3,8)(4,7)(5,6)", **settings)
+
+
 def test_deepcopy_pickle_and_torch_save_round_trip(tmp_path):
     import copy
     import pickle
