@@ -541,7 +541,12 @@ int run_train(const TrainOptions& o, std::ostream& out) {
   for (const auto& [name, spec] : groups.items()) {
     const std::string text = spec.get<std::string>();
     if (text.rfind("gap:", 0) == 0) continue;
-    const std::size_t degree = algebra::PermGroup::parse(text).degree();
+    std::size_t degree = 0;
+    try {
+      degree = algebra::PermGroup::parse(text).degree();
+    } catch (const InputError&) {
+      continue;  // the run refuses it, naming the task
+    }
     if (degree < o.length)
       std::cerr << "asen: note: the group '" << text << "' of task " << name << " acts on " << degree
                 << " points and its sequences have " << o.length << ": the other " << o.length - degree

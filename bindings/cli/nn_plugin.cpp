@@ -34,6 +34,7 @@
 #include <mutex>
 #include <optional>
 #include <stdexcept>
+#include <iostream>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -240,6 +241,7 @@ Json run_train(const Json& o) {
   const std::string mode = o.at("mode").get<std::string>();
   if (mode == "data") {
     nn::TaskData task = data_task(o);
+    for (const auto& note : task.notes) std::cerr << "asen: note: " << note << std::endl;
     Json summary = data_summary(task);
     Json answer = run_phase({std::move(task)}, train_config(o)).answer();
     answer["data"] = std::move(summary);

@@ -721,6 +721,13 @@ py::dict train_data(const std::string& dir, const py::dict& data, const py::dict
   {
     py::gil_scoped_release release;
     tasks.push_back(nn::load_graph_data(dir, options));
+  }
+  // What the loader noticed, as warnings before the run (an error when the
+  // caller's filters make warnings errors).
+  for (const auto& note : tasks.front().notes)
+    if (PyErr_WarnEx(PyExc_UserWarning, note.c_str(), 1) != 0) throw py::error_already_set();
+  {
+    py::gil_scoped_release release;
     r = nn::train(tasks, config);
   }
   const nn::TaskData& t = tasks.front();

@@ -75,19 +75,12 @@ void BreakingInput::check_node_colors_follow_loops() const {
   std::map<std::vector<std::int64_t>, std::size_t> first_with;
   for (std::size_t v = 0; v < n; ++v) {
     std::sort(loops[v].begin(), loops[v].end());
-    // A node colour is the colour of its self-loop (the diagonal orbital of
-    // (v, v)): a colour id like the edges', and the loop's where it has one.
-    const std::string at = "node_color[" + std::to_string(v) + "] = " + std::to_string(node[v]);
+    // A node colour is a colour id, as the edges' (that of its self-loop in
+    // asen's own inputs; the network reads it only there).
     if (node[v] < 0 || node[v] >= num_colors_)
-      throw InputError(at + " is out of range, expected colours in [0, " + std::to_string(num_colors_) +
-                       ") as for edge_attr: a node's colour is that of its self-loop");
-    if (!loops[v].empty() && !std::binary_search(loops[v].begin(), loops[v].end(), node[v])) {
-      std::string list;
-      for (const std::int64_t c : loops[v]) list += (list.empty() ? "" : ", ") + std::to_string(c);
-      throw InputError(at + " but its self-loop (" + std::to_string(v) + ", " + std::to_string(v) +
-                       ") carries colour " + list +
-                       ": a node's colour is that of its self-loop (give them the same, or leave node_color out)");
-    }
+      throw InputError("node_color[" + std::to_string(v) + "] = " + std::to_string(node[v]) +
+                       " is out of range, expected colours in [0, " + std::to_string(num_colors_) +
+                       ") as for edge_attr");
     const auto [it, inserted] = first_with.emplace(loops[v], v);
     const std::size_t u = it->second;
     if (inserted || node[u] == node[v]) continue;

@@ -336,6 +336,10 @@ TaskData load_graph_data(const std::string& dir_text, const GraphDataOptions& op
       if (t.out_dim == 0) throw InputError(y_path + " has shape " + y.shape_string() + ", with no outputs");
       shape = {samples, t.out_dim};
       t.kind = TaskKind::graph_regression;
+      if (y.ndim() == 2 && t.out_dim == nodes && nodes > 1)
+        t.notes.push_back(y_path + " of shape " + y.shape_string() + " is read as " + std::to_string(nodes) +
+                          " outputs per sample (graph-level regression, invariant), not one value per node; for "
+                          "that give it the shape [samples, nodes, 1]");
     }
     t.data.train.targets = real_tensor(y, y_path, shape);
   }

@@ -198,6 +198,25 @@ def test_integer_targets_train_a_classifier_per_node(skeleton, tmp_path):
     assert 0 <= answer["tasks"]["skeleton16"]["node_accuracy"] <= 1
 
 
+def test_reals_of_shape_samples_by_nodes_are_a_graph_target_and_a_note_says_so(skeleton, tmp_path):
+    # PyG users stack one value per node as [S, n]: here that is n outputs per
+    # sample (invariant), and the run says so before it trains.
+    data = tmp_path / "flat"
+    shutil.copytree(skeleton, data)
+    np.save(data / "targets.npy", np.load(data / "targets.npy")[:, :, 0])
+    result = run("train", "--data", str(data), *TINY, "--out", str(tmp_path / "run"), "--json")
+    assert result.returncode == 0, result.stderr
+    assert (json.loads(result.stdout)["data"]["kind"], json.loads(result.stdout)["data"]["out_dim"]) == (
+        "graph-regression", 16)
+    assert result.stderr.startswith("asen: note: " + str(data / "targets.npy") + " of shape (60, 16) is read as 16 "
+                                    "outputs per sample (graph-level regression, invariant), not one value per node")
+    assert result.stderr.count("\n") == 1
+    # [S, 3] reals: three outputs, nothing to say
+    np.save(data / "targets.npy", np.load(skeleton / "targets.npy")[:, :3, 0])
+    result = run("train", "--data", str(data), *TINY, "--out", str(tmp_path / "run3"), "--json")
+    assert result.returncode == 0 and result.stderr == ""
+
+
 def _broken(skeleton, tmp_path, change):
     data = tmp_path / "broken"
     shutil.copytree(skeleton, data)

@@ -103,7 +103,8 @@ def test_node_colours_the_loops_do_not_carry_are_refused():
     singled_out = asen.BreakingInput(edge_index=edge_index, edge_attr=edge_attr,
                                      node_color=torch.tensor([1, 0, 0, 0, 0, 0]), num_colors=3, num_nodes=n,
                                      mode="dense")
-    with pytest.raises(asen.InputError, match=r"node_color\[0\] = 1 but its self-loop \(0, 0\) carries colour 0"):
+    with pytest.raises(asen.InputError, match=r"node_color separates nodes 0 and 1 \(colours 1 and 0\) whose "
+                                              r"self-loops carry the same colours \(0\)"):
         small_model().add_structure("star", singled_out, in_features=2, out_dim=1, kind="node-regression")
     # without loops (a directed cycle), node colours may still not separate nodes
     cycle = torch.tensor([[i for i in range(n)], [(i + 1) % n for i in range(n)]])

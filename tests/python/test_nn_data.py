@@ -75,6 +75,17 @@ def test_a_model_whose_group_is_its_graph_file_is_checked_after_loading_in_a_new
     assert out.stdout.split() == ["4", "True", "4"]  # |Aut| of the skeleton graph is 4
 
 
+def test_reals_of_shape_samples_by_nodes_warn_that_they_are_a_graph_target(skeleton, tmp_path):
+    folder = tmp_path / "flat"
+    folder.mkdir()
+    for name in ("inputs.npy", "graph.txt", "asen.json"):
+        (folder / name).write_bytes((skeleton / name).read_bytes())
+    np.save(folder / "targets.npy", np.load(skeleton / "targets.npy")[:, :, 0])
+    with pytest.warns(UserWarning, match=r"of shape \(40, 16\) is read as 16 outputs per sample"):
+        result = ann.train(data=folder, **dict(TINY, epochs=0))
+    assert result["data"]["kind"] == "graph-regression"
+
+
 def test_group_mode_and_name_override_the_folder(skeleton):
     result = ann.train(data=str(skeleton), group="trivial(16)", mode="sparse", name="pose", **TINY)
     assert (result["data"]["group"], result["data"]["mode"], result["data"]["name"]) == ("trivial(16)", "sparse", "pose")

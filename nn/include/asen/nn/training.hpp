@@ -33,6 +33,10 @@ namespace asen::nn {
 /// One task's data and the structure it is trained on.
 struct TaskData {
   std::string name;
+  /// What a loader noticed that is valid but likely not meant (e.g. reals of
+  /// shape [samples, nodes] read as one target per sample), for the faces to
+  /// show before training (stderr, Python warnings).
+  std::vector<std::string> notes;
   TaskKind kind = TaskKind::node_classification;
   std::int64_t vocab = 0;        ///< tokens; 0 for real-valued features
   std::int64_t in_features = 0;  ///< when vocab is 0
