@@ -31,10 +31,10 @@
 #include <cstdio>
 #include <exception>
 #include <filesystem>
+#include <iostream>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
-#include <iostream>
 #include <string>
 #include <type_traits>
 #include <utility>

@@ -178,12 +178,12 @@ Certificate certify(const PermGroup& group, const CertifyOptions& options) {
     // chain. The closure's own chain (costly for a closure S_n given by
     // n - 1 generators) is built only when the generators gave too few.
     const bool even = all_even(group.generators());
-    const auto odd = [&](const Permutation& x) { return even && x.sign() < 0; };
-    const auto outside = [&](const Permutation& x) { return odd(x) || !group.chain().contains(x); };
+    const auto outside_by_parity = [&](const Permutation& x) { return even && x.sign() < 0; };
+    const auto outside = [&](const Permutation& x) { return outside_by_parity(x) || !group.chain().contains(x); };
     const std::size_t wanted = std::max<std::size_t>(1, options.max_witnesses);
     // The odd generators first: they need no chain.
     for (const auto& x : cert.closure_generators)
-      if (cert.witnesses.size() < wanted && odd(x)) cert.witnesses.push_back(x);
+      if (cert.witnesses.size() < wanted && outside_by_parity(x)) cert.witnesses.push_back(x);
     if (even && !cert.witnesses.empty() && cert.witnesses.size() < wanted) {
       // More odd elements of the closure, still without a chain: products of
       // the witnesses with the closure generators, breadth first, a bounded
@@ -199,13 +199,13 @@ Certificate certify(const PermGroup& group, const CertifyOptions& options) {
           --budget;
           Permutation y = x * h;
           if (!seen.insert(y).second) continue;
-          if (odd(y)) cert.witnesses.push_back(y);
+          if (outside_by_parity(y)) cert.witnesses.push_back(y);
           queue.push_back(std::move(y));
         }
       }
     }
     for (const auto& x : cert.closure_generators)
-      if (cert.witnesses.size() < wanted && !odd(x) && outside(x)) cert.witnesses.push_back(x);
+      if (cert.witnesses.size() < wanted && !outside_by_parity(x) && outside(x)) cert.witnesses.push_back(x);
     if (cert.witnesses.size() < wanted) {
       const PermGroup closure = aut.group();
       const StabChain& closure_chain = closure.chain();

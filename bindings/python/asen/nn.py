@@ -515,7 +515,10 @@ def _groups_argument(names: List[str], group: Any, groups: Optional[Mapping[str,
     for name, spec in out.items():
         # A group on fewer points than the sequences fixes the others: meant
         # for '(1,2)', likely a slip for 'D(8)' at length 10. Said, not refused.
-        degree = _core.Group.parse(spec).degree
+        try:
+            degree = _core.Group.parse(spec).degree
+        except _core.InputError:
+            continue  # the run refuses it, naming the task
         if degree < length:
             warnings.warn(
                 f"the group '{spec}' of task '{name}' acts on {degree} points and its sequences have {length}: "
