@@ -119,6 +119,12 @@ void unregister_temporary(std::size_t slot) {
 
 }  // namespace
 
+void refuse_directory_target(const std::string& path) {
+  std::error_code ec;
+  if (!path.empty() && std::filesystem::is_directory(path, ec))
+    throw InputError("cannot write " + in_quotes(path) + ": it is a directory");
+}
+
 AtomicFile::AtomicFile(std::string path) : path_(std::move(path)), stream_(nullptr) {
   namespace fs = std::filesystem;
   if (path_.empty()) throw InputError("the output file name is empty");

@@ -13,6 +13,11 @@
 
 namespace asen::cli {
 
+/// Refuses a target that is a directory ("cannot write 'out': it is a
+/// directory"), before its extension is judged: `asen ... --out runs/` is
+/// a folder given for a file, not a file of an unknown kind.
+void refuse_directory_target(const std::string& path);
+
 class AtomicFile {
  public:
   /// Creates the temporary file next to `path`, or, when `path` is a

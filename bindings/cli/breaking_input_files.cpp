@@ -126,6 +126,7 @@ void write_int64_npy(std::ostream& out, const std::vector<std::size_t>& shape, c
 }  // namespace
 
 BreakingInputFormat breaking_input_format_for(const std::string& path) {
+  refuse_directory_target(path);
   std::string ext = std::filesystem::path(path).extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });

@@ -190,7 +190,9 @@ CLI::App* add_certify_command(CLI::App& app, CertifyOptions& options) {
                 "<= 2^17: beyond, it takes longer than the certificate)")
       ->excludes(no_hash);
   cmd->add_option("--max-witnesses", options.max_witnesses,
-                  "the most witnesses in G^(2) \\ G to give when G is not 2-closed (default 3)")
+                  "the most witnesses in G^(2) \\ G to give when G is not 2-closed (default 3): closure "
+                  "generators, their products and random closure elements outside G, a bounded search, so "
+                  "possibly fewer than K")
       ->type_name("K")
       ->check(digits_only())
       ->check(CLI::Range(std::size_t{1}, kMaxWitnessesLimit));

@@ -15,6 +15,7 @@
 namespace asen::cli {
 
 MatrixFormat matrix_format_for(const std::string& path) {
+  refuse_directory_target(path);
   std::string ext = std::filesystem::path(path).extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });

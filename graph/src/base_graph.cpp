@@ -665,8 +665,15 @@ BaseGraph BaseGraph::parse_dot(std::string_view text_view, const std::string& so
   } catch (const InputError& e) {
     throw InputError(source + ": " + e.what());
   } catch (const boost::bad_graphviz_syntax& e) {
+    // Boost's reader takes one node per statement; GraphViz also reads
+    // "a, b [color=red]", which the reader refuses at the comma.
+    const std::string what = e.what();
+    const bool node_list = what.find("Invalid start token") != std::string::npos && what.find("<comma>") != std::string::npos;
     throw InputError(source + ":" + std::to_string(error_line(text, directed, e.what())) +
-                     ": GraphViz syntax error: " + printable(e.what()));
+                     ": GraphViz syntax error: " + printable(what) +
+                     (node_list ? "; a list of nodes 'a, b [...]' is not read here: give each node a statement of "
+                                  "its own ('a [...]; b [...]')"
+                                : ""));
   } catch (const boost::graph_exception& e) {
     throw InputError(source + ":" + std::to_string(error_line(text, directed, e.what())) +
                      ": cannot read the GraphViz graph: " + printable(e.what()));

@@ -87,6 +87,14 @@ def test_out_below_a_regular_file_is_a_clear_error(tmp_path):
     assert_input_error(result, "is not a directory")
 
 
+@pytest.mark.parametrize("command", [["orbitals", "S(4)"], ["breaking-input", "S(4)"]])
+def test_out_naming_a_directory_says_so_not_that_its_extension_is_unknown(tmp_path, command):
+    (tmp_path / "runs.json").mkdir()  # even with an extension the tool knows
+    for target in (tmp_path, tmp_path / "runs.json"):
+        result = run(*command, "--out", str(target))
+        assert_input_error(result, f"cannot write '{target}': it is a directory")
+
+
 def test_out_into_a_read_only_directory_is_a_clear_error(tmp_path):
     base, kwargs = tmp_path, {}
     if os.geteuid() == 0:

@@ -211,6 +211,14 @@ TEST(Dot, ASubgraphOpenedTwiceIsRefusedNotMisread) {
   EXPECT_EQ(BaseGraph::parse_dot("graph { subgraph x { b } subgraph y { a } a -- b }").num_edges(), 1U);
 }
 
+TEST(BaseGraph, ADotListOfNodesIsRefusedWithWhatToWriteInstead) {
+  expect_input_error([] { (void)BaseGraph::parse_dot("graph { 0 -- 1 -- 2 -- 0; 0, 1 [color=red] }", "f.dot"); },
+                     "f.dot:1: GraphViz syntax error: Invalid start token for statement (token is \"<comma> ','\"); a "
+                     "list of nodes 'a, b [...]' is not read here: give each node a statement of its own");
+  EXPECT_EQ(BaseGraph::parse_dot("graph { 0 -- 1 -- 2 -- 0; 0 [color=red]; 1 [color=red] }").vertex_colors(),
+            (std::vector<std::int32_t>{1, 1, 0}));
+}
+
 TEST(BaseGraphFiles, ReadsByExtensionAndReportsMissingFiles) {
   const asen::testing::ScratchDir dir;
   const BaseGraph a = BaseGraph::read(write_temp(dir, "asen_g.dot", "graph { 0 -- 1; 1 -- 2 }"));
