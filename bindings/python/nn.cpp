@@ -429,6 +429,22 @@ class Model {
                     "out_dim"_a = s.out_dim);
   }
 
+  // The test split of a structure trained on a data folder, rebuilt; None
+  // for a structure without one.
+  py::object data_test_split(const std::string& name) const {
+    (void)model_->structure(name);  // an unknown name is an InputError
+    for (const auto& t : tasks_) {
+      if (t.name != name || t.data_dir.empty()) continue;
+      nn::Dataset test;
+      {
+        py::gil_scoped_release release;
+        test = nn::rebuild_test_split(t);
+      }
+      return py::make_tuple(test.inputs, test.targets, t.data_dir);
+    }
+    return py::none();
+  }
+
   py::dict breaking_input(const std::string& name) const {
     const nn::BreakingInput& b = model_->structure(name).input;
     return py::dict("edge_index"_a = b.edge_index(), "edge_attr"_a = b.edge_color(),
@@ -828,6 +844,7 @@ PYBIND11_MODULE(_nn, m) {
       .def_property_readonly("training", [](p::Model& self) { return self.model()->is_training(); })
       .def("save", &p::Model::save, "path"_a)
       .def("evaluate", &p::Model::evaluate, "name"_a, "inputs"_a, "targets"_a, "batch"_a)
+      .def("data_test_split", &p::Model::data_test_split, "name"_a)
       .def("check_equivariance", &p::Model::check_equivariance, "name"_a, "group"_a, "random"_a, "seed"_a)
       .def("discover", &p::Model::discover, "name"_a, "threshold"_a, "feature"_a, "true_group"_a)
       .def("backbone_copy", &p::Model::backbone_copy)

@@ -238,6 +238,28 @@ std::string data_fingerprint(const torch::Tensor& inputs, const torch::Tensor& t
   return detail::fingerprint(0x6173656e64617461ULL, {inputs, targets});
 }
 
+Dataset rebuild_test_split(const TaskData& t) {
+  if (t.data_dir.empty()) throw InputError("structure '" + t.name + "' was not trained on a data folder");
+  if (t.data_fingerprint.empty())
+    throw InputError("structure '" + t.name + "' does not record the samples of its data folder " + t.data_dir +
+                     " (a model of an older asen), so its test split cannot be rebuilt; evaluate it on inputs and "
+                     "targets");
+  std::error_code ec;
+  if (!fs::is_directory(t.data_dir, ec))
+    throw InputError("structure '" + t.name + "' was trained on the data folder " + t.data_dir +
+                     ", which is not there any more");
+  GraphDataOptions options;
+  options.evaluation = true;
+  options.name = t.name;
+  options.head = is_regression(t.kind) ? "regression" : "classification";
+  options.seed = t.data_seed;
+  TaskData d = load_graph_data(t.data_dir, options);
+  if (d.data_fingerprint != t.data_fingerprint)
+    throw InputError("the samples in " + t.data_dir + " changed since structure '" + t.name +
+                     "' was trained on them, so its test split cannot be rebuilt");
+  return std::move(d.data.test);
+}
+
 TaskData load_graph_data(const std::string& dir_text, const GraphDataOptions& options) {
   graph::register_graph_specs();
   const fs::path dir(dir_text);

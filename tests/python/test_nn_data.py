@@ -86,6 +86,26 @@ def test_reals_of_shape_samples_by_nodes_warn_that_they_are_a_graph_target(skele
     assert result["data"]["kind"] == "graph-regression"
 
 
+def test_evaluate_rebuilds_the_test_split_of_the_training_folder(skeleton, tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for name in ("inputs.npy", "targets.npy", "graph.txt", "asen.json"):
+        (folder / name).write_bytes((skeleton / name).read_bytes())
+    result = ann.train(data=folder, out=tmp_path / "run", **TINY)
+    final = result["test"]["skeleton16"]
+    for model in (result["model"], ann.load(tmp_path / "run" / "model.pt")):
+        again = ann.evaluate(model, "skeleton16")
+        assert again["loss"] == pytest.approx(final["loss"], rel=1e-5)
+        assert again["mae"] == pytest.approx(final["mae"], rel=1e-5)
+    with pytest.raises(TypeError, match="evaluated on that folder's test split"):
+        ann.evaluate(result["model"], "skeleton16", seed=3)
+    # the samples changed: the split cannot be rebuilt
+    targets = np.load(folder / "targets.npy")
+    np.save(folder / "targets.npy", targets + 1)
+    with pytest.raises(asen.InputError, match="changed since structure 'skeleton16' was trained on them"):
+        ann.evaluate(result["model"], "skeleton16")
+
+
 def test_group_mode_and_name_override_the_folder(skeleton):
     result = ann.train(data=str(skeleton), group="trivial(16)", mode="sparse", name="pose", **TINY)
     assert (result["data"]["group"], result["data"]["mode"], result["data"]["name"]) == ("trivial(16)", "sparse", "pose")

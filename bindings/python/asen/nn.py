@@ -684,25 +684,36 @@ def evaluate(
     inputs: Optional[torch.Tensor] = None,
     targets: Optional[torch.Tensor] = None,
     *,
-    samples: int = 1000,
+    samples: Optional[int] = None,
     seed: Optional[int] = None,
     batch: int = 256,
 ) -> Dict[str, Any]:
     """Loss, node_accuracy and exact_match (and mae, the mean absolute error,
     for regression) of ``model`` on a structure, in evaluation mode (the
-    model's mode is restored). Without inputs, on
-    ``samples`` fresh sequences of the synthetic task named like the
-    structure, drawn from ``seed`` (default 1000000007, as ``asen eval``,
-    or the next seed when the structure was trained with that one). The
-    sequences of a seed begin with the training split of a model trained
-    with it: an explicit ``seed`` equal to the structure's training seed
-    (``model.structure(name)["synthetic_seed"]``) warns."""
+    model's mode is restored). Without inputs: for a structure trained on a
+    data folder (``train(data=...)``, ``asen train --data``), on the test
+    split of that folder, rebuilt as in training (as ``asen eval``);
+    otherwise on ``samples`` (1000) fresh sequences of the synthetic task
+    named like the structure, drawn from ``seed`` (default 1000000007, as
+    ``asen eval``, or the next seed when the structure was trained with
+    that one). The sequences of a seed begin with the training split of a
+    model trained with it: an explicit ``seed`` equal to the structure's
+    training seed (``model.structure(name)["synthetic_seed"]``) warns."""
     if not isinstance(model, Model):
         raise TypeError(f"model must be an asen.nn.Model, got {type(model).__name__}")
     _check_str(structure, "structure")
-    if inputs is None:
+    split = model._impl.data_test_split(structure) if inputs is None and targets is None else None
+    if split is not None:
+        if samples is not None or seed is not None:
+            raise TypeError(
+                f"structure '{structure}' was trained on the data folder {split[2]}: it is evaluated on that "
+                "folder's test split, which samples and seed do not choose; pass inputs and targets for other data"
+            )
+        inputs, targets = split[0], split[1]
+    elif inputs is None:
         if targets is not None:
             raise TypeError("targets were given without inputs")
+        samples = 1000 if samples is None else samples
         info = model.structure(structure)
         length = info["num_nodes"]
         if structure not in {t["name"] for t in tasks(length)}:

@@ -73,6 +73,14 @@ struct GraphDataOptions {
 /// graph, too few samples for a training and a test split.
 [[nodiscard]] TaskData load_graph_data(const std::string& dir, const GraphDataOptions& options = {});
 
+/// The test split of the data folder a structure was trained on, rebuilt as
+/// in training from what a model records of it (`t.data_dir`, the shuffle's
+/// `t.data_seed` and `t.data_fingerprint`).
+/// \throws InputError if `t` records no data folder or no fingerprint (a
+/// model of an older asen), if the folder is not there, or if its samples
+/// changed since training.
+[[nodiscard]] Dataset rebuild_test_split(const TaskData& t);
+
 /// A hash of the samples as read (inputs and targets with their shapes, in
 /// the files' order; 16 hex digits): saved with a model and in its
 /// checkpoints, so that a run resumed, or a model evaluated, on a folder
