@@ -41,7 +41,6 @@
 #include "output.hpp"
 #include "plugins.hpp"
 
-#include <asen/algebra/perm_group.hpp>
 #include <asen/algebra/types.hpp>
 #include <asen/error.hpp>
 
@@ -49,7 +48,6 @@
 #include <array>
 #include <cctype>
 #include <cstdio>
-#include <iostream>
 #include <limits>
 #include <mutex>
 #include <ostream>
@@ -533,24 +531,6 @@ int run_train(const TrainOptions& o, std::ostream& out) {
       if (groups.contains(name)) throw InputError("the group of task '" + name + "' is given twice");
       groups[name] = spec;
     }
-  }
-
-  // A group on fewer points than the sequences fixes the others: meant for
-  // '(1,2)', likely a slip for 'D(8)' at length 10. Said on stderr, not
-  // refused (gap: specs are left to the run: GAP would start twice).
-  for (const auto& [name, spec] : groups.items()) {
-    const std::string text = spec.get<std::string>();
-    if (text.rfind("gap:", 0) == 0) continue;
-    std::size_t degree = 0;
-    try {
-      degree = algebra::PermGroup::parse(text).degree();
-    } catch (const InputError&) {
-      continue;  // the run refuses it, naming the task
-    }
-    if (degree < o.length)
-      std::cerr << "asen: note: the group '" << text << "' of task " << name << " acts on " << degree
-                << " points and its sequences have " << o.length << ": the other " << o.length - degree
-                << " points are fixed (give a group on " << o.length << " points unless that is meant)\n";
   }
 
   Json options = Json::object();

@@ -122,22 +122,20 @@ nn::TrainConfig train_config(const Json& o) {
 
 /// A task's data on its group: the one given for it in "groups", or its own.
 /// \throws InputError naming the task for a bad spec or an unknown task.
+/// What the task's loader noticed (TaskData::notes), on stderr before the run.
+void print_notes(const nn::TaskData& task) {
+  for (const auto& note : task.notes) std::cerr << "asen: note: " << note << std::endl;
+}
+
 nn::TaskData make_task(const std::string& name, const Json& o) {
   const auto length = o.at("length").get<std::int64_t>();
   const Json& groups = o.at("groups");
   const std::string spec = groups.contains(name) ? groups.at(name).get<std::string>() : std::string();
   // Checks the name and the length first: the message lists the known tasks.
   (void)nn::task_info(name, length);
-  if (!spec.empty()) {
-    try {
-      (void)asen::algebra::PermGroup::parse(spec, static_cast<std::size_t>(length));
-    } catch (const InputError& e) {
-      throw InputError("the group '" + spec + "' for task '" + name + "' (sequences of length " +
-                       std::to_string(length) + "): " + e.what());
-    }
-  }
   const auto samples = o.at("samples").get<std::int64_t>();
   nn::TaskData task = nn::synthetic_task(name, samples, length, o.at("seed").get<std::uint64_t>(), spec);
+  print_notes(task);
   if (task.data.train.size() == 0 || task.data.test.size() == 0)
     throw InputError("--samples " + std::to_string(samples) + " leaves task '" + name +
                      "' without training or test sequences (split 70/15/15); ask for more");
@@ -241,7 +239,7 @@ Json run_train(const Json& o) {
   const std::string mode = o.at("mode").get<std::string>();
   if (mode == "data") {
     nn::TaskData task = data_task(o);
-    for (const auto& note : task.notes) std::cerr << "asen: note: " << note << std::endl;
+    print_notes(task);
     Json summary = data_summary(task);
     Json answer = run_phase({std::move(task)}, train_config(o)).answer();
     answer["data"] = std::move(summary);

@@ -196,6 +196,13 @@ nn::TrainConfig train_config(const py::dict& settings) {
   return c;
 }
 
+/// What the task's loader noticed (TaskData::notes), as UserWarnings (an
+/// error when the caller's filters make warnings errors). Needs the GIL.
+void warn_notes(const nn::TaskData& t) {
+  for (const auto& note : t.notes)
+    if (PyErr_WarnEx(PyExc_UserWarning, note.c_str(), 1) != 0) throw py::error_already_set();
+}
+
 /// The synthetic tasks of a run, each on its group (`groups` maps a task name
 /// to a group spec; the task's own group otherwise).
 std::vector<nn::TaskData> synthetic_tasks(const std::vector<std::string>& names, const std::map<std::string, std::string>& groups,
@@ -210,6 +217,7 @@ std::vector<nn::TaskData> synthetic_tasks(const std::vector<std::string>& names,
   for (const auto& name : names) {
     const auto it = groups.find(name);
     nn::TaskData t = nn::synthetic_task(name, samples, length, seed, it == groups.end() ? "" : it->second);
+    warn_notes(t);
     if (t.data.train.size() == 0 || t.data.test.size() == 0)
       throw InputError("samples must be large enough for non-empty train and test splits (70/15/15), got " +
                        std::to_string(samples));
@@ -740,8 +748,7 @@ py::dict train_data(const std::string& dir, const py::dict& data, const py::dict
   }
   // What the loader noticed, as warnings before the run (an error when the
   // caller's filters make warnings errors).
-  for (const auto& note : tasks.front().notes)
-    if (PyErr_WarnEx(PyExc_UserWarning, note.c_str(), 1) != 0) throw py::error_already_set();
+  warn_notes(tasks.front());
   {
     py::gil_scoped_release release;
     r = nn::train(tasks, config);

@@ -512,20 +512,6 @@ def _groups_argument(names: List[str], group: Any, groups: Optional[Mapping[str,
         out[names[0]] = _group_spec(group, length)
     for name, g in (groups or {}).items():
         out[_check_str(name, "a key of groups")] = _group_spec(g, length)
-    for name, spec in out.items():
-        # A group on fewer points than the sequences fixes the others: meant
-        # for '(1,2)', likely a slip for 'D(8)' at length 10. Said, not refused.
-        try:
-            degree = _core.Group.parse(spec).degree
-        except _core.InputError:
-            continue  # the run refuses it, naming the task
-        if degree < length:
-            warnings.warn(
-                f"the group '{spec}' of task '{name}' acts on {degree} points and its sequences have {length}: "
-                f"the other {length - degree} points are fixed (give a group on {length} points unless that is "
-                "meant)",
-                stacklevel=3,
-            )
     return out
 
 
