@@ -394,6 +394,129 @@ AutomorphismGroup lift(AutomorphismGroup reduced, const TwinReduction& r, std::s
   return out;
 }
 
+// Implied arc colours. The vertex colours split the vertices into cells; the
+// ordered pairs from cell a to cell b form a region, and so do the pairs of
+// (a, b) and (b, a) together. If every pair of a region is an arc, the arcs
+// of a colour found only in that region are the region's pairs that no other
+// colour takes. An automorphism maps the region onto itself and each other
+// colour onto itself, hence that colour too: dropping it (the largest such
+// colour, one per region) leaves the automorphism group as it was. The
+// complete digraph of a 2-transitive group's colouring becomes empty (S_1000:
+// a search of 999 levels over 10^6 arcs each took 19 s), a wreath product's
+// keeps its arcs inside blocks, and a product's loses the pairs across factors.
+std::optional<ColoredDigraph> drop_implied_colors(const ColoredDigraph& dg) {
+  const std::size_t n = dg.num_vertices();
+  const std::vector<Arc> arcs = dg.arcs();
+  if (arcs.empty()) return std::nullopt;
+  // Cells numbered by vertex colour value.
+  const std::vector<std::int32_t> vcolor = dg.vertex_colors();
+  std::vector<std::int32_t> values(vcolor);
+  std::sort(values.begin(), values.end());
+  values.erase(std::unique(values.begin(), values.end()), values.end());
+  std::vector<std::uint64_t> cell(n);
+  std::vector<std::uint64_t> cell_size(values.size(), 0);
+  for (std::size_t v = 0; v < n; ++v) {
+    cell[v] = static_cast<std::uint64_t>(std::lower_bound(values.begin(), values.end(), vcolor[v]) - values.begin());
+    ++cell_size[cell[v]];
+  }
+  const std::uint64_t cells = values.size();
+  const auto region = [&](const Arc& a) { return cell[a.source] * cells + cell[a.target]; };
+  const auto reverse = [&](std::uint64_t r) { return (r % cells) * cells + r / cells; };
+  const auto region_size = [&](std::uint64_t r) {
+    const std::uint64_t a = r / cells;
+    const std::uint64_t b = r % cells;
+    return cell_size[a] * cell_size[b] - (a == b ? cell_size[a] : 0);
+  };
+
+  // Per colour: the region of its first arc, whether all its arcs lie there,
+  // or there and in the reverse region, and how many arcs it has.
+  struct ColorInfo {
+    std::uint64_t home = 0;
+    bool seen = false;
+    bool ordered = true;
+    bool unordered = true;
+    std::uint64_t count = 0;
+  };
+  std::vector<ColorInfo> info(static_cast<std::size_t>(dg.num_arc_colors()));
+  for (const Arc& a : arcs) {
+    ColorInfo& c = info[static_cast<std::size_t>(a.color)];
+    const std::uint64_t r = region(a);
+    if (!c.seen) {
+      c.seen = true;
+      c.home = r;
+    } else if (r != c.home) {
+      c.ordered = false;
+      if (r != reverse(c.home)) c.unordered = false;
+    }
+    ++c.count;
+  }
+  // Arcs per region, for the regions a confined colour could be dropped from.
+  std::vector<std::uint64_t> candidates;
+  for (const ColorInfo& c : info)
+    if (c.seen && c.unordered) {
+      candidates.push_back(c.home);
+      candidates.push_back(reverse(c.home));
+    }
+  if (candidates.empty()) return std::nullopt;
+  std::sort(candidates.begin(), candidates.end());
+  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+  const auto slot = [&](std::uint64_t r) -> std::ptrdiff_t {
+    const auto it = std::lower_bound(candidates.begin(), candidates.end(), r);
+    return it != candidates.end() && *it == r ? it - candidates.begin() : -1;
+  };
+  std::vector<std::uint64_t> arcs_in(candidates.size(), 0);
+  for (const Arc& a : arcs)
+    if (const std::ptrdiff_t k = slot(region(a)); k >= 0) ++arcs_in[static_cast<std::size_t>(k)];
+  const auto complete = [&](std::uint64_t r) {
+    const std::ptrdiff_t k = slot(r);
+    return k >= 0 && arcs_in[static_cast<std::size_t>(k)] == region_size(r);
+  };
+
+  // The largest confined colour of each complete region: ordered regions
+  // first, then the pairs of reverse regions where neither lost a colour.
+  std::vector<std::ptrdiff_t> dropped(candidates.size(), -1);  // per region: the colour dropped there
+  const auto consider = [&](std::size_t color, std::uint64_t r) {
+    const std::size_t k = static_cast<std::size_t>(slot(r));
+    if (dropped[k] < 0 || info[color].count > info[static_cast<std::size_t>(dropped[k])].count)
+      dropped[k] = static_cast<std::ptrdiff_t>(color);
+  };
+  for (std::size_t color = 0; color < info.size(); ++color)
+    if (info[color].seen && info[color].ordered && complete(info[color].home)) consider(color, info[color].home);
+  for (std::size_t color = 0; color < info.size(); ++color) {
+    const ColorInfo& c = info[color];
+    const std::uint64_t r = c.home;
+    const std::uint64_t back = reverse(r);
+    if (!c.seen || c.ordered || !c.unordered || !complete(r) || !complete(back)) continue;
+    const std::size_t k = static_cast<std::size_t>(slot(r));
+    const std::size_t kb = static_cast<std::size_t>(slot(back));
+    const bool taken_ordered = (dropped[k] >= 0 && info[static_cast<std::size_t>(dropped[k])].ordered) ||
+                               (dropped[kb] >= 0 && info[static_cast<std::size_t>(dropped[kb])].ordered);
+    if (taken_ordered) continue;
+    // Both halves of the pair record the colour dropped for the pair.
+    const std::ptrdiff_t current = dropped[std::min(k, kb)];
+    if (current < 0 || c.count > info[static_cast<std::size_t>(current)].count)
+      dropped[k] = dropped[kb] = static_cast<std::ptrdiff_t>(color);
+  }
+  std::vector<bool> drop(info.size(), false);
+  bool any = false;
+  for (const std::ptrdiff_t color : dropped)
+    if (color >= 0) {
+      drop[static_cast<std::size_t>(color)] = true;
+      any = true;
+    }
+  if (!any) return std::nullopt;
+
+  // The rest, colours renumbered in order (fewer colours, fewer layers).
+  std::vector<std::int32_t> renumber(info.size(), -1);
+  std::int32_t next = 0;
+  for (std::size_t color = 0; color < info.size(); ++color)
+    if (info[color].seen && !drop[color]) renumber[color] = next++;
+  std::vector<Arc> kept;
+  for (const Arc& a : arcs)
+    if (!drop[static_cast<std::size_t>(a.color)]) kept.push_back({a.source, a.target, renumber[static_cast<std::size_t>(a.color)]});
+  return ColoredDigraph(n, vcolor, std::move(kept));
+}
+
 AutomorphismGroup search_automorphisms(const ColoredDigraph& dg, const AutomorphismOptions& options);
 
 }  // namespace
@@ -418,8 +541,10 @@ AutomorphismGroup search_automorphisms(const ColoredDigraph& dg, const Automorph
     return out;
   }
   const bool use_nauty = options.backend == AutomorphismBackend::nauty;
-  const bool split = !use_nauty && !dg.is_symmetric();
-  const SearchGraph search = layered_encoding(dg, split);
+  const std::optional<ColoredDigraph> reduced = drop_implied_colors(dg);
+  const ColoredDigraph& searched = reduced ? *reduced : dg;
+  const bool split = !use_nauty && !searched.is_symmetric();
+  const SearchGraph search = layered_encoding(searched, split);
   out.search_vertices = static_cast<std::size_t>(search.nv);
   const auto start = std::chrono::steady_clock::now();
   detail::SearchResult r = use_nauty ? detail::search_nauty(search, false) : detail::search_traces(search, false);

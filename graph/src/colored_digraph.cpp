@@ -46,13 +46,13 @@ void ColoredDigraph::init(std::vector<std::int32_t> vertex_colors, std::vector<A
     if (!std::is_sorted(arcs.begin(), arcs.end(), by_ends)) std::sort(arcs.begin(), arcs.end(), by_ends);
     for (std::size_t k = 0; k < arcs.size(); ++k) {
       const Arc& a = arcs[k];
-      const std::string name = "arc (" + std::to_string(a.source) + ", " + std::to_string(a.target) + ")";
+      const auto name = [&a] { return "arc (" + std::to_string(a.source) + ", " + std::to_string(a.target) + ")"; };
       if (a.source >= n || a.target >= n)
-        throw InputError(name + " has a vertex out of range, expected ids in [0, " + std::to_string(n) + ")");
-      if (a.source == a.target) throw InputError(name + " is a loop; the colour of a loop is its vertex colour");
-      if (a.color < 0) throw InputError(name + " has a negative colour");
+        throw InputError(name() + " has a vertex out of range, expected ids in [0, " + std::to_string(n) + ")");
+      if (a.source == a.target) throw InputError(name() + " is a loop; the colour of a loop is its vertex colour");
+      if (a.color < 0) throw InputError(name() + " has a negative colour");
       if (k > 0 && arcs[k - 1].source == a.source && arcs[k - 1].target == a.target)
-        throw InputError(name + " is given twice");
+        throw InputError(name() + " is given twice");
     }
   }
   std::vector<std::pair<std::size_t, std::size_t>> ends(arcs.size());

@@ -140,6 +140,67 @@ TEST(Automorphisms, TwinRichDigraphsMatchBruteForce) {
   EXPECT_GT(with_twins, 40);
 }
 
+TEST(Automorphisms, CompleteRegionsMatchBruteForce) {
+  // The search leaves out a colour whose arcs are the pairs of one complete
+  // region (cells a to b, or a to b and back) that the region's other colours
+  // do not take. Digraphs built so that regions are complete with colours of
+  // their own, or partly filled with colours shared between regions.
+  std::mt19937_64 rng(2718);
+  int complete_regions = 0;
+  for (int trial = 0; trial < 200; ++trial) {
+    const std::size_t n = 2 + rng() % 6;
+    const bool symmetric = trial % 2 == 0;
+    const std::size_t cells = 1 + rng() % 3;
+    std::vector<std::int32_t> vc(n);
+    for (auto& c : vc) c = static_cast<std::int32_t>(rng() % cells);
+    std::int32_t next_private = 10;
+    std::vector<std::vector<std::int32_t>> color(n, std::vector<std::int32_t>(n, -1));
+    for (std::size_t a = 0; a < cells; ++a)
+      for (std::size_t b = symmetric ? a : 0; b < cells; ++b) {
+        // 0: shared colours, some pairs left out; 1: one private colour;
+        // 2: two private colours; 3: a private colour and a shared one.
+        const int mode = static_cast<int>(rng() % 4);
+        complete_regions += mode != 0 ? 1 : 0;
+        const std::int32_t first = next_private++;
+        const std::int32_t second = next_private++;
+        for (std::size_t u = 0; u < n; ++u)
+          for (std::size_t v = 0; v < n; ++v) {
+            if (u == v || vc[u] != static_cast<std::int32_t>(a) || vc[v] != static_cast<std::int32_t>(b)) continue;
+            if (symmetric && a == b && v < u) continue;
+            std::int32_t c = -1;
+            if (mode == 0) {
+              if (rng() % 3 != 0) c = static_cast<std::int32_t>(rng() % 2);
+            } else if (mode == 1) {
+              c = first;
+            } else if (mode == 2) {
+              c = rng() % 2 == 0 ? first : second;
+            } else {
+              c = rng() % 2 == 0 ? first : static_cast<std::int32_t>(rng() % 2);
+            }
+            color[u][v] = c;
+            if (symmetric) color[v][u] = c;
+          }
+      }
+    std::vector<Arc> arcs;
+    for (Point u = 0; u < n; ++u)
+      for (Point v = 0; v < n; ++v)
+        if (color[u][v] >= 0) arcs.push_back({u, v, color[u][v]});
+    const ColoredDigraph g(n, vc, arcs);
+    const auto expected = brute_force_automorphisms(g);
+    for (const auto backend : {AutomorphismBackend::nauty, AutomorphismBackend::traces}) {
+      SCOPED_TRACE("trial " + std::to_string(trial) + " " + asen::graph::to_string(backend));
+      const auto aut = asen::graph::automorphism_group(g, {backend, std::nullopt, {}});
+      ASSERT_EQ(aut.order, expected.size());
+      ASSERT_EQ(asen::test::closure(n, aut.generators), expected);
+      // With a known divisor of the order (the certificate's path).
+      asen::graph::AutomorphismOptions with_divisor{backend, std::nullopt, {}};
+      with_divisor.order_divisor = BigInt(1);
+      ASSERT_EQ(asen::graph::automorphism_group(g, with_divisor).order, expected.size());
+    }
+  }
+  EXPECT_GT(complete_regions, 200);
+}
+
 TEST(Automorphisms, TwinClassesOfThousandsAreCountedNotSearched) {
   // 3000 isolated vertices and one edge: |Aut| = 2 * 2998!; a star's 2999
   // leaves: 2999!. Exact, from the twin classes (no level-by-level search).
