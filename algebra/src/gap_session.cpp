@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cerrno>
 #include <cstdlib>
@@ -59,7 +60,19 @@ class Session {
     return *session;
   }
 
+  // A child of fork() must not take the mutex: a thread of the parent may
+  // have held it at the fork (a call into GAP from another thread), and that
+  // thread does not exist in the child, so the lock would never be released.
+  void refuse_after_fork() const {
+    const pid_t owner = pid_.load();
+    if (owner != 0 && owner != getpid())
+      throw Error("the GAP session was started in another process; after fork() GAP cannot "
+                  "be used from the child (start the worker processes with the 'spawn' method, or use GAP only "
+                  "in the children)");
+  }
+
   void configure(const Settings& s) {
+    refuse_after_fork();
     std::lock_guard<std::mutex> lock(mutex_);
     if (started_) {
       const Settings effective = resolve(s);
@@ -73,11 +86,15 @@ class Session {
   }
 
   bool running() {
+    // In a child of fork(), GAP (the parent's thread) does not run.
+    const pid_t owner = pid_.load();
+    if (owner != 0 && owner != getpid()) return false;
     std::lock_guard<std::mutex> lock(mutex_);
     return started_;
   }
 
   std::string root() {
+    refuse_after_fork();
     std::lock_guard<std::mutex> lock(mutex_);
     return started_ ? settings_.root : resolve(requested_).root;
   }
@@ -98,12 +115,10 @@ class Session {
     }
     Request request;
     request.code = text.c_str();
+    refuse_after_fork();
     {
       std::unique_lock<std::mutex> lock(mutex_);
       ensure_started(lock);
-      if (getpid() != pid_)
-        throw Error("the GAP session was started in another process; after fork() GAP cannot "
-                    "be used from the child");
       queue_.push_back(&request);
       wake_gap_.notify_one();
       wake_caller_.wait(lock, [&] { return request.done; });
@@ -320,7 +335,7 @@ class Session {
   bool started_ = false;
   bool ready_ = false;
   std::string start_error_;
-  pid_t pid_ = 0;
+  std::atomic<pid_t> pid_{0};  ///< the process GAP was started in; 0 before
 };
 
 }  // namespace

@@ -49,16 +49,17 @@ double KnownOrder::log2() const { return state_->log2; }
 
 bool KnownOrder::trusted() const { return state_->trusted; }
 
-// Whether a group of degree n with a trusted known order is the whole
-// symmetric group (order n!) or the alternating group (order n!/2, the one
-// subgroup of index 2): membership and primitivity then need no chain.
-enum class Natural { none, symmetric, alternating };
+// Whether a group of degree n is the whole symmetric group (order n!) or the
+// alternating group (order n!/2, the one subgroup of index 2): order,
+// membership, primitivity and point stabilizers then need no chain.
+enum class PermGroup::Natural : std::uint8_t { none, symmetric, alternating };
 
 struct PermGroup::Cache {
   std::once_flag once;
   std::unique_ptr<StabChain> chain;
-  std::once_flag natural_once;  ///< natural_kind, decided once per group
+  std::once_flag natural_once;  ///< natural(), decided once per group
   Natural natural = Natural::none;
+  bool natural_by_jordan = false;  ///< decided by Jordan's theorem, not by a known order
 };
 
 PermGroup::PermGroup(std::size_t degree, std::vector<Permutation> generators,
@@ -118,7 +119,7 @@ void PermGroup::throw_if_bad_point(Point p) const {
 
 StabChainOptions PermGroup::chain_options() const {
   StabChainOptions options;
-  options.known_order = known_order();
+  options.known_order = known_order_ ? known_order() : order_without_chain();
   options.known_order_trusted = !known_order_ || known_order_->trusted();
   // Without a known order, a cheap upper bound (orbits, a block system,
   // parity) proves the chain when reached, computed only for groups whose
@@ -176,7 +177,9 @@ PermGroup group_from_gap_generators(std::size_t n, const std::string& text,
   return PermGroup(n, detail::gap_permutations(text, n), std::move(order));
 }
 
-Natural natural_kind(const std::optional<KnownOrder>& order, std::size_t n) {
+using Natural = PermGroup::Natural;
+
+Natural natural_from_order(const std::optional<KnownOrder>& order, std::size_t n) {
   if (!order || !order->trusted() || n < 3) return Natural::none;
   // log2(n!) first: the exact comparison only for orders that are close.
   const double log2_factorial = std::lgamma(static_cast<double>(n) + 1.0) / std::log(2.0);
@@ -188,10 +191,45 @@ Natural natural_kind(const std::optional<KnownOrder>& order, std::size_t n) {
   return Natural::none;
 }
 
-// natural_kind once per group (it compares the order with n!).
-Natural natural_kind_once(std::once_flag& once, Natural& slot, const std::optional<KnownOrder>& order, std::size_t n) {
-  std::call_once(once, [&] { slot = natural_kind(order, n); });
-  return slot;
+bool is_prime(std::size_t n);
+
+// Jordan's theorem: a primitive group of degree n containing a cycle of
+// prime length p <= n - 3 contains A_n. A transitive group containing a
+// p-cycle with p > n/2 is primitive: that cycle moves some block of any
+// system of blocks of size <= n/2 (its p points do not fit in one), and an
+// element of prime order p moves blocks p at a time, so there would be at
+// least p > n/2 blocks, each of one point. An element with exactly one cycle
+// of prime length p > n/2 has a p-cycle among its powers (g^L, L the lcm of
+// its other cycle lengths, which are below p). So one such element among
+// random elements of a transitive group proves G >= A_n, and the generators'
+// parity tells S_n from A_n. About one element in 7 (n = 10) to one in 16
+// (n = 10^5) of S_n or A_n has such a cycle; other groups pay the draws.
+constexpr int kJordanDraws = 128;
+
+Natural natural_by_jordan(std::size_t n, const std::vector<Permutation>& generators, const PermGroup& group) {
+  if (n < 8 || generators.empty() || !group.is_transitive()) return Natural::none;
+  std::mt19937_64 rng(0x70cda9ULL);
+  detail::ProductReplacement random(n, generators, rng);
+  if (!random.nontrivial()) return Natural::none;
+  std::vector<bool> seen(n);
+  bool found = false;
+  for (int draw = 0; draw < kJordanDraws && !found; ++draw) {
+    const std::vector<Point>& g = random.next();
+    std::fill(seen.begin(), seen.end(), false);
+    for (std::size_t x = 0; x < n && !found; ++x) {
+      if (seen[x]) continue;
+      std::size_t length = 0;
+      for (std::size_t y = x; !seen[y]; y = g[y]) {
+        seen[y] = true;
+        ++length;
+      }
+      found = 2 * length > n && length + 3 <= n && is_prime(length);
+    }
+  }
+  if (!found) return Natural::none;
+  for (const auto& g : generators)
+    if (g.sign() < 0) return Natural::symmetric;
+  return Natural::alternating;
 }
 
 bool is_prime(std::size_t n) {
@@ -216,15 +254,43 @@ std::vector<Point> checked_point_set(const std::vector<Point>& points, std::size
 
 }  // namespace
 
+PermGroup::Natural PermGroup::natural() const {
+  // A default-constructed group (degree 0) has no cache.
+  if (!cache_) return Natural::none;
+  std::call_once(cache_->natural_once, [&] {
+    if (known_order_ && known_order_->trusted()) {
+      cache_->natural = natural_from_order(known_order_, degree_);
+    } else if (known_order_) {
+      // A claimed order is for the chain to check.
+      cache_->natural = Natural::none;
+    } else {
+      cache_->natural = natural_by_jordan(degree_, generators_, *this);
+      cache_->natural_by_jordan = cache_->natural != Natural::none;
+    }
+  });
+  return cache_->natural;
+}
+
+std::optional<BigInt> PermGroup::order_without_chain() const {
+  if (known_order_ && known_order_->trusted()) return known_order_->value();
+  const Natural kind = natural();
+  if (kind == Natural::none) return std::nullopt;
+  const BigInt f = factorial(degree_);
+  return kind == Natural::alternating ? BigInt(f / 2) : f;
+}
+
 BigInt PermGroup::order(Backend backend) const {
   if (backend == Backend::gap) return detail::gap_integer(ask_gap(*this, "String(Size(ASEN_G))"));
-  // A trusted known order needs no chain (S(3000)'s would take minutes).
-  if (known_order_ && known_order_->trusted()) return known_order_->value();
+  // A trusted known order needs no chain (S(3000)'s would take minutes), nor
+  // does a group that contains A_n (S_1000 from 999 transpositions: 2 GB).
+  if (std::optional<BigInt> cheap = order_without_chain()) return std::move(*cheap);
   return chain().order();
 }
 
 ChainProof PermGroup::order_proof() const {
-  return known_order_ && known_order_->trusted() ? ChainProof::known_order : chain().proof();
+  if (known_order_ && known_order_->trusted()) return ChainProof::known_order;
+  if (natural() != Natural::none && cache_->natural_by_jordan) return ChainProof::jordan;
+  return chain().proof();
 }
 
 bool PermGroup::contains(const Permutation& p, Backend backend) const {
@@ -233,7 +299,7 @@ bool PermGroup::contains(const Permutation& p, Backend backend) const {
                      " but the group has degree " + std::to_string(degree_));
   if (backend == Backend::gap)
     return detail::gap_bool(ask_gap(*this, "String(" + detail::gap_perm(p) + " in ASEN_G)"));
-  switch ((cache_ ? natural_kind_once(cache_->natural_once, cache_->natural, known_order_, degree_) : Natural::none)) {
+  switch (natural()) {
     case Natural::symmetric:
       return true;
     case Natural::alternating:
@@ -308,7 +374,7 @@ bool PermGroup::is_primitive(Backend backend) const {
   }
   // S_n and A_n (n >= 3) are primitive; so is every transitive group of
   // prime degree (a block's size divides the degree).
-  if ((cache_ ? natural_kind_once(cache_->natural_once, cache_->natural, known_order_, degree_) : Natural::none) != Natural::none) return true;
+  if (natural() != Natural::none) return true;
   if (!is_transitive()) return false;
   if (degree_ <= 2 || is_prime(degree_)) return true;
   // Atkinson: the smallest block containing {0, b} is found by merging classes
@@ -351,7 +417,7 @@ PermGroup PermGroup::pointwise_stabilizer(const std::vector<Point>& points, Back
         degree_, ask_gap(*this, "String(List(GeneratorsOfGroup(Stabilizer(ASEN_G, " +
                                     detail::gap_points(set) + ", OnTuples)), g -> ListPerm(g, " +
                                     std::to_string(degree_) + ")))"));
-  if (const Natural kind = (cache_ ? natural_kind_once(cache_->natural_once, cache_->natural, known_order_, degree_) : Natural::none); kind != Natural::none) {
+  if (const Natural kind = natural(); kind != Natural::none) {
     // S_n fixing these points is the symmetric group on the others, A_n the
     // alternating one: two generators each, no chain.
     std::vector<bool> fixed(degree_, false);

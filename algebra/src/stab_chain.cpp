@@ -24,6 +24,8 @@ const char* to_string(ChainProof proof) {
       return "monte-carlo";
     case ChainProof::upper_bound:
       return "upper-bound";
+    case ChainProof::jordan:
+      return "jordan";
   }
   return "unknown";
 }

@@ -92,8 +92,11 @@ Certificate certify(const PermGroup& group, const CertifyOptions& options) {
                      std::to_string(options.orbitals.memory_limit_bytes >> 20U) + " MiB");
   // The group's stabilizer chain, on its own thread where it is worth one
   // (see below).
+  // An order that needs no chain: a trusted known order, or n! / n!/2 when
+  // Jordan's theorem shows that G contains A_n.
+  const std::optional<BigInt> chainless_order = group.order_without_chain();
   std::shared_future<BigInt> chain_order;
-  if (!(group.known_order_lazy() && group.known_order_lazy()->trusted()) && n >= kChainThreadDegree)
+  if (!chainless_order && n >= kChainThreadDegree)
     chain_order = std::async(std::launch::async, [&group] { return group.chain().order(); }).share();
 
   algebra::OrbitalOptions orbital_options = options.orbitals;
@@ -112,7 +115,7 @@ Certificate certify(const PermGroup& group, const CertifyOptions& options) {
   // orbitals, the digraph and the search run; "group_order" is then the time
   // spent waiting for it.
   // A user's claimed order is not trusted: the chain checks it.
-  const bool known = group.known_order_lazy() && group.known_order_lazy()->trusted();
+  const bool known = chainless_order.has_value();
   AutomorphismOptions aut_options;
   aut_options.backend = options.backend;
   double waited_ms = 0;
@@ -123,7 +126,7 @@ Certificate certify(const PermGroup& group, const CertifyOptions& options) {
     return value;
   };
   if (known) {
-    aut_options.order_divisor = group.known_order_lazy()->value();
+    aut_options.order_divisor = *chainless_order;
     clock.lap("group_order");
   } else if (!chain_order.valid()) {
     aut_options.order_divisor = group.chain().order();
@@ -146,16 +149,34 @@ Certificate certify(const PermGroup& group, const CertifyOptions& options) {
 
   // G <= Aut(A²): every generator of G preserves the colouring; and every
   // closure generator does too (a check on the search).
+  // A colouring that tells only the orbits apart (one colour per pair of
+  // orbits besides the diagonal: S_n, A_n, any 2-transitive group, their
+  // direct products) is preserved by exactly the permutations that map every
+  // orbit onto itself: checked point by point instead of pair by pair.
+  const std::vector<std::vector<algebra::Point>> orbits = group.orbits();
+  std::size_t orbit_only_rank = orbits.size() * orbits.size();
+  std::vector<std::size_t> orbit_of(n);
+  for (std::size_t k = 0; k < orbits.size(); ++k) {
+    if (orbits[k].size() > 1) ++orbit_only_rank;
+    for (const algebra::Point x : orbits[k]) orbit_of[x] = k;
+  }
+  const bool orbit_only = cert.rank == orbit_only_rank;
+  const auto keeps_coloring = [&](const Permutation& p) {
+    if (!orbit_only) return preserves(orbitals, p);
+    for (std::size_t x = 0; x < n; ++x)
+      if (orbit_of[p[static_cast<algebra::Point>(x)]] != orbit_of[x]) return false;
+    return true;
+  };
   std::set<Permutation> distinct(group.generators().begin(), group.generators().end());
   // Many generators on many points: check a small generating set instead
   // (proven to generate the same group; if it preserves the colouring, so
   // does every element, the given generators included).
-  if (static_cast<long double>(distinct.size()) * n * n > 5e7L && distinct.size() > 3) {
+  if (!orbit_only && static_cast<long double>(distinct.size()) * n * n > 5e7L && distinct.size() > 3) {
     const PermGroup small = group.small_generating_set();
     if (small.generators().size() < distinct.size()) distinct = std::set<Permutation>(small.generators().begin(), small.generators().end());
   }
-  for (const auto& g : distinct) cert.generators_preserve_coloring = cert.generators_preserve_coloring && preserves(orbitals, g);
-  for (const auto& g : cert.closure_generators) cert.closure_preserves_coloring = cert.closure_preserves_coloring && preserves(orbitals, g);
+  for (const auto& g : distinct) cert.generators_preserve_coloring = cert.generators_preserve_coloring && keeps_coloring(g);
+  for (const auto& g : cert.closure_generators) cert.closure_preserves_coloring = cert.closure_preserves_coloring && keeps_coloring(g);
   if (!cert.generators_preserve_coloring || !cert.closure_preserves_coloring)
     throw Error("internal error: the orbital colouring is not preserved by a generator");
   clock.lap("checks");
@@ -166,7 +187,7 @@ Certificate certify(const PermGroup& group, const CertifyOptions& options) {
   if (divisor == cert.closure_order) {
     // D <= |G| <= |G^(2)| = D.
     cert.order = divisor;
-    cert.order_proof = known ? "known-order" : group.chain().is_proven() ? algebra::to_string(group.chain().proof())
+    cert.order_proof = known ? algebra::to_string(group.order_proof()) : group.chain().is_proven() ? algebra::to_string(group.chain().proof())
                                                                            : "closure-order";
     cert.two_closed = true;
     cert.proven = true;
@@ -179,7 +200,7 @@ Certificate certify(const PermGroup& group, const CertifyOptions& options) {
     // n - 1 generators) is built only when the generators gave too few.
     const bool even = all_even(group.generators());
     const auto outside_by_parity = [&](const Permutation& x) { return even && x.sign() < 0; };
-    const auto outside = [&](const Permutation& x) { return outside_by_parity(x) || !group.chain().contains(x); };
+    const auto outside = [&](const Permutation& x) { return outside_by_parity(x) || !group.contains(x); };
     const std::size_t wanted = std::max<std::size_t>(1, options.max_witnesses);
     // The odd generators first: they need no chain.
     for (const auto& x : cert.closure_generators)
@@ -219,11 +240,11 @@ Certificate certify(const PermGroup& group, const CertifyOptions& options) {
     if (cert.witnesses.empty())
       throw Error("internal error: no element of the 2-closure outside the group was found although the orders differ");
     for (const auto& x : cert.witnesses)
-      cert.closure_preserves_coloring = cert.closure_preserves_coloring && preserves(orbitals, x);
+      cert.closure_preserves_coloring = cert.closure_preserves_coloring && keeps_coloring(x);
     if (known) {
       // A trusted order: exact, and below |G^(2)|.
       cert.order = divisor;
-      cert.order_proof = "known-order";
+      cert.order_proof = algebra::to_string(group.order_proof());
       cert.proven = true;
     } else {
       // A witness is proven outside G by a proven chain, or by parity when G

@@ -69,6 +69,10 @@ void expect_matches_gap(const std::string& expr, std::size_t n) {
   const GapFacts facts = ask_gap(expr, n);
   const PermGroup& g = facts.group;
   EXPECT_EQ(g.order(), facts.order);
+  // S_n and A_n (n >= 8) given by generators are recognised without a chain
+  // (Jordan's theorem); no other group is.
+  const bool natural = n >= 8 && facts.order * 2 >= asen::algebra::factorial(n);
+  EXPECT_EQ(g.order_proof() == asen::algebra::ChainProof::jordan, natural);
   EXPECT_EQ(g.is_primitive(), facts.primitive);
   EXPECT_EQ(g.orbits(), g.orbits(Backend::gap));
   OrbitalOptions uf;

@@ -106,13 +106,21 @@ class PermGroup {
   [[nodiscard]] PermGroup extended(std::size_t n) const;
 
   /// The exact order. Native: a trusted known order when there is one
-  /// (named groups, GAP, nauty: no chain is built), otherwise the stabilizer
-  /// chain (see chain() for how it was proven).
+  /// (named groups, GAP, nauty: no chain is built), n! or n!/2 when Jordan's
+  /// theorem shows that the group contains A_n (see order_without_chain()),
+  /// otherwise the stabilizer chain (see chain() for how it was proven).
   /// \throws GapError from GAP.
   [[nodiscard]] BigInt order(Backend backend = Backend::native) const;
   /// How the native order() is established: known-order when the group
-  /// has a trusted known order (no chain is built), otherwise the chain's proof.
+  /// has a trusted known order, jordan when it contains A_n by Jordan's
+  /// theorem (no chain is built for either), otherwise the chain's proof.
   [[nodiscard]] ChainProof order_proof() const;
+  /// The exact order when it needs no stabilizer chain: a trusted known
+  /// order, or n! / n!/2 for a group shown to contain A_n (transitive, with
+  /// an element having a cycle of prime length p, n/2 < p <= n - 3, found
+  /// among seeded random elements; a few hundred products at most). nullopt
+  /// otherwise. Decided once per group.
+  [[nodiscard]] std::optional<BigInt> order_without_chain() const;
   /// Membership. \throws InputError if p has another degree.
   [[nodiscard]] bool contains(const Permutation& p, Backend backend = Backend::native) const;
   /// The orbits on points, each sorted, ordered by smallest point.
@@ -158,9 +166,15 @@ class PermGroup {
       std::function<PermGroup(std::string_view rest, std::optional<std::size_t> degree)>;
   static void register_spec_prefix(const std::string& prefix, SpecResolver resolver);
 
+  /// S_n, A_n or neither (defined in the implementation).
+  enum class Natural : std::uint8_t;
+
  private:
   void throw_if_bad_point(Point p) const;
   StabChainOptions chain_options() const;
+  /// Whether the group is S_n or A_n (n >= 3), decided once: from a trusted
+  /// known order, or by Jordan's theorem (see order_without_chain()).
+  Natural natural() const;
 
   std::size_t degree_ = 0;
   std::vector<Permutation> generators_;

@@ -45,9 +45,10 @@ enum class ChainProof {
   deterministic,  ///< Sims' test: every Schreier generator sifts
   monte_carlo,    ///< `consecutive_sifts` random elements sifted (error <= 2^-k)
   upper_bound,    ///< the order reached a proven upper bound of the group order
+  jordan,         ///< the group contains A_n by Jordan's theorem (PermGroup::order_proof only)
 };
 
-/// "known-order", "deterministic", "monte-carlo" or "upper-bound".
+/// "known-order", "deterministic", "monte-carlo", "upper-bound" or "jordan".
 const char* to_string(ChainProof proof);
 
 enum class ChainVerification {

@@ -50,7 +50,8 @@ struct CrossCheck {
 
 struct Certificate {
   std::size_t degree = 0;
-  /// |G| and how it is known: "known-order", "deterministic" (Sims' test),
+  /// |G| and how it is known: "known-order", "jordan" (G contains A_n by
+  /// Jordan's theorem), "deterministic" (Sims' test), "upper-bound",
   /// "closure-order" (a divisor of |G| reached |G^(2)|), "prime-index"
   /// (a proven witness and a prime ratio), or "monte-carlo".
   algebra::BigInt order = 1;
