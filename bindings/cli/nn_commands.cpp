@@ -190,7 +190,7 @@ std::vector<std::pair<std::string, std::string>> split_groups(const std::string&
   return out;
 }
 
-/// A folder-name-safe version of `text`: letters, digits and ".=+-" kept,
+/// A folder-name-safe version of `text`: letters, digits and "._=+-" kept,
 /// brackets dropped, anything else (commas, '*', '/') turned into '_'. When
 /// a character was replaced or the text cut, eight hex digits of a hash of
 /// the text follow, so that `(1,2)(3,4)` and `(1,23,4)` get two folders.
@@ -199,7 +199,7 @@ std::string slug(const std::string& text) {
   bool lossy = false;
   for (const char c : text) {
     const auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) != 0 || c == '.' || c == '=' || c == '+' || c == '-') {
+    if (std::isalnum(u) != 0 || c == '.' || c == '_' || c == '=' || c == '+' || c == '-') {
       out += c;
     } else if (c == '(' || c == ')' || c == '[' || c == ']' || c == ' ') {
       continue;

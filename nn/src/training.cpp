@@ -26,6 +26,7 @@
 #include <fstream>
 #include <iostream>
 #include <limits>
+#include <map>
 #include <mutex>
 #include <numeric>
 #include <random>
@@ -81,6 +82,24 @@ class FolderLock {
  private:
   int fd_ = -1;
 };
+
+// The temporary files of a run killed while writing (write_atomically's
+// "NAME.tmp.PID", for the files a run writes): with the folder locked, no
+// other run is writing them.
+void remove_leftover_temporaries(const std::string& dir) {
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    for (const char* ours : {"checkpoint.pt", "metrics.jsonl", "model.pt"}) {
+      const std::string prefix = std::string(ours) + ".tmp.";
+      if (name.size() > prefix.size() && name.compare(0, prefix.size(), prefix) == 0 &&
+          name.find_first_not_of("0123456789", prefix.size()) == std::string::npos) {
+        std::error_code ignored;
+        if (it->is_regular_file(ignored)) fs::remove(it->path(), ignored);
+      }
+    }
+  }
+}
 
 constexpr const char* kFormat = "asen-model";
 constexpr int kFormatVersion = 1;
@@ -230,7 +249,12 @@ TaskData task_from_json(const json& j, algebra::PermGroup& group_out) {
   t.out_dim = j.at("out_dim").get<std::int64_t>();
   t.group = j.at("group").get<std::string>();
   t.mode = graph::parse_breaking_mode(j.at("mode").get<std::string>());
-  const auto n = j.at("degree").get<std::size_t>();
+  // nlohmann reads -1 as a size_t without complaint.
+  const auto count = [](const json& v, const char* what) {
+    if (!v.is_number_unsigned()) throw InputError(std::string("the structure's ") + what + " " + v.dump() + " is not a count");
+    return v.get<std::size_t>();
+  };
+  const std::size_t n = count(j.at("degree"), "degree");
   std::vector<algebra::Permutation> gens;
   for (const auto& g : j.at("generators")) gens.emplace_back(g.get<std::vector<algebra::Point>>());
   group_out = algebra::PermGroup(n, gens);
@@ -238,7 +262,7 @@ TaskData task_from_json(const json& j, algebra::PermGroup& group_out) {
     const json& b = j.at("base");
     std::vector<std::pair<algebra::Point, algebra::Point>> edges;
     for (const auto& e : b.at("edges")) edges.emplace_back(e.at(0).get<algebra::Point>(), e.at(1).get<algebra::Point>());
-    t.base = graph::BaseGraph(b.at("vertices").get<std::size_t>(), edges, b.at("directed").get<bool>());
+    t.base = graph::BaseGraph(count(b.at("vertices"), "number of base-graph vertices"), edges, b.at("directed").get<bool>());
   }
   if (j.contains("data")) t.data_dir = j.at("data").get<std::string>();
   if (j.contains("data_seed")) t.data_seed = j.at("data_seed").get<std::uint64_t>();
@@ -336,7 +360,11 @@ std::string settings_difference(const json& was, const json& now) {
     for (const auto& item : b.items()) keys.insert(item.key());
     return keys;
   };
-  const auto at = [](const json& o, const std::string& key) { return o.contains(key) ? o.at(key) : json(nullptr); };
+  // A run records edge_init_scale only when it is not the default 1.
+  const auto at = [](const json& o, const std::string& key) {
+    if (key == "edge_init_scale" && !o.contains(key)) return json(1.0);
+    return o.contains(key) ? o.at(key) : json(nullptr);
+  };
   for (const auto& key : keys_of(was, now)) {
     const json a = at(was, key);
     const json b = at(now, key);
@@ -374,6 +402,8 @@ std::string settings_difference(const json& was, const json& now) {
                                              : part + ": " + shown(at(x, part)) + " in the checkpoint, " +
                                                    shown(at(y, part)) + " here"));
             }
+          } else if (field == "train" || field == "val" || field == "test") {
+            add(task + field + " split: " + shown(x) + " samples in the checkpoint, " + shown(y) + " here");
           } else {
             add(task + field + ": " + shown(x) + " in the checkpoint, " + shown(y) + " here");
           }
@@ -396,10 +426,21 @@ std::pair<json, json> resumable_settings(json was, json now) {
   bool structured = was.contains("tasks") && was.at("tasks").is_array();
   if (structured)
     for (const auto& t : was.at("tasks")) structured = structured && t.is_object() && t.contains("structure");
+  // Checkpoints from before the validation and test sizes were recorded are
+  // compared on the training size alone.
+  bool split_sizes = was.contains("tasks") && was.at("tasks").is_array();
+  if (split_sizes)
+    for (const auto& t : was.at("tasks")) split_sizes = split_sizes && t.is_object() && t.contains("test");
   for (json* run : {&was, &now}) {
     if (!run->contains("tasks") || !run->at("tasks").is_array()) continue;
-    for (auto& t : run->at("tasks"))
-      if (t.is_object()) t.erase(structured ? "group" : "structure");
+    for (auto& t : run->at("tasks")) {
+      if (!t.is_object()) continue;
+      t.erase(structured ? "group" : "structure");
+      if (!split_sizes) {
+        t.erase("val");
+        t.erase("test");
+      }
+    }
   }
   return {std::move(was), std::move(now)};
 }
@@ -497,6 +538,7 @@ class Run {
         throw InputError("cannot use the output folder " + config_.out_dir + ": " +
                          (ec ? ec.message() : std::string("it is not a folder")));
       lock.emplace(config_.out_dir);
+      remove_leftover_temporaries(config_.out_dir);
       start = maybe_resume(earlier_metrics);
     }
     TrainResult result;
@@ -521,7 +563,7 @@ class Run {
       for (const auto& t : tasks_) {
         for (const auto& [split, data] : {std::pair<std::string, const Dataset*>{"train", &t.data.train},
                                           {"val", &t.data.val}, {"test", &t.data.test}}) {
-          if (data->size() == 0) continue;
+          // An empty split still has its line (metrics null: NaN in JSON).
           Metrics m = evaluate(model_, t.name, *data);
           m.epoch = epoch + 1;
           m.split = split;
@@ -554,8 +596,10 @@ class Run {
     if (config_.batch <= 0) throw InputError("the batch size must be positive");
     if (config_.lr_schedule != "constant" && config_.lr_schedule != "cosine")
       throw InputError("unknown learning-rate schedule '" + config_.lr_schedule + "' (constant or cosine)");
-    if (!(config_.edge_init_scale >= 0.0) || !std::isfinite(config_.edge_init_scale))
-      throw InputError("the colour embeddings' initial scale must be a finite number >= 0");
+    // Far above 1 the first steps overflow (float32), which would read as a
+    // divergence of the learning rates.
+    if (!(config_.edge_init_scale >= 0.0 && config_.edge_init_scale <= 1e6))
+      throw InputError("the colour embeddings' initial scale must be a number in [0, 1e6]");
     if (!(config_.train_fraction > 0.0 && config_.train_fraction <= 1.0))
       throw InputError("the training fraction must be in (0, 1]");
     for (std::size_t a = 0; a < tasks_.size(); ++a)
@@ -625,7 +669,11 @@ class Run {
   json run_json() const {
     json tasks = json::array();
     for (const auto& t : tasks_) {
-      json task = {{"name", t.name}, {"group", t.group}, {"train", t.data.train.size()}};
+      json task = {{"name", t.name},
+                   {"group", t.group},
+                   {"train", t.data.train.size()},
+                   {"val", t.data.val.size()},
+                   {"test", t.data.test.size()}};
       // Only for data folders: checkpoints of synthetic runs still match.
       if (!t.data_fingerprint.empty()) task["data"] = t.data_fingerprint;
       // What the checkpoint's tensors are shaped and numbered by: the
@@ -903,16 +951,18 @@ Metrics evaluate(AsenModel& model, const std::string& structure, const Dataset& 
     }
   }
   if (was_training) model->train();
+  // The mean over no samples is NaN, as torch's is (a tiny split: --samples 2
+  // leaves the validation split empty).
+  const double nan = std::numeric_limits<double>::quiet_NaN();
   Metrics m;
   m.task = structure;
-  m.loss = size > 0 ? loss_sum / static_cast<double>(size) : 0.0;
-  m.node_accuracy = nodes_total > 0 ? nodes_right / nodes_total : 0.0;
-  m.exact_match = samples_total > 0 ? samples_right / samples_total : 0.0;
-  if (is_regression(spec.kind)) m.mae = outputs_total > 0 ? abs_error_sum / outputs_total : 0.0;
+  m.loss = size > 0 ? loss_sum / static_cast<double>(size) : nan;
+  m.node_accuracy = nodes_total > 0 ? nodes_right / nodes_total : nan;
+  m.exact_match = samples_total > 0 ? samples_right / samples_total : nan;
+  if (is_regression(spec.kind)) m.mae = outputs_total > 0 ? abs_error_sum / outputs_total : nan;
   if (!finite) {
     // NaN or infinite outputs (weights that diverged) have no accuracy: an
     // argmax over NaN would still pick a class and count it.
-    const double nan = std::numeric_limits<double>::quiet_NaN();
     m.loss = m.node_accuracy = m.exact_match = nan;
     if (m.mae) m.mae = nan;
   }
@@ -961,7 +1011,23 @@ LoadedModel load_model(const std::string& path) {
       out.model->add_structure(spec);
       out.tasks.push_back(std::move(t));
     }
+    if (out.tasks.empty()) throw InputError("the model file " + path + " has no structures");
+    // torch's load replaces each tensor with the file's, whatever its shape:
+    // a description edited apart from the weights is caught here, not by an
+    // error deep inside a forward pass.
+    std::map<std::string, std::vector<std::int64_t>> shapes;
+    for (const auto& item : out.model->named_parameters()) shapes[item.key()] = item.value().sizes().vec();
+    for (const auto& item : out.model->named_buffers()) shapes[item.key()] = item.value().sizes().vec();
     out.model->load(archive);
+    const auto check = [&](const std::string& name, const torch::Tensor& tensor) {
+      const std::vector<std::int64_t> got = tensor.sizes().vec();
+      if (got != shapes.at(name))
+        throw InputError("the model file " + path + " does not match its own description (tensor " + name +
+                         " has shape " + c10::str(c10::IntArrayRef(got)) + ", its description says " +
+                         c10::str(c10::IntArrayRef(shapes.at(name))) + ")");
+    };
+    for (const auto& item : out.model->named_parameters()) check(item.key(), item.value());
+    for (const auto& item : out.model->named_buffers()) check(item.key(), item.value());
   } catch (const json::exception& e) {
     throw InputError("the model file " + path + " has malformed metadata (" + std::string(e.what()) + ")");
   } catch (const c10::Error& e) {

@@ -271,6 +271,26 @@ def test_a_checkpoint_of_other_settings_or_further_along_is_refused(dihedral_run
                        "epochs: 2 in the checkpoint, 3 here")
 
 
+def test_a_resume_with_other_validation_or_test_splits_is_refused(tmp_path):
+    # 101 sequences split 71/15/15 and 102 split 71/15/16: the same training
+    # split, but test metrics that would disagree with the file's earlier lines
+    assert train(tmp_path, "--task", "cyclicsum", samples=101, epochs=1)["epochs"] == 1
+    assert_input_error(run("train", *tiny(samples=102, epochs=1), "--task", "cyclicsum", "--out", str(tmp_path)),
+                       "test split: 15 samples in the checkpoint, 16 here")
+
+
+def test_a_killed_writes_leftover_is_removed_and_a_tiny_split_keeps_its_line(tmp_path):
+    (tmp_path / "checkpoint.pt.tmp.999999").write_bytes(b"half a checkpoint")
+    (tmp_path / "notes.tmp.1").write_text("the user's")
+    answer = train(tmp_path, "--task", "cyclicsum", samples=3)
+    assert answer["epochs"] == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.pt", "metrics.jsonl", "model.pt", "notes.tmp.1"]
+    lines = metric_lines(tmp_path)
+    assert [(m["epoch"], m["split"]) for m in lines] == [(e, s) for e in (1, 2) for s in ("train", "val", "test")]
+    empty = [m for m in lines if m["split"] == "val"]
+    assert all(m["loss"] is None and m["node_accuracy"] is None and m["exact_match"] is None for m in empty)
+
+
 def test_a_second_run_on_a_busy_output_folder_is_refused(tmp_path):
     # A run holds an exclusive flock on its output folder (as this test does):
     # another run there would interleave metrics lines and checkpoints.
@@ -311,6 +331,7 @@ def test_a_constant_schedule_run_continues_with_more_epochs(tmp_path):
     # Sizes that cannot fit are refused before any data is drawn.
     (["--task", "cyclicsum", "--length", "1048576"], ["needs a breaking input of 1048576^2 arcs", "of memory"]),
     (["--task", "cyclicsum", "--group", ""], ["--group: the group spec is empty"]),
+    (["--task", "cyclicsum", "--edge-init-scale", "1e300"], ["initial scale must be a number in [0, 1e6]"]),
     (["--task", "cyclicsum", "--epochs", "2"], ["--epochs is given 2 times; give it once (see 'asen train --help')"]),
 ])
 def test_bad_training_arguments_are_input_errors(tmp_path, args, fragments):
