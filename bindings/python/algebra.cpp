@@ -517,9 +517,10 @@ Parses a group spec (see the class documentation).
             return to_python_int(run_without_gil([&] { return g.order(Backend::native); }));
           },
           R"doc(
-The exact order, a Python int, from the native stabilizer chain (built on
-first use and cached). See :attr:`order_proof` for how the chain was proven
-complete, and :meth:`compute_order` to ask GAP.
+The exact order, a Python int: a known order (named groups), n! or n!/2
+for a group shown to contain A_n, or from the native stabilizer chain (built
+on first use and cached). See :attr:`order_proof` for how it is proven, and
+:meth:`compute_order` to ask GAP.
 )doc")
       .def_property_readonly(
           "order_proof",
@@ -527,8 +528,10 @@ complete, and :meth:`compute_order` to ask GAP.
             return std::string(algebra::to_string(run_without_gil([&] { return g.order_proof(); })));
           },
           R"doc(
-How the native chain behind :attr:`order` was proven complete:
-``"known-order"`` (it reached an order known in advance), ``"upper-bound"``
+How :attr:`order` is proven: ``"known-order"`` (an order known in advance,
+or the chain reached it), ``"jordan"`` (no chain: the group is transitive and
+one of its elements has a cycle of prime length p, n/2 < p <= n - 3, so it is
+primitive and, by Jordan's theorem, contains A_n), ``"upper-bound"``
 (it reached a proven bound from the orbits, a block system and parity),
 ``"deterministic"`` (Sims' test) or ``"monte-carlo"`` (error probability at
 most 2^-64).

@@ -247,6 +247,13 @@ py::list permutation_list(const std::vector<Permutation>& perms) {
   return out;
 }
 
+// Permutations back from image_lists (unpickling), checked.
+std::vector<Permutation> from_image_lists(const py::handle& lists) {
+  std::vector<Permutation> out;
+  for (const auto& images : lists) out.emplace_back(images.cast<std::vector<Point>>());
+  return out;
+}
+
 // 0-based image lists, for JSON.
 py::list image_lists(const std::vector<Permutation>& perms) {
   py::list out;
@@ -453,6 +460,27 @@ floating-point estimate).
       .def_property_readonly(
           "search_vertices", [](const AutomorphismGroup& a) { return a.search_vertices; },
           "The number of vertices of the encoded graph given to the search.")
+      .def(py::pickle(
+          [](const AutomorphismGroup& a) {
+            return py::make_tuple(a.degree, image_lists(a.generators), a.orbits, algebra::to_decimal(a.order),
+                                  a.size_mantissa, a.size_exponent, a.backend, a.search_nodes, a.search_ms,
+                                  a.search_vertices);
+          },
+          [](const py::tuple& t) {
+            if (t.size() != 10) throw InputError("not a pickled asen.AutomorphismGroup");
+            AutomorphismGroup a;
+            a.degree = t[0].cast<std::size_t>();
+            a.generators = from_image_lists(t[1]);
+            a.orbits = t[2].cast<std::vector<std::vector<Point>>>();
+            a.order = algebra::BigInt(t[3].cast<std::string>());
+            a.size_mantissa = t[4].cast<double>();
+            a.size_exponent = t[5].cast<int>();
+            a.backend = t[6].cast<std::string>();
+            a.search_nodes = t[7].cast<unsigned long>();
+            a.search_ms = t[8].cast<double>();
+            a.search_vertices = t[9].cast<std::size_t>();
+            return a;
+          }))
       .def("group", &AutomorphismGroup::group,
            "The automorphism group as an asen.Group, with its exact order attached (``.order`` needs no "
            "stabilizer chain).")
@@ -501,7 +529,9 @@ colouring, the witnesses lie outside G, and the orders are exact.
           "order", [](const Certificate& c) { return to_python_int(c.order); }, "|G|, an exact Python int.")
       .def_property_readonly(
           "order_proof", [](const Certificate& c) { return c.order_proof; }, R"doc(
-How |G| is known: ``"known-order"``, ``"upper-bound"`` (a proven bound from
+How |G| is known: ``"known-order"``, ``"jordan"`` (G contains A_n by
+Jordan's theorem: a transitive group with an element having a cycle of prime
+length p, n/2 < p <= n - 3), ``"upper-bound"`` (a proven bound from
 the orbits, a block system and parity), ``"deterministic"`` (Sims' test),
 ``"closure-order"`` (a divisor of |G| reached |G^(2)|), ``"prime-index"`` (a
 proven witness and a prime ratio) or ``"monte-carlo"``.
@@ -565,6 +595,49 @@ generators_preserve_coloring, closure_preserves_coloring, canonical_hash,
 cross_check, backend, search_nodes, timings_ms. Orders are decimal strings,
 permutations 0-based image lists, canonical_hash and cross_check may be None.
 )doc")
+      .def(py::pickle(
+          [](const Certificate& c) {
+            py::object cross = py::none();
+            if (c.cross_check)
+              cross = py::make_tuple(c.cross_check->performed, c.cross_check->reason,
+                                     algebra::to_decimal(c.cross_check->gap_two_closure_order), c.cross_check->agrees);
+            return py::make_tuple(c.degree, algebra::to_decimal(c.order), c.order_proof, c.rank,
+                                  algebra::to_decimal(c.closure_order), algebra::to_decimal(c.index), c.two_closed,
+                                  c.proven, image_lists(c.closure_generators), image_lists(c.witnesses),
+                                  c.generators_preserve_coloring, c.closure_preserves_coloring, c.canonical_hash, cross,
+                                  c.backend, c.search_nodes, c.timings_ms);
+          },
+          [](const py::tuple& t) {
+            if (t.size() != 17) throw InputError("not a pickled asen.Certificate");
+            using algebra::BigInt;
+            Certificate c;
+            c.degree = t[0].cast<std::size_t>();
+            c.order = BigInt(t[1].cast<std::string>());
+            c.order_proof = t[2].cast<std::string>();
+            c.rank = t[3].cast<std::size_t>();
+            c.closure_order = BigInt(t[4].cast<std::string>());
+            c.index = BigInt(t[5].cast<std::string>());
+            c.two_closed = t[6].cast<bool>();
+            c.proven = t[7].cast<bool>();
+            c.closure_generators = from_image_lists(t[8]);
+            c.witnesses = from_image_lists(t[9]);
+            c.generators_preserve_coloring = t[10].cast<bool>();
+            c.closure_preserves_coloring = t[11].cast<bool>();
+            c.canonical_hash = t[12].cast<std::string>();
+            if (!t[13].is_none()) {
+              const auto x = t[13].cast<py::tuple>();
+              graph::CrossCheck check;
+              check.performed = x[0].cast<bool>();
+              check.reason = x[1].cast<std::string>();
+              check.gap_two_closure_order = BigInt(x[2].cast<std::string>());
+              check.agrees = x[3].cast<bool>();
+              c.cross_check = check;
+            }
+            c.backend = t[14].cast<std::string>();
+            c.search_nodes = t[15].cast<unsigned long>();
+            c.timings_ms = t[16].cast<std::vector<std::pair<std::string, double>>>();
+            return c;
+          }))
       .def(
           "__repr__",
           [](const Certificate& c) {

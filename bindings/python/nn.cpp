@@ -33,7 +33,9 @@
 #include <exception>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -300,6 +302,12 @@ std::string input_automorphisms(const nn::BreakingInput& input) {
 
 /// An AsenModel together with what save_model needs to describe each of its
 /// structures (group spec, mode, base graph, sizes).
+///
+/// Forward passes run without the GIL (other Python threads go on, as with
+/// torch's own modules), under a shared lock; what changes the structures,
+/// the device or the training flag takes it exclusively. Locks are taken
+/// with the GIL released, so a thread waiting for one never blocks another
+/// that needs the GIL to finish.
 class Model {
  public:
   Model(std::int64_t hidden, std::int64_t layers, std::int64_t heads, double dropout, double attention_dropout,
@@ -324,6 +332,12 @@ class Model {
 
   nn::AsenModel& model() { return model_; }
   const std::vector<nn::TaskData>& tasks() const { return tasks_; }
+
+  void set_training(bool on) {
+    py::gil_scoped_release release;
+    const std::unique_lock<std::shared_mutex> lock(*mutex_);
+    model_->train(on);
+  }
 
   /// A structure on a group's breaking input.
   void add_structure(const std::string& name, const std::string& group, std::optional<std::int64_t> degree,
@@ -394,10 +408,14 @@ class Model {
   }
 
   torch::Tensor forward(const std::string& name, const torch::Tensor& x) {
+    py::gil_scoped_release release;
+    const std::shared_lock<std::shared_mutex> lock(*mutex_);
     return model_->forward(name, checked_input(name, x));
   }
 
   std::vector<torch::Tensor> forward_mixed(const std::vector<std::string>& names, const std::vector<torch::Tensor>& xs) {
+    py::gil_scoped_release release;
+    const std::shared_lock<std::shared_mutex> lock(*mutex_);
     if (names.size() != xs.size())
       throw InputError("forward_mixed needs one structure name per input, got " + std::to_string(names.size()) +
                        " names and " + std::to_string(xs.size()) + " inputs");
@@ -477,6 +495,8 @@ class Model {
       throw InputError("device '" + name + "' is not supported; expected cpu, cuda or cuda:N");
     if (device.is_cuda() && !torch::cuda::is_available())
       throw InputError("device '" + name + "' was asked for but no CUDA device is available");
+    py::gil_scoped_release release;
+    const std::unique_lock<std::shared_mutex> lock(*mutex_);
     model_->to_device(device);
   }
 
@@ -533,6 +553,7 @@ class Model {
     nn::Metrics m;
     {
       py::gil_scoped_release release;
+      const std::unique_lock<std::shared_mutex> lock(*mutex_);  // evaluate switches to eval mode meanwhile
       m = nn::evaluate(model_, name, data, batch);
     }
     return metrics_dict(m);
@@ -550,10 +571,11 @@ class Model {
         if (t.name == name) spec = t.group;
       if (spec.empty()) throw InputError("the model has no structure named '" + name + "'");
     }
-    const std::int64_t n = model_->structure(name).input.num_nodes();
     nn::EquivarianceReport r;
     {
       py::gil_scoped_release release;
+      const std::shared_lock<std::shared_mutex> lock(*mutex_);
+      const std::int64_t n = model_->structure(name).input.num_nodes();
       const algebra::PermGroup g = algebra::PermGroup::parse(spec, static_cast<std::size_t>(n));
       if (static_cast<std::int64_t>(g.degree()) != n)
         throw InputError("the group " + spec + " acts on " + std::to_string(g.degree()) + " points, but structure '" +
@@ -583,6 +605,7 @@ class Model {
     nn::Discovery d;
     {
       py::gil_scoped_release release;
+      const std::shared_lock<std::shared_mutex> lock(*mutex_);
       if (!spec.empty())
         options.trained_group =
             algebra::PermGroup::parse(spec, static_cast<std::size_t>(model_->structure(name).input.num_nodes()));
@@ -638,6 +661,7 @@ class Model {
     nn::TrainResult r;
     {
       py::gil_scoped_release release;
+      const std::unique_lock<std::shared_mutex> lock(*mutex_);  // it adds the new structures
       r = nn::finetune(model_, tasks, config, backbone_lr_scale);
     }
     for (auto& t : without_data(std::move(tasks))) {
@@ -657,10 +681,16 @@ class Model {
     spec.out_dim = t.out_dim;
     spec.input = std::move(input);
     spec.input = spec.input.to(model_->device());
-    // Each structure's initial weights depend only on the model's seed and
-    // how many structures came before it.
-    nn::SeededGenerator seeded(seed_ * 0x9e3779b97f4a7c15ULL + tasks_.size() + 1);
-    model_->add_structure(spec);
+    py::gil_scoped_release release;
+    const std::unique_lock<std::shared_mutex> lock(*mutex_);
+    {
+      // Each structure's initial weights depend only on the model's seed and
+      // how many structures came before it.
+      nn::SeededGenerator seeded(seed_ * 0x9e3779b97f4a7c15ULL + tasks_.size() + 1);
+      model_->add_structure(spec);
+    }
+    // tasks_ changes with the GIL held, as everywhere (readers hold the GIL).
+    const py::gil_scoped_acquire acquire;
     tasks_.push_back(std::move(t));
   }
 
@@ -703,6 +733,7 @@ class Model {
   nn::AsenModel model_{nullptr};
   std::vector<nn::TaskData> tasks_;
   std::uint64_t seed_ = 0;
+  std::shared_ptr<std::shared_mutex> mutex_ = std::make_shared<std::shared_mutex>();
 };
 
 py::dict train(const std::vector<std::string>& names, const std::map<std::string, std::string>& groups,
@@ -845,7 +876,7 @@ PYBIND11_MODULE(_nn, m) {
       .def("head_parameters", [](p::Model& self) { return self.model()->head_parameters(); })
       .def("edge_parameters", [](p::Model& self) { return self.model()->edge_parameters(); })
       .def("token_parameters", [](p::Model& self) { return self.model()->token_parameters(); })
-      .def("train", [](p::Model& self, bool on) { self.model()->train(on); }, "mode"_a)
+      .def("train", &p::Model::set_training, "mode"_a)
       .def("to_device", [](p::Model& self, const std::string& device) { self.to_device(device); }, "device"_a)
       .def("device", [](p::Model& self) { return self.model()->device().str(); })
       .def_property_readonly("training", [](p::Model& self) { return self.model()->is_training(); })

@@ -19,6 +19,20 @@ bool is_cpu_real(const torch::Tensor& x) {
   return x.device().is_cpu() && (x.scalar_type() == torch::kFloat || x.scalar_type() == torch::kDouble);
 }
 
+// Parameters are made float32 whatever torch's default dtype is (Python's
+// torch.set_default_dtype(torch.float64) sets it for C++ too): the weights a
+// seed gives and the model files do not depend on it.
+class Float32Default {
+ public:
+  Float32Default() : saved_(c10::get_default_dtype()) { c10::set_default_dtype(caffe2::TypeMeta::Make<float>()); }
+  Float32Default(const Float32Default&) = delete;
+  Float32Default& operator=(const Float32Default&) = delete;
+  ~Float32Default() { c10::set_default_dtype(saved_); }
+
+ private:
+  caffe2::TypeMeta saved_;
+};
+
 // One seed per call from the thread's generator (torch's default one, or a
 // training run's own).
 std::uint64_t dropout_seed() {
@@ -179,6 +193,7 @@ TaskKind parse_task_kind(const std::string& text) {
 }
 
 AsenModelImpl::AsenModelImpl(const BackboneOptions& options_) : options(options_) {
+  const Float32Default float32;
   backbone = register_module("backbone", Backbone(options));
 }
 
@@ -210,6 +225,7 @@ void AsenModelImpl::add_structure(const StructureSpec& spec) {
   check_table(spec.in_features, "input features", "reduce the features per node");
   check_table(spec.input.num_colors(), "colours in its breaking input",
               "colours are ids 0, 1, ..., num_colors - 1: renumber them");
+  const Float32Default float32;
   Structure s;
   s.spec = spec;
   s.spec.input = spec.input.to(device_);

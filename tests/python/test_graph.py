@@ -659,3 +659,54 @@ def test_graph_size_and_unsigned_ids_are_checked_up_front():
     with pytest.raises(asen.InputError, match="vertex id 9223372036854775808, expected ids in \\[0, 3\\)"):
         asen.Graph(3, np.array([[0, 2 ** 63]], dtype=np.uint64))
     assert asen.Graph(3, np.array([[0, 2]], dtype=np.uint64)).edges.tolist() == [[0, 2]]
+
+
+def test_certificates_automorphism_groups_and_functions_pickle():
+    import pickle
+
+    cert = asen.certify("A(5)", canonical_hash=True)
+    copy_ = pickle.loads(pickle.dumps(cert))
+    assert copy_.to_dict() == cert.to_dict()
+    assert copy_.closure().order == 120
+    aut = asen.automorphisms(asen.Graph(4, [(0, 1), (1, 2), (2, 3), (3, 0)]))
+    back = pickle.loads(pickle.dumps(aut))
+    assert back.order == 8 and back.generators == aut.generators and back.orbits == aut.orbits
+    # functions by name, as multiprocessing sends them
+    for f in (asen.certify, asen.orbitals, asen.automorphisms, asen.breaking_input):
+        assert pickle.loads(pickle.dumps(f)) is f
+
+
+def test_pool_map_certifies_in_worker_processes():
+    import multiprocessing
+
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        indices = [c.index for c in pool.map(asen.certify, ["A(5)", "D(6)", "S(4)"])]
+    assert indices == [2, 1, 1]
+
+
+def test_a_forked_child_refuses_gap_even_while_a_parent_thread_is_inside_it():
+    import multiprocessing
+    import threading
+
+    asen.gap_evaluate('"up"')  # GAP runs in this process
+    busy = threading.Thread(target=lambda: asen.gap_evaluate('for i in [1..20000000] do od; "done"'))
+    busy.start()
+    try:
+        time.sleep(0.2)
+
+        def child(queue):
+            try:
+                asen.gap_evaluate('"child"')
+                queue.put("answered")
+            except asen.Error as e:
+                queue.put(str(e))
+
+        ctx = multiprocessing.get_context("fork")
+        queue = ctx.Queue()
+        p = ctx.Process(target=child, args=(queue,))
+        p.start()
+        p.join(60)
+        assert not p.is_alive(), "the child hung in GAP"
+        assert "after fork() GAP cannot be used" in queue.get(timeout=5)
+    finally:
+        busy.join()

@@ -805,3 +805,68 @@ def test_ctrl_c_stops_python_training_with_keyboard_interrupt(tmp_path):
     epochs = {json.loads(line)["epoch"] for line in metrics.read_text().splitlines() if line}
     assert max(epochs) < 500
     assert (tmp_path / "run" / "checkpoint.pt").exists()
+
+
+def test_a_float64_default_dtype_still_gives_float32_weights_the_seed_fixes(tmp_path):
+    reference = small_model(seed=5).add_structure("cyclicsum", "D(10)", vocab=10).eval()
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        model = small_model(seed=5).add_structure("cyclicsum", "D(10)", vocab=10).eval()
+    finally:
+        torch.set_default_dtype(previous)
+    assert all(p.dtype == torch.float32 for p in model.parameters())
+    for (name, a), (_, b) in zip(reference.state_dict().items(), model.state_dict().items()):
+        assert torch.equal(a, b), name
+    model.save(tmp_path / "m.pt")
+    x = torch.randint(0, 10, (4, N))
+    with torch.no_grad():
+        assert torch.equal(ann.load(tmp_path / "m.pt")("cyclicsum", x), reference("cyclicsum", x))
+
+
+def test_tracing_is_refused_and_autocast_leaves_the_model_in_float32(d10_model):
+    x = torch.randint(0, 10, (3, N))
+    with pytest.raises(RuntimeError, match="torch.jit.trace"):
+        torch.jit.trace(lambda t: d10_model("cyclicsum", t), (x,), check_trace=False)
+    with torch.no_grad():
+        expected = d10_model("cyclicsum", x)
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            got = d10_model("cyclicsum", x)
+    assert got.dtype == torch.float32 and torch.equal(got, expected)
+
+
+def test_parameters_and_buffers_registered_from_python_stay():
+    model = small_model(seed=6).add_structure("cyclicsum", "D(10)", vocab=10)
+    model.register_buffer("steps", torch.zeros(1))
+    model.register_parameter("temperature", torch.nn.Parameter(torch.ones(1)))
+    model.add_structure("palindrome", "mirror(10)", vocab=10)
+    model.to("cpu")
+    names = dict(model.named_parameters())
+    assert "temperature" in names and "steps" in dict(model.named_buffers())
+    # their state round-trips with the C++ tensors', strictly
+    state = model.state_dict()
+    assert "steps" in state and "temperature" in state
+    model.load_state_dict(state)
+    # get_parameter finds the C++ model's dotted names
+    key = next(k for k in names if k.startswith("backbone."))
+    assert model.get_parameter(key) is names[key]
+    assert model.get_parameter("temperature") is names["temperature"]
+
+
+def test_a_model_file_whose_description_was_edited_apart_from_its_weights_is_refused(tmp_path):
+    # The file is a TorchScript archive: its description can be rewritten
+    # (CRCs and all) without touching the tensors.
+    small_model().add_structure("c", "D(6)", vocab=3).save(tmp_path / "a.pt")
+    archive = torch.jit.load(str(tmp_path / "a.pt"))
+    meta = json.loads(archive.asen_meta)
+    meta["backbone"]["hidden"] = 64
+    archive.asen_meta = json.dumps(meta)
+    archive.save(str(tmp_path / "wider.pt"))
+    with pytest.raises(asen.InputError, match="does not match its own description.*has shape"):
+        ann.load(tmp_path / "wider.pt")
+    meta = json.loads(torch.jit.load(str(tmp_path / "a.pt")).asen_meta)
+    meta["structures"] = []
+    archive.asen_meta = json.dumps(meta)
+    archive.save(str(tmp_path / "empty.pt"))
+    with pytest.raises(asen.InputError, match="has no structures"):
+        ann.load(tmp_path / "empty.pt")

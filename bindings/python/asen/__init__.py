@@ -87,3 +87,31 @@ __all__ = [
     "preserves",
     "primitive_by_higman",
 ]
+
+
+def _picklable(function):
+    """The extension's function behind a Python function of this module:
+    pickle stores functions by name, and the extension's own ones name an
+    unpicklable capsule (multiprocessing's Pool.map(asen.certify, specs))."""
+    import functools
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        return function(*args, **kwargs)
+
+    wrapper.__module__ = __name__
+    wrapper.__qualname__ = function.__name__
+    return wrapper
+
+
+automorphisms = _picklable(automorphisms)
+canonical_hash = _picklable(canonical_hash)
+certify = _picklable(certify)
+configure_gap = _picklable(configure_gap)
+gap_evaluate = _picklable(gap_evaluate)
+gap_is_running = _picklable(gap_is_running)
+gap_root = _picklable(gap_root)
+orbital_graphs = _picklable(orbital_graphs)
+orbitals = _picklable(orbitals)
+preserves = _picklable(preserves)
+primitive_by_higman = _picklable(primitive_by_higman)

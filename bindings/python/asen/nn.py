@@ -25,6 +25,7 @@ task, structure or group; TypeError for arguments of the wrong type.
 from __future__ import annotations
 
 import collections.abc
+import contextlib
 import json
 import os
 import warnings
@@ -181,13 +182,43 @@ class Model(torch.nn.Module):
         """Points torch.nn.Module's registries at the C++ model's tensors (the
         very objects its forward uses; their names hold dots, so they are
         entered directly, not through register_parameter) and its training
-        flag at the C++ one. Called after every change of structures."""
-        self._parameters.clear()
-        self._parameters.update(self._impl.named_parameters())
-        self._buffers.clear()
-        self._buffers.update(self._impl.named_buffers())
+        flag at the C++ one. Called after every change of structures.
+        Parameters and buffers registered from Python stay."""
+        previous = self.__dict__.get("_asen_names", set())
+        for name in previous:
+            self._parameters.pop(name, None)
+            self._buffers.pop(name, None)
+        parameters = dict(self._impl.named_parameters())
+        buffers = dict(self._impl.named_buffers())
+        self._parameters.update(parameters)
+        self._buffers.update(buffers)
+        self.__dict__["_asen_names"] = set(parameters) | set(buffers)
         self.training = self._impl.training
         return self
+
+    def _own_extras(self, fn: Any) -> None:
+        # Parameters and buffers registered from Python: torch's treatment.
+        names = self.__dict__.get("_asen_names", set())
+        for name, param in list(self._parameters.items()):
+            if name not in names and param is not None:
+                with torch.no_grad():
+                    param.data = fn(param.data)
+        for name, buf in list(self._buffers.items()):
+            if name not in names and buf is not None:
+                self._buffers[name] = fn(buf)
+
+    def get_parameter(self, target: str) -> torch.nn.Parameter:
+        """The parameter named ``target`` (a name from named_parameters();
+        the C++ model's names hold dots)."""
+        if target in self._parameters:
+            return self._parameters[target]
+        return super().get_parameter(target)
+
+    def get_buffer(self, target: str) -> torch.Tensor:
+        """The buffer named ``target`` (a name from named_buffers())."""
+        if target in self._buffers:
+            return self._buffers[target]
+        return super().get_buffer(target)
 
     # -- structures --------------------------------------------------------
     def add_structure(
@@ -279,7 +310,24 @@ class Model(torch.nn.Module):
         and a list of single samples ([n] tokens or [n, F] features), a mixed
         batch grouped by structure: a list of outputs ([n, out] or [out]), in
         order. Features of any floating-point dtype are computed in the
-        model's float32 (gradients flow back to them in their own dtype)."""
+        model's float32 (gradients flow back to them in their own dtype),
+        also inside ``torch.autocast``. The forward pass runs in C++, so
+        torch.jit.trace and torch.onnx.export cannot record it (refused), and
+        reparametrisations (torch.nn.utils.prune, weight_norm) do not reach
+        it; save with :meth:`save`, ``torch.save`` or the state dict."""
+        if torch.jit.is_tracing() or torch.jit.is_scripting():
+            raise RuntimeError(
+                "asen.nn.Model runs its forward pass in C++, which torch.jit.trace and torch.onnx.export cannot "
+                "record (the trace would ignore the input); save the model with model.save(path) or torch.save"
+            )
+        if torch.is_autocast_enabled() or torch.is_autocast_cpu_enabled():
+            # The weights are float32 and stay so: autocast would hand the C++
+            # kernels lower-precision copies of some operands but not others.
+            with contextlib.ExitStack() as stack:
+                for device_type, enabled in (("cpu", torch.is_autocast_cpu_enabled()), ("cuda", torch.is_autocast_enabled())):
+                    if enabled:
+                        stack.enter_context(torch.autocast(device_type, enabled=False))
+                return self.forward(structure, x)
         if isinstance(structure, str):
             return self._impl.forward(structure, _input_tensor(x, "x"))
         if not isinstance(structure, (list, tuple)) or not all(isinstance(s, str) for s in structure):
@@ -327,8 +375,7 @@ class Model(torch.nn.Module):
             another shape."""
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"state_dict must be a mapping of names to tensors, got {type(state_dict).__name__}")
-        own = dict(self._impl.named_parameters())
-        own.update(dict(self._impl.named_buffers()))
+        own = {**self._parameters, **self._buffers}  # the C++ model's tensors and any registered from Python
         missing = sorted(k for k in own if k not in state_dict)
         unexpected = sorted(k for k in state_dict if k not in own)
         if strict and (missing or unexpected):
@@ -398,6 +445,7 @@ class Model(torch.nn.Module):
         _check_float32(dtype)
         if device is not None:
             self._impl.to_device(str(device))
+            self._own_extras(lambda t: t.to(device))
         return self._sync()
 
     def _apply(self, fn: Any, *args: Any, **kwargs: Any) -> "Model":
@@ -407,6 +455,7 @@ class Model(torch.nn.Module):
         _check_float32(probe.dtype)
         if probe.device != self.device:
             self._impl.to_device(str(probe.device))
+        self._own_extras(fn)
         return self._sync()
 
     @property
