@@ -269,17 +269,15 @@ std::optional<TwinReduction> reduce_twins(const ColoredDigraph& dg) {
   const std::vector<Arc> arcs = dg.arcs();
   std::vector<Neighbours> out(n);
   std::vector<Neighbours> in(n);
-  std::set<std::int32_t> arc_colors;
   for (const Arc& a : arcs) {
     out[a.source].emplace_back(a.target, a.color);
     in[a.target].emplace_back(a.source, a.color);
-    arc_colors.insert(a.color);
   }
   for (std::size_t v = 0; v < n; ++v) {
     std::sort(out[v].begin(), out[v].end());
     std::sort(in[v].begin(), in[v].end());
   }
-  // class_of[v]: index into classes, kind 0 alone, 1 false twins, 2 true twins
+  // class_of[v]: index into groups; kind 1 false twins, 2 + c true twins joined in colour c
   std::vector<std::size_t> class_of(n, SIZE_MAX);
   std::vector<std::vector<Point>> groups;
   std::vector<int> kinds;
@@ -288,28 +286,105 @@ std::optional<TwinReduction> reduce_twins(const ColoredDigraph& dg) {
     groups.push_back(std::move(g));
     kinds.push_back(1);
   }
-  if (arc_colors.size() == 1) {
-    // Closed neighbourhoods: the vertex itself joins its lists.
-    const std::int32_t c = *arc_colors.begin();
-    std::vector<Neighbours> closed_out(n);
-    std::vector<Neighbours> closed_in(n);
-    for (std::size_t v = 0; v < n; ++v) {
-      if (class_of[v] != SIZE_MAX || out[v].empty()) continue;  // a false twin is no true twin
-      closed_out[v] = out[v];
-      closed_out[v].emplace_back(static_cast<Point>(v), c);
-      std::sort(closed_out[v].begin(), closed_out[v].end());
-      closed_in[v] = in[v];
-      closed_in[v].emplace_back(static_cast<Point>(v), c);
-      std::sort(closed_in[v].begin(), closed_in[v].end());
+  // True twins: u and v joined both ways in one colour c, and alike towards
+  // every other vertex (the points of a clique of one colour: S_n's, a block
+  // of a wreath product's). Keys from sums of hashes of each vertex's arcs,
+  // with itself counted as its own c-neighbour, agree for twins joined in c;
+  // c ranges over the colours u has both ways with some vertex. Candidates
+  // with equal keys are then checked exactly.
+  const auto mix = [](std::uint64_t x) {
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30U)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27U)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31U);
+  };
+  const auto hash = [&](Point w, std::int32_t c, std::uint64_t side) {
+    return mix((static_cast<std::uint64_t>(w) << 32U) ^ static_cast<std::uint32_t>(c) ^ (side << 63U));
+  };
+  std::vector<std::uint64_t> sum_out(n, 0);
+  std::vector<std::uint64_t> sum_in(n, 0);
+  for (std::size_t v = 0; v < n; ++v) {
+    for (const auto& [w, c] : out[v]) sum_out[v] += hash(w, c, 0);
+    for (const auto& [w, c] : in[v]) sum_in[v] += hash(w, c, 1);
+  }
+  struct Candidate {
+    std::int32_t vertex_color;
+    std::int32_t color;
+    std::uint64_t key_out;
+    std::uint64_t key_in;
+    Point vertex;
+    bool operator<(const Candidate& o) const {
+      return std::tie(vertex_color, color, key_out, key_in, vertex) <
+             std::tie(o.vertex_color, o.color, o.key_out, o.key_in, o.vertex);
     }
-    for (auto& g : equal_groups(n, [&](Point v) {
-           return std::make_tuple(closed_out[v].empty(), colors[v], std::cref(closed_out[v]), std::cref(closed_in[v]));
-         })) {
-      if (closed_out[g.front()].empty()) continue;
-      for (Point v : g) class_of[v] = groups.size();
-      groups.push_back(std::move(g));
-      kinds.push_back(2);
+    [[nodiscard]] bool same_key(const Candidate& o) const {
+      return vertex_color == o.vertex_color && color == o.color && key_out == o.key_out && key_in == o.key_in;
     }
+  };
+  std::vector<Candidate> candidates;
+  std::vector<std::int32_t> both_ways;
+  for (std::size_t v = 0; v < n; ++v) {
+    if (class_of[v] != SIZE_MAX) continue;  // a false twin is no true twin
+    // Colours of arcs (v, w) whose reverse (w, v) has the same colour: a
+    // merge of the two lists, both sorted by the other end.
+    both_ways.clear();
+    for (std::size_t i = 0, j = 0; i < out[v].size() && j < in[v].size();) {
+      if (out[v][i].first < in[v][j].first) {
+        ++i;
+      } else if (in[v][j].first < out[v][i].first) {
+        ++j;
+      } else {
+        if (out[v][i].second == in[v][j].second) both_ways.push_back(out[v][i].second);
+        ++i;
+        ++j;
+      }
+    }
+    std::sort(both_ways.begin(), both_ways.end());
+    both_ways.erase(std::unique(both_ways.begin(), both_ways.end()), both_ways.end());
+    const auto p = static_cast<Point>(v);
+    for (const std::int32_t c : both_ways)
+      candidates.push_back({colors[v], c, sum_out[v] + hash(p, c, 0), sum_in[v] + hash(p, c, 1), p});
+  }
+  std::sort(candidates.begin(), candidates.end());
+  // Whether u and v (joined both ways in colour c) have the same arcs, in
+  // colour and direction, to every other vertex.
+  const auto alike = [](const Neighbours& a, Point skip_a, const Neighbours& b, Point skip_b) {
+    std::size_t i = 0;
+    std::size_t j = 0;
+    for (;;) {
+      if (i < a.size() && a[i].first == skip_a) ++i;
+      if (j < b.size() && b[j].first == skip_b) ++j;
+      if (i == a.size() || j == b.size()) return i == a.size() && j == b.size();
+      if (a[i] != b[j]) return false;
+      ++i;
+      ++j;
+    }
+  };
+  const auto joined_in = [](const Neighbours& list, Point w, std::int32_t c) {
+    const auto it = std::lower_bound(list.begin(), list.end(), std::make_pair(w, std::int32_t{INT32_MIN}));
+    return it != list.end() && it->first == w && it->second == c;
+  };
+  for (std::size_t i = 0; i < candidates.size();) {
+    std::size_t j = i + 1;
+    while (j < candidates.size() && candidates[j].same_key(candidates[i])) ++j;
+    const Point u = candidates[i].vertex;
+    const std::int32_t c = candidates[i].color;
+    if (j - i >= 2 && class_of[u] == SIZE_MAX) {
+      std::vector<Point> members{u};
+      for (std::size_t k = i + 1; k < j; ++k) {
+        const Point v = candidates[k].vertex;
+        if (class_of[v] == SIZE_MAX && joined_in(out[u], v, c) && joined_in(out[v], u, c) &&
+            alike(out[u], v, out[v], u) && alike(in[u], v, in[v], u))
+          members.push_back(v);
+      }
+      if (members.size() >= 2) {
+        std::sort(members.begin(), members.end());
+        for (Point v : members) class_of[v] = groups.size();
+        groups.push_back(std::move(members));
+        kinds.push_back(2 + c);  // the joining colour is part of the class's colour
+      }
+    }
+    i = j;
   }
   if (groups.empty()) return std::nullopt;
   // One vertex per class, in the order of the classes' smallest members.
@@ -522,12 +597,23 @@ AutomorphismGroup search_automorphisms(const ColoredDigraph& dg, const Automorph
 }  // namespace
 
 AutomorphismGroup automorphism_group(const ColoredDigraph& dg, const AutomorphismOptions& options) {
-  // A known divisor is of the whole group's order: the search then runs on
-  // the digraph itself (orbital colourings have no twins to speak of).
-  if (!options.order_divisor && !options.order_divisor_source)
-    if (const std::optional<TwinReduction> r = reduce_twins(dg))
-      return lift(search_automorphisms(r->reduced, options), *r, dg.num_vertices());
-  return search_automorphisms(dg, options);
+  const std::optional<TwinReduction> r = reduce_twins(dg);
+  if (!r) return search_automorphisms(dg, options);
+  AutomorphismOptions reduced = options;
+  if (options.order_divisor || options.order_divisor_source) {
+    // |Aut| = |Aut(reduced)| * T with T the product of the classes' k!, so
+    // a divisor D of |Aut| gives D / gcd(D, T), a divisor of |Aut(reduced)|
+    // (D/g divides (|Aut(reduced)|)(T/g) and is coprime to T/g).
+    BigInt twins = 1;
+    for (const auto& members : r->classes) twins *= algebra::factorial(members.size());
+    const AutomorphismOptions whole = options;
+    reduced.order_divisor.reset();
+    reduced.order_divisor_source = [whole, twins] {
+      const BigInt d = whole.order_divisor ? *whole.order_divisor : whole.order_divisor_source();
+      return BigInt(d / boost::multiprecision::gcd(d, twins));
+    };
+  }
+  return lift(search_automorphisms(r->reduced, reduced), *r, dg.num_vertices());
 }
 
 namespace {
