@@ -245,6 +245,11 @@ class Session {
         "asen does not allow it\"); end; end;; for ASEN_Q in [\"FORCE_QUIT_GAP\", \"ForceQuitGap\", \"QUIT_GAP\", "
         "\"QuitGap\"] do MakeReadWriteGlobal(ASEN_Q); UnbindGlobal(ASEN_Q); BindGlobal(ASEN_Q, ASEN_NO_QUIT(ASEN_Q)); "
         "od;; \"\";",
+        // A shell command's output would go to the standard output that
+        // carries asen's JSON answers.
+        "MakeReadWriteGlobal(\"Exec\");; UnbindGlobal(\"Exec\");; BindGlobal(\"Exec\", function(arg) "
+        "Error(\"Exec would write to the standard output that carries asen's answers; asen does not allow it\"); "
+        "end);; \"\";",
     };
     std::string failure;
     for (const char* code : setup) {

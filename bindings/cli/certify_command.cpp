@@ -194,8 +194,7 @@ CLI::App* add_certify_command(CLI::App& app, CertifyOptions& options) {
                   "generators, their products and random closure elements outside G, a bounded search, so "
                   "possibly fewer than K")
       ->type_name("K")
-      ->check(digits_only())
-      ->check(CLI::Range(std::size_t{1}, kMaxWitnessesLimit));
+      ->check(integer_in(1, kMaxWitnessesLimit));
   cmd->add_option("--memory-limit-mb", options.memory_limit_mb,
                   "largest memory for the colour matrix, the coloured digraph and its search graph, in MiB "
                   "(default 4096): about 48 bytes per ordered pair, checked before any work")

@@ -60,6 +60,21 @@ inline CLI::Validator digits_only() {
       "", "digits");
 }
 
+/// An integer from `lo` to `hi` written in decimal digits, one message for
+/// every way of missing it ("-1", "0", "10^20").
+inline CLI::Validator integer_in(std::size_t lo, std::size_t hi) {
+  return CLI::Validator(
+      [lo, hi](std::string& text) -> std::string {
+        const std::string expected = "expected an integer from " + std::to_string(lo) + " to " + std::to_string(hi) +
+                                     ", got '" + text + "'";
+        if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != std::string::npos)
+          return expected;
+        const auto value = static_cast<std::size_t>(std::stoull(text));
+        return value < lo || value > hi ? expected : std::string();
+      },
+      "", "integer range");
+}
+
 struct GroupOptions {
   std::optional<std::string> spec;  ///< absent with --batch
   std::optional<std::size_t> degree;

@@ -225,6 +225,8 @@ def test_graph_spec_of_a_cycle_is_the_dihedral_group(tmp_path):
     (["certify", "S(3000)", "--memory-limit-mb", "1"], "memory limit"),
     (["certify", "S(5)", "--backend", "bliss"], "bliss"),
     (["certify", "S(5)", "--max-witnesses", "0"], "--max-witnesses"),
+    (["certify", "S(5)", "--max-witnesses", "-1"], "expected an integer from 1 to 1000, got '-1'"),
+    (["certify", "S(5)", "--max-witnesses", "99999999999999999999"], "expected an integer from 1 to 1000"),
     (["certify", "Q(5)"], "unknown group"),
     (["certify"], "SPEC"),
     (["certify", "graph:/nonexistent/graph.txt"], "/nonexistent/graph.txt"),

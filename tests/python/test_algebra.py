@@ -744,6 +744,12 @@ class TestGap:
             asen.gap_evaluate(code + '; ""')
         assert asen.gap_evaluate("String(2 + 2)") == "4"
 
+    def test_shell_commands_from_gap_are_refused(self, capfd):
+        with pytest.raises(asen.GapError, match="Exec would write to the standard output"):
+            asen.Group.parse('gap:SymmetricGroup(3 + Length(CallFuncListWrap(Exec, ["echo junk"])))')
+        assert "junk" not in capfd.readouterr().out
+        assert asen.gap_evaluate("String(3 + 3)") == "6"
+
     def test_reconfiguring_a_running_gap_is_runtime_error(self):
         asen.gap_evaluate('""')  # make sure GAP runs
         with pytest.raises(RuntimeError) as e:
