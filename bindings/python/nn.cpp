@@ -107,17 +107,20 @@ py::dict task_info_dict(const nn::TaskInfo& info) {
                   "vocab"_a = info.vocab, "out_dim"_a = info.out_dim);
 }
 
+/// Called by C++ loops between batches (with the GIL released): Ctrl-C stops
+/// them there, as KeyboardInterrupt.
+void stop_on_ctrl_c() {
+  py::gil_scoped_acquire acquire;
+  if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+}
+
 /// Reads the settings of a training run from a dict (keys as in TrainConfig
 /// and BackboneOptions); unknown keys are an error.
 nn::TrainConfig train_config(const py::dict& settings) {
   nn::TrainConfig c;
   c.progress = false;
-  // Ctrl-C stops the C++ loop before its next batch, as KeyboardInterrupt
-  // (the checkpoint keeps the last complete epoch, as for the CLI).
-  c.between_batches = [] {
-    py::gil_scoped_acquire acquire;
-    if (PyErr_CheckSignals() != 0) throw py::error_already_set();
-  };
+  // The checkpoint keeps the last complete epoch, as for the CLI.
+  c.between_batches = stop_on_ctrl_c;
   const std::set<std::string> known = {
       "epochs",  "batch",       "seed",   "lr_backbone", "lr_edges",          "lr_tokens", "weight_decay", "edge_init_scale",
       "lr_schedule", "clip_norm", "train_fraction", "hidden", "layers", "heads", "dropout", "attention_dropout",
@@ -554,7 +557,7 @@ class Model {
     {
       py::gil_scoped_release release;
       const std::unique_lock<std::shared_mutex> lock(*mutex_);  // evaluate switches to eval mode meanwhile
-      m = nn::evaluate(model_, name, data, batch);
+      m = nn::evaluate(model_, name, data, batch, stop_on_ctrl_c);
     }
     return metrics_dict(m);
   }

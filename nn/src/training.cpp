@@ -923,11 +923,18 @@ AsenModel backbone_copy(const AsenModel& trained) {
   return fresh;
 }
 
-Metrics evaluate(AsenModel& model, const std::string& structure, const Dataset& data, std::int64_t batch) {
+Metrics evaluate(AsenModel& model, const std::string& structure, const Dataset& data, std::int64_t batch,
+                 const std::function<void()>& between_batches) {
   const StructureSpec& spec = model->structure(structure);
   torch::NoGradGuard no_grad;
   const bool was_training = model->is_training();
   model->eval();
+  // Back in the mode it was in, however the loop ends (a stop between batches).
+  struct Restore {
+    AsenModel& model;
+    bool training;
+    ~Restore() { model->train(training); }
+  } restore{model, was_training};
   double loss_sum = 0;
   double nodes_right = 0;
   double nodes_total = 0;
@@ -938,6 +945,7 @@ Metrics evaluate(AsenModel& model, const std::string& structure, const Dataset& 
   bool finite = true;
   const std::int64_t size = data.size();
   for (std::int64_t b = 0; b < size; b += batch) {
+    if (between_batches) between_batches();
     const std::int64_t e = std::min(size, b + batch);
     const torch::Tensor x = data.inputs.slice(0, b, e).to(model->device());
     const torch::Tensor y = data.targets.slice(0, b, e).to(model->device());
@@ -950,7 +958,6 @@ Metrics evaluate(AsenModel& model, const std::string& structure, const Dataset& 
       outputs_total += static_cast<double>(out.numel());
     }
   }
-  if (was_training) model->train();
   // The mean over no samples is NaN, as torch's is (a tiny split: --samples 2
   // leaves the validation split empty).
   const double nan = std::numeric_limits<double>::quiet_NaN();

@@ -870,3 +870,27 @@ def test_a_model_file_whose_description_was_edited_apart_from_its_weights_is_ref
     archive.save(str(tmp_path / "empty.pt"))
     with pytest.raises(asen.InputError, match="has no structures"):
         ann.load(tmp_path / "empty.pt")
+
+
+def test_ctrl_c_stops_an_evaluation_between_batches():
+    import signal
+
+    code = (
+        "import sys, torch, asen.nn as ann\n"
+        "m = ann.Model(hidden=16, layers=1, heads=2).add_structure('c', 'D(10)', vocab=10)\n"
+        "x = torch.randint(0, 10, (1000000, 10)); y = torch.randint(0, 2, (1000000, 10))\n"
+        "print('ready', flush=True)\n"
+        "m.evaluate('c', x, y, batch=8)\n"
+        "print('finished', flush=True)\n"
+    )
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    assert proc.stdout.readline().strip() == "ready"
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    try:
+        out, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:  # pragma: no cover - the defect this test is for
+        proc.kill()
+        pytest.fail("the evaluation went on after Ctrl-C")
+    assert "finished" not in out and "KeyboardInterrupt" in err, err

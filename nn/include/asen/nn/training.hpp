@@ -169,8 +169,10 @@ struct TrainResult {
 [[nodiscard]] AsenModel backbone_copy(const AsenModel& trained);
 
 /// Loss and metrics of `model` on a dataset of one structure.
+/// `between_batches`, when set, is called before each batch (it may throw
+/// to stop, e.g. on Ctrl-C from Python).
 [[nodiscard]] Metrics evaluate(AsenModel& model, const std::string& structure, const Dataset& data,
-                               std::int64_t batch = 256);
+                               std::int64_t batch = 256, const std::function<void()>& between_batches = {});
 
 /// Saves a model with what is needed to rebuild it (backbone options, each
 /// structure's group, mode, base graph and sizes), atomically.
