@@ -839,6 +839,7 @@ def test_parameters_and_buffers_registered_from_python_stay():
     model = small_model(seed=6).add_structure("cyclicsum", "D(10)", vocab=10)
     model.register_buffer("steps", torch.zeros(1))
     model.register_parameter("temperature", torch.nn.Parameter(torch.ones(1)))
+    model.register_parameter("unused", None)
     model.add_structure("palindrome", "mirror(10)", vocab=10)
     model.to("cpu")
     names = dict(model.named_parameters())

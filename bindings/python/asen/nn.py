@@ -363,7 +363,8 @@ class Model(torch.nn.Module):
         out = super().state_dict(destination=destination, prefix=prefix, keep_vars=keep_vars)
         if not keep_vars:
             for name in list(self._parameters) + list(self._buffers):
-                out[prefix + name] = out[prefix + name].clone()
+                if prefix + name in out:  # not a None entry or a non-persistent buffer
+                    out[prefix + name] = out[prefix + name].clone()
         return out
 
     def load_state_dict(self, state_dict: Mapping[str, torch.Tensor], strict: bool = True) -> "IncompatibleKeys":
@@ -375,7 +376,9 @@ class Model(torch.nn.Module):
             another shape."""
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"state_dict must be a mapping of names to tensors, got {type(state_dict).__name__}")
-        own = {**self._parameters, **self._buffers}  # the C++ model's tensors and any registered from Python
+        # the C++ model's tensors and any registered from Python (a name
+        # registered as None holds no tensor, as in torch)
+        own = {k: v for k, v in {**self._parameters, **self._buffers}.items() if v is not None}
         missing = sorted(k for k in own if k not in state_dict)
         unexpected = sorted(k for k in state_dict if k not in own)
         if strict and (missing or unexpected):
@@ -413,7 +416,7 @@ class Model(torch.nn.Module):
         # A parent module's load_state_dict: torch's own version takes the
         # part of a key before its first dot for the tensor's name, and the
         # names here hold dots. Copies in place, as torch's.
-        own = {**self._parameters, **self._buffers}
+        own = {k: v for k, v in {**self._parameters, **self._buffers}.items() if v is not None}
         for name, tensor in own.items():
             key = prefix + name
             if key not in state_dict:
