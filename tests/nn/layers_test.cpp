@@ -6,6 +6,7 @@
 #include <asen/nn/detail/dense_attention.hpp>
 #include <asen/nn/flat_adam.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <vector>
@@ -319,9 +320,14 @@ TEST(Backbone, FusedBlockMatchesTheComposedOpsWithDropoutAndGradients) {
   const auto fused = run(true);
   const auto composed = run(false);
   ASSERT_EQ(fused.size(), composed.size());
-  for (std::size_t k = 0; k < fused.size(); ++k)
-    EXPECT_TRUE(torch::allclose(fused[k], composed[k], 1e-4, 1e-5))
-        << k << " max diff " << (fused[k] - composed[k]).abs().max().item<float>();
+  // Float32 sums in another order (torch's threaded reductions too): the
+  // absolute tolerance scales with the tensor's largest entry (a gradient
+  // summed over every node once differed by 1.2e-5 on a busy machine).
+  for (std::size_t k = 0; k < fused.size(); ++k) {
+    const double scale = std::max(1.0, composed[k].abs().max().item<double>());
+    EXPECT_TRUE(torch::allclose(fused[k], composed[k], 1e-4, 1e-5 * scale))
+        << k << " max diff " << (fused[k] - composed[k]).abs().max().item<float>() << " scale " << scale;
+  }
   // and in evaluation mode (no dropout), the same again
   net->eval();
   const torch::Tensor ye = net->forward(x0, g, table0);
