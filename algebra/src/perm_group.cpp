@@ -191,7 +191,12 @@ Natural natural_from_order(const std::optional<KnownOrder>& order, std::size_t n
   return Natural::none;
 }
 
-bool is_prime(std::size_t n);
+bool is_prime(std::size_t n) {
+  if (n < 2) return false;
+  for (std::size_t d = 2; d * d <= n; ++d)
+    if (n % d == 0) return false;
+  return true;
+}
 
 // Jordan's theorem: a primitive group of degree n containing a cycle of
 // prime length p <= n - 3 contains A_n. A transitive group containing a
@@ -206,7 +211,9 @@ bool is_prime(std::size_t n);
 // (n = 10^5) of S_n or A_n has such a cycle; other groups pay the draws.
 constexpr int kJordanDraws = 128;
 
-Natural natural_by_jordan(std::size_t n, const std::vector<Permutation>& generators, const PermGroup& group) {
+Natural natural_by_jordan(const PermGroup& group) {
+  const std::size_t n = group.degree();
+  const std::vector<Permutation>& generators = group.generators();
   if (n < 8 || generators.empty() || !group.is_transitive()) return Natural::none;
   std::mt19937_64 rng(0x70cda9ULL);
   detail::ProductReplacement random(n, generators, rng);
@@ -230,13 +237,6 @@ Natural natural_by_jordan(std::size_t n, const std::vector<Permutation>& generat
   for (const auto& g : generators)
     if (g.sign() < 0) return Natural::symmetric;
   return Natural::alternating;
-}
-
-bool is_prime(std::size_t n) {
-  if (n < 2) return false;
-  for (std::size_t d = 2; d * d <= n; ++d)
-    if (n % d == 0) return false;
-  return true;
 }
 
 std::vector<Point> checked_point_set(const std::vector<Point>& points, std::size_t n) {
@@ -264,7 +264,7 @@ PermGroup::Natural PermGroup::natural() const {
       // A claimed order is for the chain to check.
       cache_->natural = Natural::none;
     } else {
-      cache_->natural = natural_by_jordan(degree_, generators_, *this);
+      cache_->natural = natural_by_jordan(*this);
       cache_->natural_by_jordan = cache_->natural != Natural::none;
     }
   });

@@ -778,30 +778,39 @@ def test_evaluate_gives_nan_metrics_for_a_model_with_non_finite_outputs():
     assert all(m[k] != m[k] for k in ("loss", "node_accuracy", "exact_match"))  # NaN, not an argmax's count
 
 
-def test_ctrl_c_stops_python_training_with_keyboard_interrupt(tmp_path):
-    import signal
-    import time
+def _python_process(code):
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    return subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
+
+def _expect_keyboard_interrupt_after_ctrl_c(proc, what):
+    """Sends SIGINT to a running `python -c` child that prints 'finished'
+    when its work ends: it must stop with KeyboardInterrupt instead."""
+    import signal
+
+    proc.send_signal(signal.SIGINT)
+    try:
+        out, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:  # pragma: no cover - the defect this test is for
+        proc.kill()
+        pytest.fail(f"{what} went on after Ctrl-C")
+    assert "finished" not in out and "KeyboardInterrupt" in err, err
+
+
+def test_ctrl_c_stops_python_training_with_keyboard_interrupt(tmp_path):
     code = (
         "import asen.nn as ann\n"
         f"ann.train('cyclicsum', samples=400, epochs=500, batch=8, hidden=16, layers=1, heads=2, threads=1, "
         f"out={str(tmp_path / 'run')!r})\n"
         "print('finished')\n"
     )
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc = _python_process(code)
     metrics = tmp_path / "run" / "metrics.jsonl"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not (metrics.exists() and metrics.read_text().count("\n") >= 3):
         time.sleep(0.1)
     assert proc.poll() is None, proc.communicate()
-    proc.send_signal(signal.SIGINT)
-    try:
-        out, err = proc.communicate(timeout=60)
-    except subprocess.TimeoutExpired:  # pragma: no cover - the defect this test is for
-        proc.kill()
-        pytest.fail("training went on after Ctrl-C")
-    assert "finished" not in out and "KeyboardInterrupt" in err, err
+    _expect_keyboard_interrupt_after_ctrl_c(proc, "training")
     epochs = {json.loads(line)["epoch"] for line in metrics.read_text().splitlines() if line}
     assert max(epochs) < 500
     assert (tmp_path / "run" / "checkpoint.pt").exists()
@@ -874,8 +883,6 @@ def test_a_model_file_whose_description_was_edited_apart_from_its_weights_is_ref
 
 
 def test_ctrl_c_stops_an_evaluation_between_batches():
-    import signal
-
     code = (
         "import sys, torch, asen.nn as ann\n"
         "m = ann.Model(hidden=16, layers=1, heads=2).add_structure('c', 'D(10)', vocab=10)\n"
@@ -884,14 +891,7 @@ def test_ctrl_c_stops_an_evaluation_between_batches():
         "m.evaluate('c', x, y, batch=8)\n"
         "print('finished', flush=True)\n"
     )
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc = _python_process(code)
     assert proc.stdout.readline().strip() == "ready"
     time.sleep(1.0)
-    proc.send_signal(signal.SIGINT)
-    try:
-        out, err = proc.communicate(timeout=60)
-    except subprocess.TimeoutExpired:  # pragma: no cover - the defect this test is for
-        proc.kill()
-        pytest.fail("the evaluation went on after Ctrl-C")
-    assert "finished" not in out and "KeyboardInterrupt" in err, err
+    _expect_keyboard_interrupt_after_ctrl_c(proc, "the evaluation")
