@@ -347,6 +347,7 @@ class Session {
 
 void configure(const Settings& settings) { Session::instance().configure(settings); }
 bool is_running() { return Session::instance().running(); }
+void refuse_in_forked_child() { Session::instance().refuse_after_fork(); }
 std::string root() { return Session::instance().root(); }
 std::string evaluate(std::string_view code) { return Session::instance().evaluate(code); }
 

@@ -2,6 +2,7 @@
 // Helpers shared by the binding files of asen._core (one per layer). Private
 // to bindings/python.
 
+#include <asen/algebra/gap.hpp>
 #include <asen/algebra/perm_group.hpp>
 #include <asen/algebra/permutation.hpp>
 #include <asen/algebra/types.hpp>
@@ -134,6 +135,8 @@ auto run_without_gil(F&& f) {
 template <class F>
 auto run_with_gap(F&& f) {
   py::gil_scoped_release release;
+  // Before the lock: in a child of fork() a parent's thread may hold it.
+  algebra::gap::refuse_in_forked_child();
   std::lock_guard<std::mutex> lock(gap_mutex());
   return std::forward<F>(f)();
 }

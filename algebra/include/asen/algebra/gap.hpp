@@ -32,6 +32,11 @@ void configure(const Settings& settings);
 /// True once GAP has been started in this process.
 [[nodiscard]] bool is_running();
 
+/// \throws asen::Error in a child of fork() when GAP was started in the
+/// parent (GAP cannot be used there). Takes no lock: call it before taking
+/// any lock that a parent's thread may have held at the fork.
+void refuse_in_forked_child();
+
 /// The GAP root directory that is (or will be) used.
 [[nodiscard]] std::string root();
 
