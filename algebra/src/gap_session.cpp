@@ -10,6 +10,7 @@
 
 #include <asen/algebra/gap.hpp>
 #include <asen/error.hpp>
+#include <asen/interrupt.hpp>
 
 #include <pthread.h>
 #include <sys/stat.h>
@@ -100,6 +101,10 @@ class Session {
   }
 
   std::string evaluate(std::string_view code) {
+    // A running evaluation is not interrupted: GAP's InterruptExecStat, sent
+    // while GAP reads its input (as it does between statements), crashed
+    // GAP in SPrTo (measured). A requested interrupt stops the next one.
+    throw_if_interrupted("the GAP computation");
     std::string text(code);
     // GAP_EvalString needs a terminated statement, and views the value of
     // one ended by a single ';' into a string (2 s for a string of 1.5

@@ -1,5 +1,6 @@
 #include <asen/algebra/orbitals.hpp>
 #include <asen/error.hpp>
+#include <asen/interrupt.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -367,6 +368,7 @@ void fill_rows_checked(std::int32_t* m, std::size_t n, const std::vector<Point>&
     }
   };
   for (std::size_t k = 0; k < order.size(); ++k) {
+    throw_if_interrupted("the orbital computation");
     const Point q = order[k];
     if (k > 0) {
       const std::int32_t* src = row(parent[q]);
@@ -473,6 +475,7 @@ void exact_classes_streaming(std::size_t n, Point a, const std::vector<Gen>& gen
   rows[a].resize(n);
   std::iota(rows[a].begin(), rows[a].end(), Point{0});
   for (std::size_t L = 0; L < layers.size(); ++L) {
+    throw_if_interrupted("the orbital computation");
     if (L + 1 < layers.size())
       for (Point q : layers[L + 1]) {
         std::vector<Point> row(n);
@@ -540,6 +543,7 @@ Orbitals Orbitals::compute(const PermGroup& group, const OrbitalOptions& options
     for (const auto& g : group.generators()) {
       if (g.is_identity() || !seen.insert(g).second) continue;
       for (std::size_t i = 0; i < n; ++i) {
+        throw_if_interrupted("the orbital computation");
         const std::size_t gi = g[static_cast<Point>(i)];
         for (std::size_t j = 0; j < n; ++j) {
           std::uint32_t a = find(static_cast<std::uint32_t>(i * n + j));

@@ -1,6 +1,7 @@
 #include <asen/algebra/gap.hpp>
 #include <asen/algebra/perm_group.hpp>
 #include <asen/error.hpp>
+#include <asen/interrupt.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -498,6 +499,8 @@ PermGroup PermGroup::small_generating_set(Backend backend) const {
     StabChain c;
     try {
       c = StabChain::build(degree_, candidate, options);
+    } catch (const Interrupted&) {
+      throw;
     } catch (const Error&) {
       continue;  // the candidates generate a proper subgroup
     }

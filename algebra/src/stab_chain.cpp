@@ -1,5 +1,6 @@
 #include <asen/algebra/stab_chain.hpp>
 #include <asen/error.hpp>
+#include <asen/interrupt.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -258,6 +259,7 @@ class StabChain::Builder {
     for (;;) {
       unsigned in_a_row = 0;
       while (in_a_row < give_up) {
+        throw_if_interrupted("the stabilizer chain computation");
         if (known_order_reached() || upper_bound_reached()) break;
         if (sift_and_add(random.next()))
           in_a_row = 0;
@@ -375,6 +377,7 @@ class StabChain::Builder {
       const std::size_t orbit_size = c_.levels_[i].orbit.size();
       mark_bases_below(i);
       for (std::size_t p = 0; p < orbit_size && !restarted; ++p) {
+        throw_if_interrupted("the stabilizer chain computation");
         const bool fused = c_.levels_[i].explicit_reps;
         if (fused) find_base_preimages(i, p);
         bool have_forward = false;

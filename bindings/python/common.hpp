@@ -7,10 +7,12 @@
 #include <asen/algebra/permutation.hpp>
 #include <asen/algebra/types.hpp>
 #include <asen/error.hpp>
+#include <asen/interrupt.hpp>
 
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <csignal>
 #include <cstddef>
 #include <iterator>
 #include <cstdint>
@@ -124,16 +126,87 @@ inline std::mutex& gap_mutex() {
   return mutex;
 }
 
-/// Runs `f` without the GIL (for long native computations).
+/// Makes Ctrl-C stop a long native computation. While it lives on Python's
+/// main thread, a SIGINT handler of asen's runs first (asen::request_interrupt:
+/// nauty and Traces, the stabilizer chain, the orbitals and GAP stop, and
+/// throw asen::Interrupted) and then the handler Python had installed, so
+/// Python sees the signal as always and raises KeyboardInterrupt when the call
+/// returns (set_python_error turns Interrupted into it). On other threads, or
+/// when SIGINT is ignored or left at its default (which ends the process), it
+/// does nothing. Create it holding the GIL; it is destroyed holding it again.
+class InterruptScope {
+ public:
+  InterruptScope() {
+    if (PyThread_get_thread_ident() != main_thread_ident()) return;
+    counted_ = true;
+    if (depth()++ > 0) return;  // an outer scope on this thread handles it
+    struct sigaction previous {};
+    if (sigaction(SIGINT, nullptr, &previous) != 0 || uses(previous, SIG_DFL) || uses(previous, SIG_IGN)) return;
+    struct sigaction ours {};
+    ours.sa_sigaction = &on_sigint;
+    ours.sa_mask = previous.sa_mask;
+    ours.sa_flags = (previous.sa_flags | SA_SIGINFO) & ~static_cast<int>(SA_RESETHAND);
+    saved() = previous;
+    installed_ = sigaction(SIGINT, &ours, nullptr) == 0;
+  }
+  ~InterruptScope() {
+    if (counted_) --depth();
+    if (!installed_) return;
+    // Python's handler back, unless something has replaced ours meanwhile.
+    struct sigaction current {};
+    if (sigaction(SIGINT, nullptr, &current) == 0 && (current.sa_flags & SA_SIGINFO) != 0 &&
+        current.sa_sigaction == &on_sigint)
+      sigaction(SIGINT, &saved(), nullptr);
+    clear_interrupt();
+  }
+  InterruptScope(const InterruptScope&) = delete;
+  InterruptScope& operator=(const InterruptScope&) = delete;
+
+ private:
+  static bool uses(const struct sigaction& a, void (*handler)(int)) {
+    return (a.sa_flags & SA_SIGINFO) == 0 && a.sa_handler == handler;
+  }
+  static unsigned long main_thread_ident() {
+    static const unsigned long ident =
+        py::module_::import("threading").attr("main_thread")().attr("ident").cast<unsigned long>();
+    return ident;
+  }
+  static int& depth() {
+    static int d = 0;  // touched on the main thread only
+    return d;
+  }
+  static struct sigaction& saved() {
+    static struct sigaction s {};
+    return s;
+  }
+  static void on_sigint(int sig, siginfo_t* info, void* context) {
+    request_interrupt();
+    const struct sigaction& python = saved();
+    if ((python.sa_flags & SA_SIGINFO) != 0) {
+      if (python.sa_sigaction != nullptr) python.sa_sigaction(sig, info, context);
+    } else if (python.sa_handler != SIG_DFL && python.sa_handler != SIG_IGN && python.sa_handler != nullptr) {
+      python.sa_handler(sig);
+    }
+  }
+
+  bool counted_ = false;
+  bool installed_ = false;
+};
+
+/// Runs `f` without the GIL (for long native computations); Ctrl-C stops it
+/// (InterruptScope).
 template <class F>
 auto run_without_gil(F&& f) {
+  InterruptScope interruptible;
   py::gil_scoped_release release;
   return std::forward<F>(f)();
 }
 
-/// Runs `f` without the GIL and holding gap_mutex() (for calls into GAP).
+/// Runs `f` without the GIL and holding gap_mutex() (for calls into GAP);
+/// Ctrl-C stops it (InterruptScope).
 template <class F>
 auto run_with_gap(F&& f) {
+  InterruptScope interruptible;
   py::gil_scoped_release release;
   // Before the lock: in a child of fork() a parent's thread may hold it.
   algebra::gap::refuse_in_forked_child();

@@ -4,6 +4,7 @@
 // translate with set_python_error.
 
 #include <asen/error.hpp>
+#include <asen/interrupt.hpp>
 
 #include <pybind11/pybind11.h>
 
@@ -26,6 +27,13 @@ struct ErrorClasses {
 inline void set_python_error(const ErrorClasses& classes, const std::exception_ptr& error) {
   try {
     if (error) std::rethrow_exception(error);
+  } catch (const asen::Interrupted& e) {
+    // A Ctrl-C: Python's own handler has seen the signal too (InterruptScope),
+    // and running it now raises KeyboardInterrupt (or what a user's handler
+    // raises). Where it raises nothing (another thread; a handler that
+    // returns), the computation is gone all the same: KeyboardInterrupt.
+    if (PyErr_CheckSignals() == 0 && PyErr_Occurred() == nullptr)
+      PyErr_SetString(PyExc_KeyboardInterrupt, e.what());
   } catch (const asen::LimitError& e) {
     PyErr_SetString(classes.limit, e.what());
   } catch (const asen::GapError& e) {

@@ -5,6 +5,7 @@
 #include "nauty_backend.hpp"
 
 #include <asen/error.hpp>
+#include <asen/interrupt.hpp>
 
 #include <climits>
 #include <string>
@@ -32,6 +33,20 @@ extern "C" {
 
 namespace asen::graph::detail {
 namespace {
+
+// nauty and Traces poll nauty_kill_request at every node of their search and
+// return NAUKILLED when it is set (a plain global in Debian's builds, not a
+// thread-local one: any thread, or a signal handler, may set it).
+void kill_searches(bool requested) noexcept { nauty_kill_request = requested ? 1 : 0; }
+[[maybe_unused]] const bool kill_hook_added = (add_interrupt_hook(&kill_searches), true);
+
+// Throws for a search that did not finish.
+void check_status(int status, const char* program, int nv) {
+  if (status == NAUKILLED) throw Interrupted(std::string("the ") + program + " search was interrupted");
+  if (status != 0)
+    throw Error(std::string(program) + " failed with status " + std::to_string(status) + " on a graph of " +
+                std::to_string(nv) + " vertices");
+}
 
 struct Collector {
   SearchResult* result = nullptr;
@@ -117,9 +132,7 @@ SearchResult search_nauty(const SearchGraph& g, bool canonical) {
   nausparse_freedyn();
   nauty_freedyn();
   nautil_freedyn();
-  if (stats.errstatus != 0)
-    throw Error("nauty failed with status " + std::to_string(stats.errstatus) + " on a graph of " +
-                std::to_string(g.nv) + " vertices");
+  check_status(stats.errstatus, "nauty", g.nv);
   result.orbits = std::move(orbits);
   result.grpsize1 = stats.grpsize1;
   result.grpsize2 = stats.grpsize2;
@@ -149,9 +162,7 @@ SearchResult search_traces(const SearchGraph& g, bool canonical) {
   active = nullptr;
   if (canonical) SG_FREE(canong);
   traces_freedyn();
-  if (stats.errstatus != 0)
-    throw Error("Traces failed with status " + std::to_string(stats.errstatus) + " on a graph of " +
-                std::to_string(g.nv) + " vertices");
+  check_status(stats.errstatus, "Traces", g.nv);
   result.orbits = std::move(orbits);
   result.grpsize1 = stats.grpsize1;
   result.grpsize2 = stats.grpsize2;

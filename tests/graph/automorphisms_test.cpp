@@ -1,6 +1,7 @@
 #include <asen/error.hpp>
 #include <asen/graph/automorphisms.hpp>
 #include <asen/graph/base_graph.hpp>
+#include <asen/interrupt.hpp>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -263,6 +264,22 @@ TEST(Automorphisms, KnownGraphs) {
   // a loop distinguishes its vertex
   k6.emplace_back(3, 3);
   EXPECT_EQ(asen::graph::automorphism_group(BaseGraph(6, k6)).order, 120);
+}
+
+TEST(Automorphisms, AnInterruptStopsTheSearchAndTheNextOneRuns) {
+  std::vector<std::pair<Point, Point>> petersen;
+  for (Point v = 0; v < 5; ++v) {
+    petersen.emplace_back(v, (v + 1) % 5);
+    petersen.emplace_back(v, v + 5);
+    petersen.emplace_back(v + 5, (v + 2) % 5 + 5);
+  }
+  const BaseGraph g(10, petersen);
+  for (const auto backend : {AutomorphismBackend::nauty, AutomorphismBackend::traces}) {
+    asen::request_interrupt();  // nauty and Traces stop at their first search node
+    EXPECT_THROW((void)asen::graph::automorphism_group(g, {backend, std::nullopt, {}}), asen::Interrupted);
+    asen::clear_interrupt();
+    EXPECT_EQ(asen::graph::automorphism_group(g, {backend, std::nullopt, {}}).order, 120);
+  }
 }
 
 TEST(Automorphisms, ExactOrdersOfLargeGroupsMatchGap) {

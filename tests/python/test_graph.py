@@ -710,3 +710,55 @@ def test_a_forked_child_refuses_gap_even_while_a_parent_thread_is_inside_it():
         assert "after fork() GAP cannot be used" in queue.get(timeout=5)
     finally:
         busy.join()
+
+
+_CTRL_C_CHILD = r"""
+import sys, time
+import numpy as np
+import asen
+
+what = sys.argv[1]
+if what == "nauty":
+    # 3000 paws (a triangle with a pendant vertex): nauty's search alone takes minutes.
+    edges = [(k + a, k + b) for k in range(0, 12000, 4) for a, b in ((0, 1), (1, 2), (2, 0), (2, 3))]
+    graph = asen.Graph(12000, np.array(edges))
+    run = lambda: asen.automorphisms(graph, backend="nauty")
+else:
+    group = asen.Group.parse("D(8000)")
+    run = lambda: asen.orbitals(group, method="union_find")  # 64 million pairs: seconds
+print("started", flush=True)
+start = time.monotonic()
+try:
+    run()
+    print("finished", flush=True)
+except KeyboardInterrupt:
+    print(f"interrupted after {time.monotonic() - start:.2f} s", flush=True)
+# The interrupt is withdrawn: the next computations run normally.
+hexagon = asen.Graph(6, [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5), (5, 0)])
+print("again", asen.automorphisms(hexagon, backend="nauty").order, asen.orbitals("D(10)").rank, flush=True)
+"""
+
+
+@pytest.mark.parametrize("what", ["nauty", "orbitals"])
+def test_ctrl_c_stops_a_long_native_computation_with_keyboard_interrupt(what):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    proc = subprocess.Popen([sys.executable, "-c", _CTRL_C_CHILD, what], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    assert proc.stdout.readline().strip() == "started", proc.communicate()
+    time.sleep(0.3)  # well inside the computation
+    proc.send_signal(signal.SIGINT)
+    try:
+        out, err = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:  # pragma: no cover - the defect this test is for
+        proc.kill()
+        pytest.fail("the computation went on after Ctrl-C")
+    assert proc.returncode == 0, err
+    assert "finished" not in out, out
+    seconds = float(out.split("interrupted after ")[1].split()[0])
+    assert 0.2 <= seconds < 10, out
+    assert "again 12 6" in out, out
