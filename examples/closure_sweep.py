@@ -17,7 +17,8 @@ Default library (one process, GAP started once):
 
     /usr/bin/python3 examples/closure_sweep.py --out sweep
     /usr/bin/python3 examples/closure_sweep.py --quick --out sweep-quick
-    # the same groups from the command line, one JSON line per group:
+    # the same groups from the command line, one JSON line {"id", "spec"} per
+    # group, with the CSV's id, which asen certify --batch echoes in its answer:
     /usr/bin/python3 examples/closure_sweep.py --write-batch groups.jsonl --no-certify
     asen certify --no-hash --batch groups.jsonl
 
@@ -145,7 +146,9 @@ def main():
     parser.add_argument("--max-primitive", type=int, default=50, help="largest primitive degree (0: none)")
     parser.add_argument("--max-family", type=int, default=12, help="largest degree of the families (0: none)")
     parser.add_argument("--quick", action="store_true", help="degrees up to 6 / 12 / 6 (a smoke test)")
-    parser.add_argument("--write-batch", metavar="FILE", help="also write the groups as asen --batch JSON lines")
+    parser.add_argument("--write-batch", metavar="FILE",
+                        help="also write the groups as asen --batch JSON lines {\"id\", \"spec\"} (the CSV's id, "
+                             "which asen certify --batch echoes)")
     parser.add_argument("--no-certify", action="store_true", help="only list the groups (with --write-batch)")
     args = parser.parse_args()
     if args.quick:
@@ -153,8 +156,13 @@ def main():
 
     groups = list(library(args))
     if args.write_batch:
-        write_atomically(args.write_batch, lambda p: open(p, "w").write(
-            "".join(json.dumps({"spec": spec}) + "\n" for _, _, spec in groups)))
+        # The CSV's id on every line: asen certify --batch echoes it, so its answers join the CSV's rows by id.
+        # (The batch format takes spec or generators, degree and id only, so the family stays in the CSV.)
+        def write_batch(path):
+            with open(path, "w") as f:
+                f.writelines(json.dumps({"id": name, "spec": spec}) + "\n" for name, _, spec in groups)
+
+        write_atomically(args.write_batch, write_batch)
         print(f"{len(groups)} groups written to {args.write_batch}")
     if args.no_certify:
         return 0

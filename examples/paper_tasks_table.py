@@ -14,6 +14,10 @@ Every run gets the same settings (asen train's defaults unless given here).
 
     python3 examples/paper_tasks_table.py --asen build/bin/asen
     python3 examples/paper_tasks_table.py --asen build/bin/asen --quick
+    python3 examples/paper_tasks_table.py --asen build/bin/asen --seeds 0,1,2,3,4
+
+--seeds is a comma-separated list of seeds, as for examples/experiments/run.py
+(default 0,1,2); a single integer is that one seed, not a count.
 """
 
 import argparse
@@ -48,25 +52,42 @@ def spread(values):
     return f"{mean(values):.3f} ± {statistics.pstdev(values):.3f}" if len(values) > 1 else f"{mean(values):.3f}"
 
 
+def seed_list(text):
+    """--seeds: comma-separated seeds (as examples/experiments/run.py takes them); '5' is the one seed 5."""
+    try:
+        seeds = [int(s) for s in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be comma-separated integers, got {text!r}") from None
+    if not all(0 <= s <= 2**64 - 1 for s in seeds):
+        raise argparse.ArgumentTypeError(f"must be integers in [0, {2**64 - 1}], got {text!r}")
+    if len(set(seeds)) != len(seeds):
+        raise argparse.ArgumentTypeError(f"lists a seed twice: {text!r}")
+    return seeds
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--asen", default="build/bin/asen", help="the asen executable")
-    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--seeds", type=seed_list, metavar="S,S,...",
+                        help="comma-separated seeds of every run, as for experiments/run.py (default 0,1,2; "
+                             "with --quick 0); a single integer is that one seed, not a count")
     parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--samples", type=int, default=1000, help="sequences per task (70%% train)")
     parser.add_argument("--length", type=int, default=10)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="runs at once")
-    parser.add_argument("--quick", action="store_true", help="1 seed, 3 epochs, 300 samples (a smoke test)")
+    parser.add_argument("--quick", action="store_true",
+                        help="a smoke test: seed 0 only (unless --seeds is given), 3 epochs, 300 samples")
     parser.add_argument("--out", help="keep the runs here (default: a temporary folder)")
     args = parser.parse_args()
     if args.quick:
-        args.seeds, args.epochs, args.samples = 1, 3, 300
+        args.epochs, args.samples = 3, 300
+    seeds = args.seeds if args.seeds is not None else ([0] if args.quick else [0, 1, 2])
     n = args.length
     common = ["--epochs", str(args.epochs), "--samples", str(args.samples), "--length", str(n)]
     groups = {"own": None, "trivial": f"trivial({n})", "S": f"S({n})"}
 
     jobs = {}
-    for seed in range(args.seeds):
+    for seed in seeds:
         for task in TASKS:
             for label, spec in groups.items():
                 extra = ["--group", spec] if spec else []
@@ -88,14 +109,14 @@ def main():
     def accuracy(answer, task):
         return answer["tasks"][task]["node_accuracy"]
 
-    seeds = range(args.seeds)
-    print(f"Mean per-node test accuracy over {args.seeds} seed(s); {args.samples} sequences per task "
+    print(f"Mean per-node test accuracy over {len(seeds)} seed(s) ({', '.join(map(str, seeds))}); "
+          f"{args.samples} sequences per task "
           f"({int(args.samples * 0.7)} for training), {args.epochs} epochs, n = {n}.\n")
     print("| task | its group | trivial(n) | S(n) |")
     print("|---|---|---|---|")
     for task in TASKS:
         row = [spread([accuracy(results[("single", task, label, s)], task) for s in seeds]) for label in groups]
-        group = results[("single", task, "own", 0)]["tasks"][task]["group"]
+        group = results[("single", task, "own", seeds[0])]["tasks"][task]["group"]
         print(f"| {task} ({group}) | " + " | ".join(row) + " |")
 
     print("\n| task | single-task | multi-task (3 tasks, one backbone) |")

@@ -43,8 +43,27 @@ TOP_KEYS = {"description", "defaults", "runs", "quick", "plots", "expect"}
 BUDGET_KEYS = {"samples", "epochs", "seeds", "length", "train_fraction", "settings"}
 RUN_KEYS = BUDGET_KEYS | {"name", "for", "tasks", "group", "groups", "pretrain", "finetune",
                           "finetune_fraction", "finetune_lr_scale", "tags", "embeddings"}
-SETTING_KEYS = {"batch", "lr_backbone", "lr_edges", "lr_tokens", "lr_schedule", "weight_decay", "clip_norm",
-                "hidden", "layers", "heads", "dropout", "attention_dropout"}
+# The settings passed to asen.nn.train, with the values it (and `asen train`) accepts: (kind, low, high), where
+# kind is "int" (an integer in [low, high]), "positive" (a finite number > 0), "nonnegative" (a finite number >= 0),
+# "fraction" (a number in [0, 1)) or "choice" (one of the strings in low).
+LARGEST_SIZE = 2**30  # asen train's bound on --batch, --hidden, --layers and --heads
+SETTINGS = {
+    "batch": ("int", 1, LARGEST_SIZE),                # sequences per optimiser step
+    "lr_backbone": ("positive", None, None),          # Adam's rate of the backbone and heads
+    "lr_edges": ("positive", None, None),             # ... of the colour embeddings
+    "lr_tokens": ("positive", None, None),            # ... of the token embeddings
+    "lr_schedule": ("choice", ("cosine", "constant"), None),
+    "weight_decay": ("nonnegative", None, None),      # Adam's L2 penalty
+    "clip_norm": ("nonnegative", None, None),         # gradient-norm clipping (0: none)
+    "hidden": ("int", 1, LARGEST_SIZE),               # width of the backbone, a multiple of heads
+    "layers": ("int", 1, LARGEST_SIZE),               # GATv2 blocks
+    "heads": ("int", 1, LARGEST_SIZE),                # attention heads
+    "dropout": ("fraction", None, None),              # in [0, 1)
+    "attention_dropout": ("fraction", None, None),    # in [0, 1)
+}
+SETTING_KEYS = set(SETTINGS)
+DEFAULT_BACKBONE = {"hidden": 128, "heads": 8}  # asen.nn.train's defaults, for the hidden / heads check
+MAX_RUNS = 10000  # runs (before seeds) one configuration may expand to; a larger grid is refused up front
 METRICS = {"loss": "lower", "node_accuracy": "higher", "exact_match": "higher"}
 STATISTICS = {"final", "mean_over_epochs"}
 PHASES = {"train", "pretrain", "finetune", "scratch"}
@@ -122,10 +141,29 @@ class Config:
         self.fail_if(not isinstance(value, list), key, "must be a list")
         return value
 
-    def number(self, value, key, low, high, integer=False):
+    def number(self, value, key, low, high, integer=False, low_open=False):
         ok = isinstance(value, int if integer else (int, float)) and not isinstance(value, bool)
-        self.fail_if(not ok or not low <= value <= high, key,
-                     f"must be {'an integer' if integer else 'a number'} in [{low}, {high}], got {value!r}")
+        inside = ok and (low < value if low_open else low <= value) and value <= high
+        self.fail_if(not inside, key, f"must be {'an integer' if integer else 'a number'} in "
+                                      f"{'(' if low_open else '['}{low}, {high}], got {shown(value)}")
+        return value
+
+    def setting(self, value, key):
+        """One value of `settings`, checked against what asen.nn.train accepts (SETTINGS)."""
+        kind, low, high = SETTINGS[key.rsplit(".", 1)[1]]
+        if kind == "int":
+            return self.number(value, key, low, high, integer=True)
+        if kind == "choice":
+            self.fail_if(value not in low or not isinstance(value, str), key,
+                         f"must be one of {', '.join(map(json.dumps, low))}, got {shown(value)}")
+            return value
+        number = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        if kind == "positive":
+            self.fail_if(not number or value <= 0, key, f"must be a positive number, got {shown(value)}")
+        elif kind == "nonnegative":
+            self.fail_if(not number or value < 0, key, f"must be a number >= 0, got {shown(value)}")
+        else:
+            self.fail_if(not number or not 0 <= value < 1, key, f"must be a number in [0, 1), got {shown(value)}")
         return value
 
     def budget(self, entry, key):
@@ -146,6 +184,8 @@ class Config:
                 self.number(s, f"{key}.seeds[{i}]", 0, 2**31 - 1, integer=True)
         if "settings" in out:
             self.check_keys(out["settings"], SETTING_KEYS, f"{key}.settings")
+            for name, value in out["settings"].items():
+                self.setting(value, f"{key}.settings.{name}")
         return out
 
     def expand(self, entry, key, defaults, overrides):
@@ -157,6 +197,14 @@ class Config:
         self.check_keys(loops, set(loops), f"{key}.for")
         for var, values in loops.items():
             self.fail_if(not isinstance(values, list) or not values, f"{key}.for.{var}", "must be a non-empty list")
+        # The size of the grid from the lengths of its lists, before any combination is made.
+        size = math.prod(len(values) for values in loops.values())
+        sizes = " x ".join(str(len(values)) for values in loops.values())
+        self.fail_if(size > MAX_RUNS, f"{key}.for", f"the grid has {sizes} = {size} runs, more than the "
+                     f"{MAX_RUNS} a configuration may have (use fewer or shorter lists)")
+        self.fail_if(len(self.runs) + size > MAX_RUNS, f"{key}.for" if loops else key,
+                     f"this entry's {size} run(s) after the {len(self.runs)} before it make more than the "
+                     f"{MAX_RUNS} runs a configuration may have")
         body = {k: v for k, v in entry.items() if k != "for"}
         combos = [dict(zip(loops, values)) for values in itertools.product(*loops.values())] or [{}]
         return [self.run(substitute(body, combo, f"{self.path}: {key}"), key.split(" (")[0], defaults, overrides)
@@ -176,6 +224,10 @@ class Config:
         run.update({k: v for k, v in overrides.items() if k != "settings"})
         run["settings"] = {**defaults.get("settings", {}), **budget.get("settings", {}),
                            **overrides.get("settings", {})}
+        backbone = {**DEFAULT_BACKBONE, **run["settings"]}
+        self.fail_if(backbone["hidden"] % backbone["heads"] != 0, f"{key}.settings",
+                     f"hidden ({backbone['hidden']}) must be a multiple of heads ({backbone['heads']}) "
+                     f"(asen.nn.train's defaults: hidden {DEFAULT_BACKBONE['hidden']}, heads {DEFAULT_BACKBONE['heads']})")
         run["name"] = entry["name"]
         run["tags"] = entry.get("tags", {})
         self.check_keys(run["tags"], set(run["tags"]), f"{key}.tags")
@@ -206,7 +258,7 @@ class Config:
             run["finetune_fraction"] = self.number(entry.get("finetune_fraction", 0.15),
                                                    f"{key}.finetune_fraction", 0.001, 1.0)
             run["finetune_lr_scale"] = self.number(entry.get("finetune_lr_scale", 0.1),
-                                                   f"{key}.finetune_lr_scale", 0.0, 1000.0)
+                                                   f"{key}.finetune_lr_scale", 0.0, 1000.0, low_open=True)
             tasks = run["pretrain"] + [run["finetune"]]
         else:
             for k in ("finetune_fraction", "finetune_lr_scale"):
@@ -334,6 +386,14 @@ class Config:
             out["of"] = entry.get("of", "change")
             self.fail_if(out["of"] not in EMBEDDINGS, f"{key}.of", f"must be one of {', '.join(EMBEDDINGS)}")
         return out
+
+
+def shown(value):
+    """A configuration value as JSON writes it (NaN, Infinity, "x"), for messages."""
+    try:
+        return json.dumps(value)
+    except (TypeError, ValueError):
+        return repr(value)
 
 
 def substitute(value, combo, where):
@@ -612,6 +672,19 @@ def merge_ratio(colors, embedding, reference_colors):
     return statistics.fmean(same) / spread if spread > 0 else float("nan")
 
 
+def gap_words(gap, margin):
+    """The gap and the margin it needed, in words that do not call a tie a win: with margin 0 the expectation
+    holds when `better` is at least as good as `worse`, so a tie holds, and is called a tie."""
+    if gap == 0:
+        shown_gap = "gap 0: a tie"
+    elif abs(gap) < 0.00005:  # +0.0000 at 4 decimals
+        shown_gap = f"gap {gap:+.1e}: a tie to 4 decimals"
+    else:
+        shown_gap = f"gap {gap:+.4f}"
+    needed = "needed >= 0, i.e. at least as good" if margin == 0 else f"needed >= {margin}"
+    return f"{shown_gap}; {needed}"
+
+
 def check_expectations(config, lines, results):
     import asen
 
@@ -628,7 +701,7 @@ def check_expectations(config, lines, results):
             gap = worse - better if METRICS[e["metric"]] == "lower" else better - worse
             held = gap >= e["margin"]
             text = (f"{e['name']}: {e['statistic']} {e['split']} {e['metric']} {better:.4f} vs {worse:.4f} "
-                    f"(gap {gap:+.4f}, needed >= {e['margin']})")
+                    f"({gap_words(gap, e['margin'])})")
             report.append({"name": e["name"], "kind": "compare", "held": held, "better": better, "worse": worse,
                            "gap": gap, "margin": e["margin"], "better_per_seed": better_seeds,
                            "worse_per_seed": worse_seeds, "text": text})
@@ -824,6 +897,8 @@ def main(argv=None):
                 seeds = [int(s) for s in args.seeds.split(",")]
             except ValueError:
                 parser.error(f"--seeds must be comma-separated integers, got {args.seeds!r}")
+            if not all(0 <= s <= 2**31 - 1 for s in seeds):
+                parser.error(f"--seeds must be integers in [0, {2**31 - 1}], got {args.seeds!r}")
         config = Config(args.config, args.quick, seeds)
     except ConfigError as error:
         print(f"run.py: error: {error}", file=sys.stderr)

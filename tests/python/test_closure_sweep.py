@@ -29,8 +29,11 @@ def sweep(tmp_path_factory):
 
 def test_every_group_of_the_quick_library_is_certified(sweep):
     out, batch, rows = sweep
-    specs = [json.loads(line)["spec"] for line in batch.read_text().splitlines()]
-    assert [r["spec"] for r in rows] == specs
+    lines = [json.loads(line) for line in batch.read_text().splitlines()]
+    # every batch line is {"id", "spec"} with the id and spec of the CSV row of that group
+    assert all(set(line) == {"id", "spec"} for line in lines)
+    assert [(line["id"], line["spec"]) for line in lines] == [(r["id"], r["spec"]) for r in rows]
+    assert len({r["id"] for r in rows}) == len(rows), "ids name the rows uniquely"
     # transitive groups of degree 2..6 and primitive groups of degree 2..12, as GAP counts them
     transitive = sum(int(asen.gap_evaluate(f"String(NrTransitiveGroups({d}))")) for d in range(2, 7))
     primitive = sum(int(asen.gap_evaluate(f"String(NrPrimitiveGroups({d}))")) for d in range(2, 13))
@@ -73,4 +76,25 @@ def test_the_cli_batch_gives_the_same_closures(sweep):
                           check=False, timeout=600)
     assert done.returncode == 0, done.stderr
     answers = [json.loads(line) for line in done.stdout.splitlines()]
-    assert [(a["closure_order"], a["index"]) for a in answers] == [(r["closure_order"], r["index"]) for r in rows]
+    assert not [a for a in answers if "error" in a]
+    # the CLI echoes each line's id, so its answers join the CSV's rows by id
+    by_id = {a["id"]: a for a in answers}
+    assert len(by_id) == len(answers) == len(rows)
+    for r in rows:
+        a = by_id[r["id"]]
+        assert (a["degree"], a["order"], a["closure_order"], a["index"], a["two_closed"]) == \
+            (int(r["degree"]), r["order"], r["closure_order"], r["index"], r["two_closed"] == "True")
+
+
+def test_write_batch_without_certifying(tmp_path):
+    batch = tmp_path / "groups.jsonl"
+    done = subprocess.run([sys.executable, str(SCRIPT), "--max-transitive", "4", "--max-primitive", "0",
+                           "--max-family", "4", "--no-certify", "--write-batch", str(batch), "--out",
+                           str(tmp_path / "out")], capture_output=True, text=True, env=os.environ.copy(), check=False,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in batch.read_text().splitlines()]
+    assert [line["id"] for line in lines[:3]] == ["T(2,1)", "T(3,1)", "T(3,2)"]
+    assert {"id": "mirror(4)", "spec": "mirror(4)"} in lines
+    assert all(set(line) == {"id", "spec"} for line in lines)
+    assert not (tmp_path / "out").exists()

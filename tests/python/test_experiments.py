@@ -184,14 +184,46 @@ def write(tmp_path, config, name="exp.json"):
     ({"runs": [{"name": "a", "tasks": ["cyclicsum"]}, {"name": "a", "tasks": ["intersect"]}]}, "runs",
      "used twice"),
     ({"runs": [{"name": "a-{x}", "tasks": ["cyclicsum"]}]}, "runs[0] (a-{x})", "cannot substitute"),
+    # settings: checked against what asen.nn.train accepts before any folder is made or any run starts
+    ({"defaults": {"settings": {"lr_backbone": float("nan")}}}, "defaults.settings.lr_backbone",
+     "must be a positive number, got NaN"),
+    ({"defaults": {"settings": {"lr_backbone": -1}}}, "defaults.settings.lr_backbone",
+     "must be a positive number, got -1"),
+    ({"defaults": {"settings": {"hidden": "x"}}}, "defaults.settings.hidden", 'must be an integer in [1, 1073741824], got "x"'),
+    ({"defaults": {"settings": {"layers": 2.0}}}, "defaults.settings.layers", "must be an integer"),
+    ({"defaults": {"settings": {"batch": True}}}, "defaults.settings.batch", "must be an integer"),
+    ({"defaults": {"settings": {"dropout": float("inf")}}}, "defaults.settings.dropout",
+     "must be a number in [0, 1), got Infinity"),
+    ({"defaults": {"settings": {"lr_schedule": "linear"}}}, "defaults.settings.lr_schedule",
+     'must be one of "cosine", "constant", got "linear"'),
+    ({"defaults": {"settings": {"weight_decay": -0.5}}}, "defaults.settings.weight_decay", "must be a number >= 0"),
+    ({"quick": {"settings": {"attention_dropout": 1}}}, "quick.settings.attention_dropout",
+     "must be a number in [0, 1), got 1"),
+    ({"runs": [{"name": "a", "tasks": ["cyclicsum"], "settings": {"heads": 3}}]}, "runs[0] (a).settings",
+     "hidden (16) must be a multiple of heads (3)"),
+    ({"runs": [{"for": {"lr": [0.01, -1]}, "name": "a{lr}", "tasks": ["cyclicsum"], "settings": {"lr_edges": "{lr}"}}]},
+     "runs[0] (a-1).settings.lr_edges", "must be a positive number, got -1"),
+    ({"runs": [{"name": "a", "pretrain": ["cyclicsum"], "finetune": "intersect", "finetune_lr_scale": 0}]},
+     "runs[0] (a).finetune_lr_scale", "must be a number in (0.0, 1000.0], got 0"),
+    # a grid of 10^8 runs is refused from the lengths of its lists, without making the product
+    ({"runs": [{"for": {f"v{i}": list(range(10)) for i in range(8)}, "name": "a" + "".join(f"{{v{i}}}" for i in range(8)),
+                "tasks": ["cyclicsum"]}]}, "runs[0] (a{v0}{v1}{v2}{v3}{v4}{v5}{v6}{v7}).for",
+     "the grid has 10 x 10 x 10 x 10 x 10 x 10 x 10 x 10 = 100000000 runs, more than the 10000"),
 ])
 def test_bad_configuration_names_file_and_key(tmp_path, change, where, message):
     path = write(tmp_path, tiny(**change))
     done = drive(path, "--out", tmp_path / "out", timeout=120)
-    assert done.returncode == 2
+    assert done.returncode == 2, done.stdout + done.stderr
     assert done.stderr.startswith(f"run.py: error: {path}: {where}: "), done.stderr
     assert message in done.stderr
-    assert not (tmp_path / "out" / "summary.csv").exists()
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "out").exists(), "refused before the output folder is made"
+
+
+def test_bad_seeds_on_the_command_line(tmp_path):
+    done = drive(write(tmp_path, tiny()), "--seeds=0,-1", "--out", tmp_path / "out", timeout=120)
+    assert done.returncode == 2 and "--seeds must be integers in [0, 2147483647]" in done.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def test_unreadable_configurations(tmp_path):
@@ -225,6 +257,9 @@ def test_results_depend_on_the_seeds_only_not_on_jobs(tmp_path):
 
     first, second = metrics(tmp_path / "one"), metrics(tmp_path / "two")
     assert first == second
+    # the expectation compares cyc-own with itself: margin 0 holds for a tie, and the report calls it a tie
+    assert "held     own is as good as itself: final test loss" in one.stdout
+    assert "(gap 0: a tie; needed >= 0, i.e. at least as good)" in one.stdout
     by_seed = {s: [l["loss"] for l in first if l["seed"] == s] for s in (0, 1)}
     assert by_seed[0] != by_seed[1]
 
@@ -309,3 +344,38 @@ def test_workers_stop_when_the_driver_is_killed(tmp_path):
     for p in left:
         os.kill(p, signal.SIGKILL)
     assert not left, f"workers {left} outlived the killed driver"
+
+
+# -- examples/paper_tasks_table.py: --seeds is a list of seeds, as for run.py ------------------------------------
+
+TABLE = ROOT / "examples" / "paper_tasks_table.py"
+FAKE_ASEN = '''
+import json, sys
+args = sys.argv[1:]
+value = lambda flag: args[args.index(flag) + 1]
+seed = int(value("--seed"))  # the answer's accuracy is seed / 10: the table shows which seeds ran
+answer = lambda tasks: {"tasks": {t: {"group": "G", "node_accuracy": seed / 10} for t in tasks}}
+if "--finetune" in args:
+    print(json.dumps({"finetune": answer([value("--finetune")]), "scratch": answer([value("--finetune")])}))
+else:
+    print(json.dumps(answer(value("--tasks").split(",") if "--tasks" in args else [value("--task")])))
+'''
+
+
+@pytest.mark.parametrize("seeds, shown, accuracy", [("2,4", "2 seed(s) (2, 4)", "0.300 ± 0.100"),
+                                                    ("3", "1 seed(s) (3)", "0.300 |")])
+def test_paper_table_takes_a_list_of_seeds(tmp_path, seeds, shown, accuracy):
+    fake = tmp_path / "asen"
+    fake.write_text(f"#!{sys.executable}\n" + FAKE_ASEN)
+    fake.chmod(0o755)
+    done = subprocess.run([sys.executable, str(TABLE), "--asen", str(fake), "--quick", "--seeds", seeds, "--jobs", "2"],
+                          capture_output=True, text=True, check=False, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert f"over {shown};" in done.stdout
+    assert f"| cyclicsum (G) | {accuracy}" in done.stdout
+    runs = 11 * len(seeds.split(","))
+    assert f"{runs} runs in" in done.stdout
+    for bad in ("x", "1,1", "-1"):
+        done = subprocess.run([sys.executable, str(TABLE), "--asen", str(fake), f"--seeds={bad}"], capture_output=True,
+                              text=True, check=False, timeout=120)
+        assert done.returncode == 2 and "--seeds" in done.stderr
