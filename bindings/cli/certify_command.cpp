@@ -85,7 +85,7 @@ void print_certificate_text(std::ostream& out, const std::string& spec, const gr
   out << "  rank                " << cert.rank << " orbitals\n";
   out << "  |G|                 " << algebra::to_decimal(cert.order) << " (" << cert.order_proof << ")\n";
   out << "  |G^(2)|             " << algebra::to_decimal(cert.closure_order) << " (" << cert.backend << ", "
-      << cert.search_nodes << " search nodes)\n";
+      << cert.search_nodes << (cert.search_nodes == 1 ? " search node)\n" : " search nodes)\n");
   out << "  index               " << algebra::to_decimal(cert.index) << '\n';
   out << "  proven              " << yes_no(cert.proven) << '\n';
   out << "  closure generators  " << cert.closure_generators.size() << " (cycle notation, 1-based)\n";

@@ -224,6 +224,14 @@ TEST(Certify, AffineGroupsAGL1pAreNotTwoClosed) {
     EXPECT_FALSE(c.two_closed) << p;
     EXPECT_EQ(c.closure_order, asen::algebra::factorial(p));
     expect_consistent(g, c);
+    // Its elements are not all even, and its closure is S_p: witnesses
+    // beyond the closure's generators are drawn uniformly from S_p.
+    CertifyOptions many;
+    many.max_witnesses = 6;
+    const Certificate d = asen::graph::certify(g, many);
+    EXPECT_EQ(d.witnesses.size(), 6U) << p;
+    EXPECT_EQ(std::set<Permutation>(d.witnesses.begin(), d.witnesses.end()).size(), d.witnesses.size());
+    expect_consistent(g, d);
   }
 }
 
