@@ -249,11 +249,14 @@ int run_batch(const std::string& path, const BatchHandler& handler, std::ostream
     in = &file;
   }
   std::string text;
+  errno = 0;
   for (std::size_t line = 1; std::getline(*in, text); ++line) {
     write_json(out, process_line(text, line, handler));
     out << '\n' << std::flush;
   }
-  if (in->bad()) throw Error("reading the batch file '" + path + "' failed");
+  if (in->bad())
+    throw InputError("reading the batch file '" + path + "' failed" +
+                     (errno != 0 ? std::string(": ") + std::strerror(errno) : std::string()));
   return kExitOk;
 }
 

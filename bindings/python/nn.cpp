@@ -35,6 +35,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <condition_variable>
+#include <mutex>
 #include <shared_mutex>
 #include <optional>
 #include <set>
@@ -155,10 +157,15 @@ nn::TrainConfig train_config(const py::dict& settings) {
   get("batch", c.batch);
   if (settings.contains("seed") && !settings["seed"].is_none()) {
     // Any seed the CLI takes, 0 to 2^64 - 1.
-    const py::object value = settings["seed"];
-    if (PyBool_Check(value.ptr()) != 0 || PyLong_Check(value.ptr()) == 0)
+    const py::object given = settings["seed"];
+    // An int, or an integer that says so through __index__ (numpy's).
+    py::object value;
+    if (PyBool_Check(given.ptr()) == 0) value = py::reinterpret_steal<py::object>(PyNumber_Index(given.ptr()));
+    if (!value) {
+      PyErr_Clear();
       throw py::type_error("training setting 'seed' must be an int, got " +
-                           std::string(py::str(py::type::handle_of(value).attr("__name__"))));
+                           std::string(py::str(py::type::handle_of(given).attr("__name__"))));
+    }
     const unsigned long long seed = PyLong_AsUnsignedLongLong(value.ptr());
     if (seed == static_cast<unsigned long long>(-1) && PyErr_Occurred() != nullptr) {
       PyErr_Clear();
@@ -311,6 +318,47 @@ std::string input_automorphisms(const nn::BreakingInput& input) {
 /// the device or the training flag takes it exclusively. Locks are taken
 /// with the GIL released, so a thread waiting for one never blocks another
 /// that needs the GIL to finish.
+/// A readers-writer lock that lets a waiting writer in first: forwards on
+/// several threads share it, and a change of the model (eval(), a new
+/// structure, a move) waits only for the forwards already running. (glibc's
+/// std::shared_mutex prefers readers: overlapping forwards kept eval()
+/// waiting for 36 s, add_structure for minutes.) No thread takes it twice.
+class WriterFirstMutex {
+ public:
+  void lock_shared() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    readers_may_enter_.wait(lock, [&] { return !writing_ && writers_waiting_ == 0; });
+    ++readers_;
+  }
+  void unlock_shared() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (--readers_ == 0 && writers_waiting_ > 0) writer_may_enter_.notify_one();
+  }
+  void lock() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    ++writers_waiting_;
+    writer_may_enter_.wait(lock, [&] { return !writing_ && readers_ == 0; });
+    --writers_waiting_;
+    writing_ = true;
+  }
+  void unlock() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    writing_ = false;
+    if (writers_waiting_ > 0)
+      writer_may_enter_.notify_one();
+    else
+      readers_may_enter_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable readers_may_enter_;
+  std::condition_variable writer_may_enter_;
+  std::size_t readers_ = 0;
+  std::size_t writers_waiting_ = 0;
+  bool writing_ = false;
+};
+
 class Model {
  public:
   Model(std::int64_t hidden, std::int64_t layers, std::int64_t heads, double dropout, double attention_dropout,
@@ -337,8 +385,9 @@ class Model {
   const std::vector<nn::TaskData>& tasks() const { return tasks_; }
 
   void set_training(bool on) {
+    if (model_->is_training() == on) return;  // nothing to change: no lock (eval() on a serving model)
     py::gil_scoped_release release;
-    const std::unique_lock<std::shared_mutex> lock(*mutex_);
+    const std::unique_lock<WriterFirstMutex> lock(*mutex_);
     model_->train(on);
   }
 
@@ -412,13 +461,13 @@ class Model {
 
   torch::Tensor forward(const std::string& name, const torch::Tensor& x) {
     py::gil_scoped_release release;
-    const std::shared_lock<std::shared_mutex> lock(*mutex_);
+    const std::shared_lock<WriterFirstMutex> lock(*mutex_);
     return model_->forward(name, checked_input(name, x));
   }
 
   std::vector<torch::Tensor> forward_mixed(const std::vector<std::string>& names, const std::vector<torch::Tensor>& xs) {
     py::gil_scoped_release release;
-    const std::shared_lock<std::shared_mutex> lock(*mutex_);
+    const std::shared_lock<WriterFirstMutex> lock(*mutex_);
     if (names.size() != xs.size())
       throw InputError("forward_mixed needs one structure name per input, got " + std::to_string(names.size()) +
                        " names and " + std::to_string(xs.size()) + " inputs");
@@ -499,7 +548,7 @@ class Model {
     if (device.is_cuda() && !torch::cuda::is_available())
       throw InputError("device '" + name + "' was asked for but no CUDA device is available");
     py::gil_scoped_release release;
-    const std::unique_lock<std::shared_mutex> lock(*mutex_);
+    const std::unique_lock<WriterFirstMutex> lock(*mutex_);
     model_->to_device(device);
   }
 
@@ -556,7 +605,7 @@ class Model {
     nn::Metrics m;
     {
       py::gil_scoped_release release;
-      const std::unique_lock<std::shared_mutex> lock(*mutex_);  // evaluate switches to eval mode meanwhile
+      const std::unique_lock<WriterFirstMutex> lock(*mutex_);  // evaluate switches to eval mode meanwhile
       m = nn::evaluate(model_, name, data, batch, stop_on_ctrl_c);
     }
     return metrics_dict(m);
@@ -577,7 +626,7 @@ class Model {
     nn::EquivarianceReport r;
     {
       py::gil_scoped_release release;
-      const std::shared_lock<std::shared_mutex> lock(*mutex_);
+      const std::shared_lock<WriterFirstMutex> lock(*mutex_);
       const std::int64_t n = model_->structure(name).input.num_nodes();
       const algebra::PermGroup g = algebra::PermGroup::parse(spec, static_cast<std::size_t>(n));
       if (static_cast<std::int64_t>(g.degree()) != n)
@@ -608,7 +657,7 @@ class Model {
     nn::Discovery d;
     {
       py::gil_scoped_release release;
-      const std::shared_lock<std::shared_mutex> lock(*mutex_);
+      const std::shared_lock<WriterFirstMutex> lock(*mutex_);
       if (!spec.empty())
         options.trained_group =
             algebra::PermGroup::parse(spec, static_cast<std::size_t>(model_->structure(name).input.num_nodes()));
@@ -664,7 +713,7 @@ class Model {
     nn::TrainResult r;
     {
       py::gil_scoped_release release;
-      const std::unique_lock<std::shared_mutex> lock(*mutex_);  // it adds the new structures
+      const std::unique_lock<WriterFirstMutex> lock(*mutex_);  // it adds the new structures
       r = nn::finetune(model_, tasks, config, backbone_lr_scale);
     }
     for (auto& t : without_data(std::move(tasks))) {
@@ -685,7 +734,7 @@ class Model {
     spec.input = std::move(input);
     spec.input = spec.input.to(model_->device());
     py::gil_scoped_release release;
-    const std::unique_lock<std::shared_mutex> lock(*mutex_);
+    const std::unique_lock<WriterFirstMutex> lock(*mutex_);
     {
       // Each structure's initial weights depend only on the model's seed and
       // how many structures came before it.
@@ -736,7 +785,7 @@ class Model {
   nn::AsenModel model_{nullptr};
   std::vector<nn::TaskData> tasks_;
   std::uint64_t seed_ = 0;
-  std::shared_ptr<std::shared_mutex> mutex_ = std::make_shared<std::shared_mutex>();
+  std::shared_ptr<WriterFirstMutex> mutex_ = std::make_shared<WriterFirstMutex>();
 };
 
 py::dict train(const std::vector<std::string>& names, const std::map<std::string, std::string>& groups,

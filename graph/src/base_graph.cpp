@@ -6,6 +6,7 @@
 #endif
 
 #include <asen/error.hpp>
+#include <asen/read_file.hpp>
 #include <asen/graph/base_graph.hpp>
 
 #include <boost/graph/graphviz.hpp>
@@ -119,18 +120,11 @@ std::vector<std::int32_t> BaseGraph::vertex_colors() const {
 }
 
 BaseGraph BaseGraph::read(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw InputError("cannot read the graph file '" + path + "': it is a directory");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError("cannot read the graph file '" + path + "': it does not exist or is not readable");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw InputError("cannot read the graph file '" + path + "'");
+  const std::string text = asen::detail::read_file(path, "the graph file '" + path + "'");
   std::string ext = std::filesystem::path(path).extension().string();
   for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (ext == ".dot" || ext == ".gv") return parse_dot(text.str(), path);
-  return parse_edge_list(text.str(), path);
+  if (ext == ".dot" || ext == ".gv") return parse_dot(text, path);
+  return parse_edge_list(text, path);
 }
 
 namespace {

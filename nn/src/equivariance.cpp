@@ -92,6 +92,11 @@ double max_error(AsenModel& model, const std::string& structure, const torch::Te
 
 EquivarianceReport check_equivariance(AsenModel& model, const std::string& structure, const algebra::PermGroup& group,
                                       std::int64_t random, std::uint64_t seed) {
+  // Each element is a forward pass; far more would only exhaust memory.
+  constexpr std::int64_t kMaxRandom = 100000;
+  if (random < 0 || random > kMaxRandom)
+    throw InputError("the number of random elements must be in [0, " + std::to_string(kMaxRandom) + "], got " +
+                     std::to_string(random));
   const StructureSpec& spec = model->structure(structure);
   const std::int64_t n = spec.input.num_nodes();
   if (static_cast<std::int64_t>(group.degree()) != n)

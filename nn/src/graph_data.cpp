@@ -1,5 +1,6 @@
 #include <asen/algebra/perm_group.hpp>
 #include <asen/error.hpp>
+#include <asen/read_file.hpp>
 #include <asen/graph/automorphisms.hpp>
 #include <asen/graph/base_graph.hpp>
 #include <asen/nn/graph_data.hpp>
@@ -40,10 +41,22 @@ bool present(const fs::path& p) {
 json read_config(const fs::path& dir) {
   const fs::path path = dir / "asen.json";
   if (!present(path)) return json::object();
-  std::ifstream in(path);
-  if (!in) throw InputError("cannot read " + path.string());
-  json config = json::parse(in, nullptr, false);
+  const std::string text = asen::detail::read_file(path.string(), path.string());
+  // JSON keeps the last of a key given twice: a folder naming its group
+  // twice would be half read, so that is refused.
+  std::vector<std::set<std::string>> open;
+  std::string repeated;
+  const json::parser_callback_t note_repeats = [&](int /*depth*/, json::parse_event_t event, json& parsed) {
+    if (event == json::parse_event_t::object_start) open.emplace_back();
+    if (event == json::parse_event_t::object_end && !open.empty()) open.pop_back();
+    if (event == json::parse_event_t::key && !open.empty() && !open.back().insert(parsed.get<std::string>()).second &&
+        repeated.empty())
+      repeated = parsed.get<std::string>();
+    return true;
+  };
+  json config = json::parse(text, note_repeats, false);
   if (config.is_discarded()) throw InputError(path.string() + " is not valid JSON");
+  if (!repeated.empty()) throw InputError(path.string() + ": the key \"" + repeated + "\" is given twice");
   if (!config.is_object()) throw InputError(path.string() + " must hold one JSON object, e.g. {\"group\": \"mirror(16)\"}");
   for (const auto& item : config.items())
     if (kConfigKeys.count(item.key()) == 0)

@@ -4,11 +4,14 @@
 #include <asen/nn/model.hpp>
 #include <asen/nn/seeded_generator.hpp>
 
+#include "memory.hpp"
+
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
+#include <cstdio>
 #include <mutex>
 
 namespace asen::nn {
@@ -130,6 +133,20 @@ BackboneImpl::BackboneImpl(const BackboneOptions& options_) : options(options_) 
 
 void BackboneImpl::reset() {
   if (options.hidden() <= 0 || options.layers() <= 0) throw InputError("the backbone needs a positive size and depth");
+  // Per layer: GATv2's three H x H maps (source, target, edge), attention
+  // and bias; the projection; the norm. Weights, gradients and Adam's two
+  // moments: four float32 copies. Refused before LibTorch allocates layer
+  // after layer until the kernel kills the process.
+  const long double h = static_cast<long double>(options.hidden());
+  const long double weights = static_cast<long double>(options.layers()) * (4.0L * h * h + 7.0L * h);
+  if (detail::exceeds_memory(16.0L * weights)) {
+    char count[32];
+    std::snprintf(count, sizeof count, "%.3Lg", weights);
+    throw InputError("a backbone of " + std::to_string(options.layers()) + " layers of width " +
+                     std::to_string(options.hidden()) + " has about " + count + " weights, and training it needs " + detail::gib(16.0L * weights) +
+                     " (weights, gradients and Adam's moments), more than this machine's memory (" +
+                     detail::gib(static_cast<long double>(detail::physical_memory_bytes())) + ")");
+  }
   convs = register_module("convs", torch::nn::ModuleList());
   projections = register_module("projections", torch::nn::ModuleList());
   norms = register_module("norms", torch::nn::ModuleList());

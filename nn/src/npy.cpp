@@ -1,4 +1,5 @@
 #include <asen/error.hpp>
+#include <asen/read_file.hpp>
 #include <asen/nn/npy.hpp>
 
 #include <cctype>
@@ -266,16 +267,7 @@ NpyArray NpyArray::parse(std::string_view bytes, const std::string& source) {
   return a;
 }
 
-NpyArray NpyArray::read(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw InputError("cannot read " + path + ": it is a directory");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError("cannot read " + path + ": " + (std::filesystem::exists(path, ec) ? "permission denied?" : "no such file"));
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) throw InputError("cannot read " + path + ": a read error");
-  return parse(buffer.str(), path);
-}
+NpyArray NpyArray::read(const std::string& path) { return parse(asen::detail::read_file(path, path), path); }
 
 std::int64_t NpyArray::size() const {
   std::int64_t n = 1;

@@ -22,6 +22,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -32,6 +33,7 @@
 #include <random>
 #include <set>
 #include <sstream>
+#include <thread>
 
 namespace asen::nn {
 namespace {
@@ -445,6 +447,38 @@ std::pair<json, json> resumable_settings(json was, json now) {
   return {std::move(was), std::move(now)};
 }
 
+// Writes an archive to `path`: serialised in memory first, then written and
+// synced with every error checked. (LibTorch's own file writer reports a
+// full disk by throwing from a destructor, which ends the process.)
+void save_archive(torch::serialize::OutputArchive& archive, const std::string& path) {
+  std::ostringstream bytes;
+  archive.save_to(bytes);
+  const std::string data = std::move(bytes).str();
+  // write_atomically names the file and the reason (the error code's text).
+  const auto fail = [&](int error) {
+    throw fs::filesystem_error("write", path, std::error_code(error, std::generic_category()));
+  };
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) fail(errno);
+  std::size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int error = n < 0 ? errno : ENOSPC;
+      ::close(fd);
+      fail(error);
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    const int error = errno;
+    ::close(fd);
+    fail(error);
+  }
+  if (::close(fd) != 0) fail(errno);
+}
+
 void write_atomically(const std::string& path, const std::function<void(const std::string&)>& write) {
   std::error_code ec;
   if (fs::is_directory(path, ec)) throw InputError("cannot write " + path + ": it is a folder");
@@ -539,6 +573,12 @@ class Run {
                          (ec ? ec.message() : std::string("it is not a folder")));
       lock.emplace(config_.out_dir);
       remove_leftover_temporaries(config_.out_dir);
+      for (const char* name : {"checkpoint.pt", "metrics.jsonl", "model.pt"}) {
+        const fs::path file = fs::path(config_.out_dir) / name;
+        if (fs::is_directory(file, ec))
+          throw InputError("cannot use the output folder " + config_.out_dir + ": " + file.string() +
+                           " is a folder, where training writes a file");
+      }
       start = maybe_resume(earlier_metrics);
     }
     TrainResult result;
@@ -602,6 +642,19 @@ class Run {
       throw InputError("the colour embeddings' initial scale must be a number in [0, 1e6]");
     if (!(config_.train_fraction > 0.0 && config_.train_fraction <= 1.0))
       throw InputError("the training fraction must be in (0, 1]");
+    for (const double rate : {config_.lr_backbone, config_.lr_edges, config_.lr_tokens})
+      if (!(rate > 0.0 && std::isfinite(rate))) throw InputError("learning rates must be positive and finite");
+    // As torch's Adam: a negative decay would push weights away from zero.
+    if (!(config_.weight_decay >= 0.0 && std::isfinite(config_.weight_decay)))
+      throw InputError("the weight decay must be a finite number >= 0, got " + std::to_string(config_.weight_decay));
+    if (!(config_.clip_norm >= 0.0 && std::isfinite(config_.clip_norm)))
+      throw InputError("the gradient clipping norm must be a finite number >= 0 (0: no clipping), got " +
+                       std::to_string(config_.clip_norm));
+    // Each thread of LibTorch's pool is created up front; thousands stall the
+    // pool's start (measured: 1000 under an 8 GB address-space limit hung).
+    const std::int64_t max_threads = std::max<std::int64_t>(256, 8 * static_cast<std::int64_t>(std::thread::hardware_concurrency()));
+    if (config_.threads > max_threads)
+      throw InputError("at most " + std::to_string(max_threads) + " threads, got " + std::to_string(config_.threads));
     for (std::size_t a = 0; a < tasks_.size(); ++a)
       for (std::size_t b = a + 1; b < tasks_.size(); ++b)
         if (tasks_[a].name == tasks_[b].name) throw InputError("task '" + tasks_[a].name + "' is given twice");
@@ -716,7 +769,7 @@ class Run {
         const std::lock_guard<std::mutex> rng_lock(generator_.mutex());
         archive.write("rng_state", generator_.get_state());
       }
-      archive.save_to(tmp);
+      save_archive(archive, tmp);
     });
   }
 
@@ -769,6 +822,8 @@ class Run {
     } catch (const c10::Error& e) {
       throw InputError("the checkpoint " + path + " does not match this model (" + reason_of(e) + ")");
     }
+    if (!meta.contains("epochs_done") || !meta.at("epochs_done").is_number_integer() || meta.at("epochs_done").get<std::int64_t>() < 0)
+      throw InputError("the checkpoint " + path + " has malformed metadata (no epoch count); remove it or use another output folder");
     const auto done = meta.at("epochs_done").get<std::int64_t>();
     // Keep the metrics of the epochs the checkpoint covers.
     std::ifstream in(metrics_path());
@@ -788,10 +843,13 @@ class Run {
 
   void append_metrics(const std::vector<Metrics>& lines) {
     if (config_.out_dir.empty()) return;
+    errno = 0;
     std::ofstream out(metrics_path(), std::ios::app);
     for (const auto& m : lines) out << metrics_json(m).dump() << '\n';
     out.flush();
-    if (!out) throw Error("cannot append to " + metrics_path());
+    if (!out)
+      throw InputError("cannot append to " + metrics_path() + ": " +
+                       (errno != 0 ? std::strerror(errno) : "the write failed"));
   }
 
   void train_epoch(std::int64_t epoch) {
@@ -984,7 +1042,7 @@ void save_model(const AsenModel& model, const std::vector<TaskData>& tasks, cons
     torch::serialize::OutputArchive archive;
     model->save(archive);
     archive.write("asen_meta", c10::IValue(meta.dump()));
-    archive.save_to(tmp);
+    save_archive(archive, tmp);
   });
 }
 
@@ -1002,13 +1060,19 @@ LoadedModel load_model(const std::string& path) {
   } catch (const std::exception& e) {
     throw InputError("the model file " + path + " is corrupt or not an asen model (" + reason_of(e) + ")");
   }
-  if (meta.value("format", "") != kFormat || meta.value("version", 0) != kFormatVersion)
+  if (!meta.is_object() || meta.value("format", json()) != kFormat || meta.value("version", json()) != kFormatVersion)
     throw InputError("the model file " + path + " has an unknown format");
   LoadedModel out;
   out.meta_json = meta.dump();
+  // Where in the metadata a malformed value was met, for the message.
+  std::string where = "the backbone";
   try {
+    if (!meta.contains("structures") || !meta.at("structures").is_array())
+      throw InputError("the model file " + path + " has malformed metadata (\"structures\" is not a list)");
     out.model = AsenModel(backbone_from(meta.at("backbone")));
     for (const auto& s : meta.at("structures")) {
+      where = "structure " + std::to_string(out.tasks.size());
+      if (s.is_object() && s.contains("name") && s.at("name").is_string()) where += " ('" + s.at("name").get<std::string>() + "')";
       algebra::PermGroup group;
       TaskData t = task_from_json(s, group);
       std::optional<BreakingInput> given;
@@ -1036,7 +1100,11 @@ LoadedModel load_model(const std::string& path) {
     for (const auto& item : out.model->named_parameters()) check(item.key(), item.value());
     for (const auto& item : out.model->named_buffers()) check(item.key(), item.value());
   } catch (const json::exception& e) {
-    throw InputError("the model file " + path + " has malformed metadata (" + std::string(e.what()) + ")");
+    // nlohmann's text starts with its own code ("[json.exception.type_error.302] ").
+    std::string what = e.what();
+    if (const auto end = what.find("] "); what.rfind("[json.exception", 0) == 0 && end != std::string::npos)
+      what = what.substr(end + 2);
+    throw InputError("the model file " + path + " has malformed metadata in " + where + " (" + what + ")");
   } catch (const c10::Error& e) {
     throw InputError("the model file " + path + " does not match its own description (" + reason_of(e) + ")");
   }

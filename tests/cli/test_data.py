@@ -248,6 +248,9 @@ CASES = [
     (lambda d: (d / "asen.json").write_text('{"group": "graph:missing.txt"}'),
      ["the group 'graph:", "missing.txt' (from ", "asen.json): cannot read the graph file"]),
     (lambda d: (d / "asen.json").write_text('{"head": "segmentation"}'), ["the head 'segmentation'"]),
+    # JSON keeps the last of a repeated key: the folder would be half read
+    (lambda d: (d / "asen.json").write_text('{"group": "S(16)", "group": "trivial(16)"}'),
+     ['asen.json: the key "group" is given twice']),
     # keys of asen.json that contradict the arrays
     (lambda d: _add_setting(d, "classes", 3), ['says "classes": 3 but the head is regression', "targets.npy holds floats"]),
     (lambda d: _add_setting(d, "vocab", 5), ['says "vocab": 5 but', "inputs.npy holds real features"]),

@@ -291,6 +291,51 @@ def test_a_killed_writes_leftover_is_removed_and_a_tiny_split_keeps_its_line(tmp
     assert all(m["loss"] is None and m["node_accuracy"] is None and m["exact_match"] is None for m in empty)
 
 
+def test_a_checkpoint_that_cannot_be_written_is_an_input_error_and_leaves_no_temporary(tmp_path):
+    # A file size limit makes the write fail as a full disk does: LibTorch's
+    # own writer reported it from a destructor, which ended the process.
+    import resource
+    import signal
+
+    def limit_file_size():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails (EFBIG) instead of a signal
+        resource.setrlimit(resource.RLIMIT_FSIZE, (16384, 16384))
+
+    result = subprocess.run([asen_path(), "train", *tiny(hidden=32, heads=4), "--task", "cyclicsum", "--out", str(tmp_path)],
+                            capture_output=True, text=True, timeout=TIMEOUT_S, preexec_fn=limit_file_size)
+    assert_input_error(result, f"cannot write {tmp_path / 'checkpoint.pt'}: File too large")
+    assert not [p.name for p in tmp_path.iterdir() if ".tmp." in p.name]
+    assert not (tmp_path / "model.pt").exists()
+
+
+def test_an_output_file_name_taken_by_a_folder_is_an_input_error(tmp_path):
+    for name in ("checkpoint.pt", "metrics.jsonl"):
+        out = tmp_path / name.replace(".", "_")
+        (out / name).mkdir(parents=True)
+        assert_input_error(run("train", *tiny(), "--task", "cyclicsum", "--out", str(out)),
+                           f"{out / name} is a folder, where training writes a file")
+
+
+@pytest.mark.parametrize("args, fragments", [
+    (["--layers", "1073741824", "--hidden", "16", "--heads", "16"], ["a backbone of 1073741824 layers", "more than this machine's memory"]),
+    (["--hidden", "1073741824", "--heads", "1"], ["layers of width 1073741824", "more than this machine's memory"]),
+    (["--threads", "100000"], ["threads, got 100000"]),
+])
+def test_model_sizes_and_thread_counts_that_cannot_work_are_refused_before_allocating(tmp_path, args, fragments):
+    options = dict(zip(tiny()[0:-1:2], tiny()[1:-1:2]))
+    for k in range(0, len(args), 2):
+        options[args[k]] = args[k + 1]
+    result = run("train", *(x for pair in options.items() for x in pair), "--no-progress", "--task", "cyclicsum",
+                 "--out", str(tmp_path))
+    assert_input_error(result, *fragments)
+
+
+def test_too_many_random_elements_for_the_equivariance_check_are_refused(dihedral_run):
+    out, _ = dihedral_run
+    assert_input_error(run("equivariance", str(out / "model.pt"), "--random", "1073741824"),
+                       "random elements must be in [0, 100000], got 1073741824")
+
+
 def test_a_second_run_on_a_busy_output_folder_is_refused(tmp_path):
     # A run holds an exclusive flock on its output folder (as this test does):
     # another run there would interleave metrics lines and checkpoints.

@@ -230,6 +230,10 @@ TEST(BaseGraphFiles, ReadsByExtensionAndReportsMissingFiles) {
   expect_input_error([] { (void)BaseGraph::read("/nonexistent/graph.txt"); },
                      "cannot read the graph file '/nonexistent/graph.txt'");
   expect_input_error([&] { (void)BaseGraph::read(dir.path().string()); }, "it is a directory");
+  // A file that opens but cannot be read (every read of /proc/self/mem at
+  // offset 0 fails): an error, not an empty graph.
+  expect_input_error([] { (void)BaseGraph::read("/proc/self/mem"); },
+                     "cannot read the graph file '/proc/self/mem': Input/output error");
   const std::string bad = write_temp(dir, "asen_bad.txt", "0 1\n\n\n0 1 2\n");
   expect_input_error([&] { (void)BaseGraph::read(bad); }, bad + ":4:");
 }

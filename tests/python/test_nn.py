@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch", reason="the Python nn layer needs torch (python3-torch)")
@@ -895,3 +896,137 @@ def test_ctrl_c_stops_an_evaluation_between_batches():
     assert proc.stdout.readline().strip() == "ready"
     time.sleep(1.0)
     _expect_keyboard_interrupt_after_ctrl_c(proc, "the evaluation")
+
+
+def test_share_memory_moves_every_tensor_and_a_child_process_updates_the_parents_model():
+    import torch.multiprocessing as tmp
+
+    model = small_model().add_structure("cyclicsum", "D(10)", vocab=10)
+    assert model.share_memory() is model
+    assert all(p.is_shared() for p in model.parameters())
+    assert all(b.is_shared() for b in model.buffers())
+    before = model.parameter_groups()["backbone"][0].detach().clone()
+    child = tmp.get_context("fork").Process(target=_add_one_to_the_parameters, args=(model,))
+    child.start()
+    child.join(60)
+    assert child.exitcode == 0
+    # Hogwild: the child's in-place update is the parent's, and the C++
+    # forward reads it too.
+    assert torch.equal(model.parameter_groups()["backbone"][0], before + 1)
+    x = torch.randint(0, 10, (2, 10))
+    with torch.no_grad():
+        out = model("cyclicsum", x)
+        restored = small_model().add_structure("cyclicsum", "D(10)", vocab=10)
+        restored.load_state_dict(model.state_dict())
+        assert torch.equal(out, restored("cyclicsum", x))
+
+
+def _add_one_to_the_parameters(model):
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(1)
+
+
+class _WithReadout(ann.Model):
+    def __init__(self):
+        super().__init__(**SMALL)
+        self.add_structure("cyclicsum", "D(10)", vocab=10, out_dim=4)
+        self.readout = torch.nn.Linear(4, 1)
+
+    def forward(self, x):
+        return self.readout(super().forward("cyclicsum", x))
+
+
+def test_copies_and_pickles_keep_what_was_added_from_python():
+    import pickle
+
+    model = small_model().add_structure("cyclicsum", "D(10)", vocab=10)
+    model.register_buffer("scale", torch.full((2,), 3.0))
+    model.register_parameter("bias", torch.nn.Parameter(torch.ones(3)))
+    model.note = "best so far"
+    model.extra = torch.nn.Linear(2, 2)
+    for copied in (copy.deepcopy(model), pickle.loads(pickle.dumps(model))):
+        assert torch.equal(copied.scale, model.scale) and torch.equal(copied.bias, model.bias)
+        assert copied.note == "best so far" and isinstance(copied.extra, torch.nn.Linear)
+        assert torch.equal(copied.extra.weight, model.extra.weight)
+        assert sorted(dict(copied.named_parameters())) == sorted(dict(model.named_parameters()))
+        with torch.no_grad():
+            copied.bias.add_(1)
+        assert torch.equal(model.bias, torch.ones(3))  # a copy, not the same tensor
+    sub = _WithReadout().eval()
+    x = torch.randint(0, 10, (3, 10))
+    with torch.no_grad():
+        assert torch.equal(copy.deepcopy(sub)(x), sub(x))
+        assert torch.equal(pickle.loads(pickle.dumps(sub))(x), sub(x))
+
+
+def test_a_structures_breaking_input_is_a_copy():
+    model = small_model().add_structure("cyclicsum", "D(10)", vocab=10).eval()
+    found = model.discover("cyclicsum", true_group="")
+    bi = model.breaking_input("cyclicsum")
+    bi["edge_attr"].zero_()
+    bi["edge_index"] += 100
+    assert model.breaking_input("cyclicsum")["edge_attr"].max() > 0
+    again = model.discover("cyclicsum", true_group="")
+    assert again["discovered"] == found["discovered"] and again["representatives"] == found["representatives"]
+
+
+def test_eval_and_add_structure_are_not_starved_by_forwards_on_other_threads():
+    import threading
+
+    model = ann.Model(hidden=32, layers=2, heads=4).add_structure("a", "D(10)", vocab=5).eval()
+    x = torch.randint(0, 5, (16, 10))
+    stop = threading.Event()
+
+    def serve():
+        with torch.no_grad():
+            while not stop.is_set():
+                model("a", x)
+
+    threads = [threading.Thread(target=serve) for _ in range(3)]
+    for t in threads:
+        t.start()
+    try:
+        time.sleep(0.2)
+        start = time.monotonic()
+        model.train()
+        model.eval()
+        model.add_structure("b", "C(6)", vocab=5)
+        waited = time.monotonic() - start
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    # A writer waits for the forwards already running, not for a stream of
+    # new ones (it waited 11 to 36 s before).
+    assert waited < 5, waited
+    assert model.structures == ["a", "b"]
+
+
+def test_python_arguments_of_the_wrong_kind_are_refused():
+    with pytest.raises(asen.InputError, match="at least 1, got -1"):
+        ann.tasks(-1)
+    with pytest.raises(TypeError, match="as_torch must be True or False"):
+        asen.breaking_input("D(6)", as_torch="no")
+    with pytest.raises(TypeError):
+        ann.label_sequence("cyclicsum", [1.7] * 10)
+    assert ann.label_sequence("cyclicsum", [np.int64(1)] * 10) == ann.label_sequence("cyclicsum", [1] * 10)
+
+
+@pytest.mark.parametrize("settings, message", [
+    ({"weight_decay": -1.0}, "weight decay must be a finite number >= 0"),
+    ({"clip_norm": float("nan")}, "clipping norm must be a finite number >= 0"),
+    ({"lr_edges": float("inf")}, "learning rates must be positive and finite"),
+    ({"threads": 100000}, "threads, got 100000"),
+])
+def test_training_settings_out_of_range_are_refused(settings, message):
+    with pytest.raises(asen.InputError, match=message):
+        ann.train("cyclicsum", samples=40, epochs=1, hidden=8, layers=1, heads=2, **settings)
+
+
+def test_a_numpy_integer_is_a_seed():
+    a = ann.train("cyclicsum", samples=40, epochs=1, hidden=8, layers=1, heads=2, seed=np.int64(3))
+    b = ann.train("cyclicsum", samples=40, epochs=1, hidden=8, layers=1, heads=2, seed=3)
+    drop_time = lambda m: {k: v for k, v in m.items() if k != "seconds"}  # noqa: E731
+    assert drop_time(a["test"]["cyclicsum"]) == drop_time(b["test"]["cyclicsum"])
+    assert torch.equal(a["model"].state_dict()["backbone.projections.0.weight"], b["model"].state_dict()["backbone.projections.0.weight"])

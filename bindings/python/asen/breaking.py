@@ -20,6 +20,8 @@ import collections.abc
 import dataclasses
 from typing import Any, Optional
 
+import numpy
+
 from . import _core
 
 _FIELDS = (
@@ -172,6 +174,8 @@ def breaking_input(
     """
     if not isinstance(mode, str):
         raise TypeError(f"mode must be a str ('dense', 'sparse' or 'weak-sparse'), got {type(mode).__name__}")
+    if not isinstance(as_torch, (bool, numpy.bool_)):
+        raise TypeError(f"as_torch must be True or False, got {type(as_torch).__name__}")
     arrays = _core._breaking_input_arrays(group, base, mode, memory_limit_mb, degree)
     bi = BreakingInput(**arrays)
     return bi.to_torch() if as_torch else bi

@@ -27,6 +27,7 @@ from __future__ import annotations
 import collections.abc
 import contextlib
 import json
+import operator
 import os
 import warnings
 from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
@@ -294,8 +295,14 @@ class Model(torch.nn.Module):
 
     def breaking_input(self, name: str) -> Dict[str, Any]:
         """A structure's breaking input as torch tensors: edge_index [2, E],
-        edge_attr [E] (colour ids), node_color [n], num_colors, num_nodes."""
-        return self._impl.breaking_input(_check_str(name, "name"))
+        edge_attr [E] (colour ids), node_color [n], num_colors, num_nodes.
+        The tensors are copies (changing them changes nothing in the model)."""
+        # Copies: the model's own tensors, edited in place (an edge_index
+        # offset for a batch), would change what discover() reads.
+        return {
+            k: v.clone() if isinstance(v, torch.Tensor) else v
+            for k, v in self._impl.breaking_input(_check_str(name, "name")).items()
+        }
 
     @property
     def options(self) -> Dict[str, Any]:
@@ -452,12 +459,24 @@ class Model(torch.nn.Module):
         return self._sync()
 
     def _apply(self, fn: Any, *args: Any, **kwargs: Any) -> "Model":
-        # What a parent module's .to() / .cuda() / .cpu() / .double() call:
-        # fn is read off what it does to a float32 tensor on this device.
+        # What a parent module's .to() / .cuda() / .cpu() / .double() and
+        # share_memory() call: fn is read off what it does to a float32
+        # tensor on this device. A move goes through the C++ model (it moves
+        # the breaking inputs too); anything else (share_memory_) is applied
+        # to every tensor in place, which the C++ model shares.
         probe = fn(torch.zeros(1, device=self.device))
         _check_float32(probe.dtype)
         if probe.device != self.device:
             self._impl.to_device(str(probe.device))
+        else:
+            names = self.__dict__.get("_asen_names", set())
+            with torch.no_grad():
+                for registry in (self._parameters, self._buffers):
+                    for name, tensor in registry.items():
+                        if name in names and tensor is not None:
+                            applied = fn(tensor.data)
+                            if applied is not tensor.data and applied.data_ptr() != tensor.data_ptr():
+                                tensor.data = applied
         self._own_extras(fn)
         return self._sync()
 
@@ -465,7 +484,10 @@ class Model(torch.nn.Module):
     def device(self) -> torch.device:
         return torch.device(self._impl.device())
 
-    # pickle, copy.deepcopy and torch.save(model): the model file's bytes.
+    # pickle, copy.deepcopy and torch.save(model): the model file's bytes,
+    # and, as torch's own modules do, everything else of the object's
+    # __dict__: what was registered or assigned from Python (parameters,
+    # buffers, submodules of a subclass, hooks, attributes).
     def __getstate__(self) -> Dict[str, Any]:
         import tempfile
 
@@ -474,12 +496,19 @@ class Model(torch.nn.Module):
             self._impl.save(path)
             with open(path, "rb") as f:
                 data = f.read()
-        return {"model_file": data, "training": self.training, "device": str(self.device)}
+        names = self.__dict__.get("_asen_names", set())
+        python_state = {k: v for k, v in self.__dict__.items() if k not in ("_impl", "_asen_names")}
+        python_state["_parameters"] = collections.OrderedDict(
+            (k, v) for k, v in self._parameters.items() if k not in names
+        )
+        python_state["_buffers"] = collections.OrderedDict((k, v) for k, v in self._buffers.items() if k not in names)
+        return {"model_file": data, "training": self.training, "device": str(self.device), "python_state": python_state}
 
     def __setstate__(self, state: Dict[str, Any]) -> None:
         import tempfile
 
         torch.nn.Module.__init__(self)
+        self.__dict__.update(state.get("python_state", {}))
         with tempfile.TemporaryDirectory(prefix="asen-model-") as folder:
             path = os.path.join(folder, "model.pt")
             with open(path, "wb") as f:
@@ -534,7 +563,12 @@ def load(path: Union[str, os.PathLike]) -> Model:
 
 def tasks(length: int = 10) -> List[Dict[str, Any]]:
     """The synthetic tasks that can use sequences of ``length``, equivariant
-    ones first: dicts with name, kind, group (a spec), vocab and out_dim."""
+    ones first: dicts with name, kind, group (a spec), vocab and out_dim.
+    :raises asen.InputError: for a length below 1."""
+    if isinstance(length, bool) or not isinstance(length, int):
+        raise TypeError(f"length must be an int, got {type(length).__name__}")
+    if length < 1:
+        raise _core.InputError(f"the sequence length must be at least 1, got {length}")
     return _nn.tasks(length)
 
 
@@ -546,7 +580,8 @@ def task_info(name: str, length: int = 10) -> Dict[str, Any]:
 
 def label_sequence(task: str, tokens: Sequence[int]) -> List[int]:
     """The label(s) of one sequence by the task's definition."""
-    return _nn.label_sequence(_check_str(task, "task"), [int(t) for t in tokens])
+    # operator.index: a token 1.7 is refused, not read as 1.
+    return _nn.label_sequence(_check_str(task, "task"), [operator.index(t) for t in tokens])
 
 
 def generate_dataset(task: str, samples: int, length: int = 10, seed: int = 0) -> Dataset:
