@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <numeric>
 #include <random>
 #include <set>
 
@@ -264,6 +265,93 @@ TEST(Automorphisms, KnownGraphs) {
   // a loop distinguishes its vertex
   k6.emplace_back(3, 3);
   EXPECT_EQ(asen::graph::automorphism_group(BaseGraph(6, k6)).order, 120);
+}
+
+namespace {
+
+bool weakly_connected(const ColoredDigraph& g) {
+  const std::size_t n = g.num_vertices();
+  std::vector<std::size_t> root(n);
+  std::iota(root.begin(), root.end(), std::size_t{0});
+  const auto find = [&](std::size_t x) {
+    while (root[x] != x) x = root[x];
+    return x;
+  };
+  for (const Arc& a : g.arcs()) root[find(a.source)] = find(a.target);
+  for (std::size_t v = 0; v < n; ++v)
+    if (find(v) != find(0)) return false;
+  return true;
+}
+
+// Whether some permutation maps a onto b with every colour kept, by brute force.
+bool isomorphic(const ColoredDigraph& a, const ColoredDigraph& b) {
+  const std::size_t n = a.num_vertices();
+  if (b.num_vertices() != n) return false;
+  std::vector<std::vector<std::int32_t>> ca(n, std::vector<std::int32_t>(n, -1));
+  std::vector<std::vector<std::int32_t>> cb = ca;
+  for (const Arc& x : a.arcs()) ca[x.source][x.target] = x.color;
+  for (const Arc& x : b.arcs()) cb[x.source][x.target] = x.color;
+  std::vector<Point> p(n);
+  std::iota(p.begin(), p.end(), Point{0});
+  do {
+    bool ok = true;
+    for (std::size_t u = 0; u < n && ok; ++u) {
+      ok = a.vertex_color(static_cast<Point>(u)) == b.vertex_color(p[u]);
+      for (std::size_t v = 0; v < n && ok; ++v) ok = ca[u][v] == cb[p[u]][p[v]];
+    }
+    if (ok) return true;
+  } while (std::next_permutation(p.begin(), p.end()));
+  return false;
+}
+
+}  // namespace
+
+TEST(Automorphisms, DisjointUnionsOfManyComponentsHaveTheProductOrder) {
+  // Hundreds of copies of a few small coloured components, shuffled: the
+  // order, Π |Aut(C)|^m m! over the isomorphism classes (brute force on the
+  // components), is far beyond what a chain affords, so it is read off the
+  // components (before: nauty's search of the whole graph).
+  std::mt19937_64 rng(2026);
+  for (int trial = 0; trial < 1; ++trial) {
+    std::vector<ColoredDigraph> kinds;
+    while (kinds.size() < 5) {
+      const ColoredDigraph c = random_digraph(3 + rng() % 3, true, 2, 2, 0.6, rng);
+      if (weakly_connected(c)) kinds.push_back(c);
+    }
+    std::vector<std::size_t> copies;
+    for (std::size_t k = 0; k < kinds.size(); ++k) copies.push_back(120 + rng() % 60);
+    // expected order, with isomorphic kinds counted together
+    std::vector<bool> counted(kinds.size(), false);
+    BigInt expected = 1;
+    for (std::size_t k = 0; k < kinds.size(); ++k) {
+      if (counted[k]) continue;
+      std::size_t m = 0;
+      for (std::size_t j = k; j < kinds.size(); ++j)
+        if (!counted[j] && isomorphic(kinds[k], kinds[j])) {
+          counted[j] = true;
+          m += copies[j];
+        }
+      expected *= boost::multiprecision::pow(BigInt(brute_force_automorphisms(kinds[k]).size()), static_cast<unsigned>(m)) *
+                  asen::algebra::factorial(m);
+    }
+    std::size_t n = 0;
+    for (std::size_t k = 0; k < kinds.size(); ++k) n += copies[k] * kinds[k].num_vertices();
+    std::vector<Point> label(n);
+    std::iota(label.begin(), label.end(), Point{0});
+    std::shuffle(label.begin(), label.end(), rng);
+    std::vector<std::int32_t> vc(n);
+    std::vector<Arc> arcs;
+    std::size_t next = 0;
+    for (std::size_t k = 0; k < kinds.size(); ++k)
+      for (std::size_t copy = 0; copy < copies[k]; ++copy) {
+        for (Point v = 0; v < kinds[k].num_vertices(); ++v) vc[label[next + v]] = kinds[k].vertex_color(v);
+        for (const Arc& a : kinds[k].arcs())
+          arcs.push_back({label[next + a.source], label[next + a.target], a.color});
+        next += kinds[k].num_vertices();
+      }
+    const ColoredDigraph whole(n, vc, arcs);
+    EXPECT_EQ(asen::graph::automorphism_group(whole).order, expected) << "trial " << trial;
+  }
 }
 
 TEST(Automorphisms, AnInterruptStopsTheSearchAndTheNextOneRuns) {
