@@ -128,8 +128,9 @@ inline std::mutex& gap_mutex() {
 
 /// Makes Ctrl-C stop a long native computation. While it lives on Python's
 /// main thread, a SIGINT handler of asen's runs first (asen::request_interrupt:
-/// nauty and Traces, the stabilizer chain, the orbitals and GAP stop, and
-/// throw asen::Interrupted) and then the handler Python had installed, so
+/// nauty and Traces, the stabilizer chain and the orbitals stop, a GAP
+/// evaluation that has not begun does not, and they throw asen::Interrupted)
+/// and then the handler Python had installed, so
 /// Python sees the signal as always and raises KeyboardInterrupt when the call
 /// returns (set_python_error turns Interrupted into it). On other threads, or
 /// when SIGINT is ignored or left at its default (which ends the process), it

@@ -29,17 +29,16 @@
 #include <asen/nn/training.hpp>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdint>
 #include <exception>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <condition_variable>
-#include <mutex>
-#include <shared_mutex>
 #include <optional>
 #include <set>
+#include <shared_mutex>  // std::shared_lock
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -310,14 +309,6 @@ std::string input_automorphisms(const nn::BreakingInput& input) {
   return spec + "]";
 }
 
-/// An AsenModel together with what save_model needs to describe each of its
-/// structures (group spec, mode, base graph, sizes).
-///
-/// Forward passes run without the GIL (other Python threads go on, as with
-/// torch's own modules), under a shared lock; what changes the structures,
-/// the device or the training flag takes it exclusively. Locks are taken
-/// with the GIL released, so a thread waiting for one never blocks another
-/// that needs the GIL to finish.
 /// A readers-writer lock that lets a waiting writer in first: forwards on
 /// several threads share it, and a change of the model (eval(), a new
 /// structure, a move) waits only for the forwards already running. (glibc's
@@ -359,6 +350,14 @@ class WriterFirstMutex {
   bool writing_ = false;
 };
 
+/// An AsenModel together with what save_model needs to describe each of its
+/// structures (group spec, mode, base graph, sizes).
+///
+/// Forward passes run without the GIL (other Python threads go on, as with
+/// torch's own modules), under a shared lock; what changes the structures,
+/// the device or the training flag takes it exclusively. Locks are taken
+/// with the GIL released, so a thread waiting for one never blocks another
+/// that needs the GIL to finish.
 class Model {
  public:
   Model(std::int64_t hidden, std::int64_t layers, std::int64_t heads, double dropout, double attention_dropout,
