@@ -666,7 +666,8 @@ std::optional<BigInt> order_by_components(const ColoredDigraph& dg, const Automo
     // hash -> (number of components, one of them)
     std::map<std::string, std::pair<std::size_t, std::size_t>> classes;
     for (const std::size_t k : list) {
-      const std::string hash = list.size() == 1 ? std::string() : canonical_hash_of(parts[k], ColorNames::ignored, {}, true);
+      const std::string hash =
+          list.size() == 1 ? std::string() : canonical_hash_of(parts[k], ColorNames::ignored, {}, true);
       auto& entry = classes.try_emplace(hash, 0, k).first->second;
       ++entry.first;
     }

@@ -143,7 +143,8 @@ void BackboneImpl::reset() {
     char count[32];
     std::snprintf(count, sizeof count, "%.3Lg", weights);
     throw InputError("a backbone of " + std::to_string(options.layers()) + " layers of width " +
-                     std::to_string(options.hidden()) + " has about " + count + " weights, and training it needs " + detail::gib(16.0L * weights) +
+                     std::to_string(options.hidden()) + " has about " + count + " weights, and training it needs " +
+                     detail::gib(16.0L * weights) +
                      " (weights, gradients and Adam's moments), more than this machine's memory (" +
                      detail::gib(static_cast<long double>(detail::physical_memory_bytes())) + ")");
   }

@@ -652,7 +652,8 @@ class Run {
                        std::to_string(config_.clip_norm));
     // Each thread of LibTorch's pool is created up front; thousands stall the
     // pool's start (measured: 1000 under an 8 GB address-space limit hung).
-    const std::int64_t max_threads = std::max<std::int64_t>(256, 8 * static_cast<std::int64_t>(std::thread::hardware_concurrency()));
+    const std::int64_t max_threads =
+        std::max<std::int64_t>(256, 8 * static_cast<std::int64_t>(std::thread::hardware_concurrency()));
     if (config_.threads > max_threads)
       throw InputError("at most " + std::to_string(max_threads) + " threads, got " + std::to_string(config_.threads));
     for (std::size_t a = 0; a < tasks_.size(); ++a)
@@ -822,8 +823,10 @@ class Run {
     } catch (const c10::Error& e) {
       throw InputError("the checkpoint " + path + " does not match this model (" + reason_of(e) + ")");
     }
-    if (!meta.contains("epochs_done") || !meta.at("epochs_done").is_number_integer() || meta.at("epochs_done").get<std::int64_t>() < 0)
-      throw InputError("the checkpoint " + path + " has malformed metadata (no epoch count); remove it or use another output folder");
+    if (!meta.contains("epochs_done") || !meta.at("epochs_done").is_number_integer() ||
+        meta.at("epochs_done").get<std::int64_t>() < 0)
+      throw InputError("the checkpoint " + path +
+                       " has malformed metadata (no epoch count); remove it or use another output folder");
     const auto done = meta.at("epochs_done").get<std::int64_t>();
     // Keep the metrics of the epochs the checkpoint covers.
     std::ifstream in(metrics_path());
@@ -1072,7 +1075,8 @@ LoadedModel load_model(const std::string& path) {
     out.model = AsenModel(backbone_from(meta.at("backbone")));
     for (const auto& s : meta.at("structures")) {
       where = "structure " + std::to_string(out.tasks.size());
-      if (s.is_object() && s.contains("name") && s.at("name").is_string()) where += " ('" + s.at("name").get<std::string>() + "')";
+      if (s.is_object() && s.contains("name") && s.at("name").is_string())
+        where += " ('" + s.at("name").get<std::string>() + "')";
       algebra::PermGroup group;
       TaskData t = task_from_json(s, group);
       std::optional<BreakingInput> given;

@@ -331,8 +331,8 @@ TEST(Automorphisms, DisjointUnionsOfManyComponentsHaveTheProductOrder) {
           counted[j] = true;
           m += copies[j];
         }
-      expected *= boost::multiprecision::pow(BigInt(brute_force_automorphisms(kinds[k]).size()), static_cast<unsigned>(m)) *
-                  asen::algebra::factorial(m);
+      const BigInt aut(brute_force_automorphisms(kinds[k]).size());
+      expected *= boost::multiprecision::pow(aut, static_cast<unsigned>(m)) * asen::algebra::factorial(m);
     }
     std::size_t n = 0;
     for (std::size_t k = 0; k < kinds.size(); ++k) n += copies[k] * kinds[k].num_vertices();
