@@ -2,6 +2,9 @@
 #include <asen/error.hpp>
 #include <asen/graph/automorphisms.hpp>
 
+#include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/connected_components.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <climits>
@@ -614,20 +617,15 @@ std::string canonical_hash_of(const ColoredDigraph& dg, ColorNames names, const 
 std::optional<BigInt> order_by_components(const ColoredDigraph& dg, const AutomorphismOptions& options) {
   const std::size_t n = dg.num_vertices();
   const std::vector<Arc> arcs = dg.arcs();
-  std::vector<Point> root(n);
-  std::iota(root.begin(), root.end(), Point{0});
-  const auto find = [&](Point x) {
-    while (root[x] != x) x = root[x] = root[root[x]];
-    return x;
-  };
-  for (const Arc& a : arcs) {
-    const Point x = find(a.source);
-    const Point y = find(a.target);
-    if (x != y) root[std::max(x, y)] = std::min(x, y);
-  }
-  std::map<Point, std::vector<Point>> members;  // by smallest vertex
-  for (std::size_t v = 0; v < n; ++v) members[find(static_cast<Point>(v))].push_back(static_cast<Point>(v));
-  if (members.size() < 2) return std::nullopt;
+  std::vector<std::pair<Point, Point>> ends;
+  ends.reserve(arcs.size());
+  for (const Arc& a : arcs) ends.emplace_back(a.source, a.target);
+  const boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS> undirected(ends.begin(), ends.end(), n);
+  std::vector<int> which(n);
+  const int count = n == 0 ? 0 : boost::connected_components(undirected, which.data());
+  if (count < 2) return std::nullopt;
+  std::vector<std::vector<Point>> members(static_cast<std::size_t>(count));  // numbered by smallest vertex
+  for (std::size_t v = 0; v < n; ++v) members[static_cast<std::size_t>(which[v])].push_back(static_cast<Point>(v));
   const std::vector<std::int32_t> vcolor = dg.vertex_colors();
   std::vector<std::uint32_t> component(n);
   std::vector<Point> local(n);
@@ -635,7 +633,7 @@ std::optional<BigInt> order_by_components(const ColoredDigraph& dg, const Automo
   {
     std::vector<std::vector<std::int32_t>> colors;
     std::vector<std::vector<Arc>> part_arcs(members.size());
-    for (const auto& [r, list] : members) {
+    for (const auto& list : members) {
       std::vector<std::int32_t> c;
       for (std::size_t k = 0; k < list.size(); ++k) {
         component[list[k]] = static_cast<std::uint32_t>(colors.size());
