@@ -162,7 +162,9 @@ std::vector<std::pair<Point, Point>> edge_list(py::handle edges, std::size_t n) 
 
 // Vertex colours: None (all alike), integer ids in [0, 2^30), or names (str),
 // numbered by their sorted order as in graph files.
-std::vector<std::int32_t> vertex_color_list(py::handle colors) {
+// The colour ids of `colors`; names given as strings are numbered by sorted
+// order and stored in `names`.
+std::vector<std::int32_t> vertex_color_list(py::handle colors, std::vector<std::string>& names) {
   if (colors.is_none()) return {};
   if (py::isinstance<py::str>(colors) || py::isinstance<py::bytes>(colors))
     throw py::type_error("vertex_colors must be a sequence (one colour per vertex), not a string");
@@ -178,7 +180,10 @@ std::vector<std::int32_t> vertex_color_list(py::handle colors) {
       std::map<std::string, std::int32_t> id;
       for (py::handle item : items) id.emplace(item.cast<std::string>(), 0);
       std::int32_t next = 0;
-      for (auto& entry : id) entry.second = next++;
+      for (auto& entry : id) {
+        entry.second = next++;
+        names.push_back(entry.first);
+      }
       std::vector<std::int32_t> out;
       out.reserve(items.size());
       for (py::handle item : items) out.push_back(id.at(item.cast<std::string>()));
@@ -205,8 +210,12 @@ BaseGraph make_graph(std::int64_t num_vertices, py::handle edges, bool directed,
   if (n > kMaxVertices)
     throw InputError("num_vertices must be at most " + std::to_string(kMaxVertices) + ", got " + std::to_string(n));
   auto list = edge_list(edges, n);
-  auto colors = vertex_color_list(vertex_colors);
-  return run_without_gil([&] { return BaseGraph(n, list, directed, std::move(colors)); });
+  std::vector<std::string> color_names;
+  auto colors = vertex_color_list(vertex_colors, color_names);
+  return run_without_gil([&] {
+    BaseGraph g(n, list, directed, std::move(colors));
+    return color_names.empty() ? g : g.with_names({}, std::move(color_names));
+  });
 }
 
 py::array_t<std::int64_t> pair_array(const std::vector<std::pair<Point, Point>>& pairs) {
@@ -340,7 +349,7 @@ or GraphViz (``.dot``, ``.gv``): ``graph {...}`` is undirected,
 names are numbered in sorted order; a node attribute ``color`` gives vertex
 colours. Colour names are numbered by their sorted order.
 
-Graphs are immutable.
+Graphs are immutable, and can be pickled (names included).
 )doc");
   cls.attr("__module__") = "asen";
   cls.def(py::init(&make_graph), "num_vertices"_a, "edges"_a = py::tuple(), "directed"_a = false,
@@ -420,6 +429,21 @@ Parses GraphViz dot text (Boost's reader).
           "vertex_names", [](const BaseGraph& g) { return py::cast(g.vertex_names()); },
           "The node names of a GraphViz file (a list of str, one per vertex; '' for ids not named in the "
           "file); an empty list for other graphs.")
+      .def_property_readonly(
+          "color_names", [](const BaseGraph& g) { return py::cast(g.color_names()); },
+          "The names of the colour ids when colours were given as names (in a file or as str): a list "
+          "of str, id k being the k-th name in sorted order; an empty list when colours were numbers.")
+      .def(py::pickle(
+          [](const BaseGraph& g) {
+            return py::make_tuple(g.num_vertices(), pair_array(g.edges()), g.directed(),
+                                  py::cast(g.vertex_colors()), py::cast(g.vertex_names()),
+                                  py::cast(g.color_names()));
+          },
+          [](const py::tuple& t) {
+            if (t.size() != 6) throw InputError("not a pickled asen.Graph");
+            const BaseGraph g = make_graph(t[0].cast<std::int64_t>(), t[1], t[2].cast<bool>(), t[3]);
+            return g.with_names(t[4].cast<std::vector<std::string>>(), t[5].cast<std::vector<std::string>>());
+          }))
       .def("__repr__", &graph_repr,
            "An expression that recreates a small graph (names are not shown), else a short description.");
 }

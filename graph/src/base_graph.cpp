@@ -103,6 +103,25 @@ BaseGraph::BaseGraph(std::size_t n, const std::vector<std::pair<Point, Point>>& 
   }
 }
 
+BaseGraph BaseGraph::with_names(std::vector<std::string> vertex_names,
+                                std::vector<std::string> color_names) const {
+  const std::size_t n = num_vertices();
+  if (!vertex_names.empty() && vertex_names.size() != n)
+    throw InputError("the graph has " + std::to_string(n) + " vertices but " +
+                     std::to_string(vertex_names.size()) + " vertex names");
+  if (!color_names.empty()) {
+    const auto colors = vertex_colors();
+    const auto largest = colors.empty() ? 0 : *std::max_element(colors.begin(), colors.end());
+    if (color_names.size() <= static_cast<std::size_t>(largest))
+      throw InputError("the graph has colour ids up to " + std::to_string(largest) + " but " +
+                       std::to_string(color_names.size()) + " colour names");
+  }
+  BaseGraph g = *this;
+  g.names_ = std::move(vertex_names);
+  g.color_names_ = std::move(color_names);
+  return g;
+}
+
 std::vector<std::pair<Point, Point>> BaseGraph::arcs() const {
   std::vector<std::pair<Point, Point>> out;
   for (const auto& [u, v] : edges_) {

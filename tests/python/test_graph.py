@@ -364,6 +364,7 @@ class TestGraph:
         assert g.arcs.tolist() == [[0, 1], [1, 2], [2, 0]]
         assert g.vertex_colors.tolist() == [1, 0, 1]  # names numbered in sorted order
         assert g.has_vertex_colors
+        assert g.color_names == ["blue", "red"]
         assert "directed=True" in repr(g) and "vertex_colors=[1, 0, 1]" in repr(g)
         assert asen.Graph(3).num_edges == 0
         assert asen.Graph(3, ((i, i + 1) for i in range(2))).edges.tolist() == [[0, 1], [1, 2]]
@@ -377,6 +378,7 @@ class TestGraph:
         assert t.num_vertices == 3 and t.num_edges == 3
         assert t.vertex_names == ["a", "b", "c"]
         assert t.vertex_colors.tolist() == [1, 0, 0]  # "" < "red"
+        assert t.color_names == ["", "red"]
         d = asen.Graph.parse_dot("digraph { 0 -> 1; 1 -> 2; }")
         assert d.directed and d.edges.tolist() == [[0, 1], [1, 2]]
         e = asen.Graph.parse_edge_list("directed\n0 1\ncolor 2 x\n")
@@ -671,6 +673,17 @@ def test_certificates_automorphism_groups_and_functions_pickle():
     aut = asen.automorphisms(asen.Graph(4, [(0, 1), (1, 2), (2, 3), (3, 0)]))
     back = pickle.loads(pickle.dumps(aut))
     assert back.order == 8 and back.generators == aut.generators and back.orbits == aut.orbits
+    # graphs keep edges, direction, colours and the names a file gave
+    dot = asen.Graph.parse_dot('digraph { a -> b; b -> c; c -> a; a [color="red"]; }')
+    numbered = asen.Graph(5, [(0, 4), (4, 3)], vertex_colors=[7, 7, 7, 7, 7])
+    for g in (dot, numbered, asen.Graph(0), asen.Graph(3, [(1, 1)], vertex_colors=["x", "y", "x"])):
+        h = pickle.loads(pickle.dumps(g))
+        assert (h.num_vertices, h.directed, h.edges.tolist()) == (g.num_vertices, g.directed, g.edges.tolist())
+        assert h.vertex_colors.tolist() == g.vertex_colors.tolist()
+        assert (h.vertex_names, h.color_names) == (g.vertex_names, g.color_names)
+        assert repr(h) == repr(g)
+    assert pickle.loads(pickle.dumps(dot)).vertex_names == ["a", "b", "c"]
+    assert asen.automorphisms(pickle.loads(pickle.dumps(dot))).order == 1
     # functions by name, as multiprocessing sends them
     for f in (asen.certify, asen.orbitals, asen.automorphisms, asen.breaking_input):
         assert pickle.loads(pickle.dumps(f)) is f

@@ -73,6 +73,11 @@ class BaseGraph {
   /// uncoloured vertex of a file with colours has the name "") when the
   /// colours came from a file; empty when they were given as numbers.
   [[nodiscard]] const std::vector<std::string>& color_names() const { return color_names_; }
+  /// This graph with the given vertex names (none, or one per vertex) and
+  /// colour names (none, or one per colour id, at least as many as the
+  /// largest id + 1): how a copy keeps the names a file gave.
+  [[nodiscard]] BaseGraph with_names(std::vector<std::string> vertex_names,
+                                     std::vector<std::string> color_names) const;
   [[nodiscard]] const Storage& storage() const { return storage_; }
 
  private:
