@@ -287,6 +287,16 @@ class Session {
         clean += ch;
       }
     }
+    // "no method found!" only points to GAP's help; the next error says for
+    // which operation (up to where in GAP's library the search failed).
+    if (clean.rfind("Error, no method found!", 0) == 0) {
+      const std::size_t next = clean.find("Error, ", 1);
+      if (next != std::string::npos) {
+        clean = clean.substr(next);
+        const std::size_t at = clean.find(" at ");
+        if (at != std::string::npos) clean.resize(at);
+      }
+    }
     // GAP goes on with the statements after a failing one: keep the first
     // error only (later ones follow from it).
     for (const char* start : {"Error, ", "Syntax error"}) {

@@ -224,7 +224,9 @@ void append_orbit_info(std::vector<OrbitalInfo>& info, Point a, std::size_t orbi
 // Fills `paired` and `self_paired` once every colour is known.
 template <typename ColorOf>
 void finish_info(std::vector<OrbitalInfo>& info, ColorOf color_of) {
-  for (OrbitalInfo& o : info) {
+  for (std::size_t k = 0; k < info.size(); ++k) {
+    if ((k & 0xFFFFU) == 0) throw_if_interrupted("the orbital computation");  // the rank can be n²
+    OrbitalInfo& o = info[k];
     o.paired = color_of(o.rep_j, o.rep_i);
     o.self_paired = o.paired == o.id;
   }
@@ -390,6 +392,22 @@ void fill_rows_checked(std::int32_t* m, std::size_t n, const std::vector<Point>&
 
 }  // namespace
 
+namespace {
+// FNV-1a over the degree and the generators' images.
+std::uint64_t generators_hash(const PermGroup& group) {
+  std::uint64_t h = 14695981039346656037ULL;
+  auto add = [&h](std::uint64_t x) {
+    for (int k = 0; k < 8; ++k, x >>= 8U) h = (h ^ (x & 0xFFU)) * 1099511628211ULL;
+  };
+  add(group.degree());
+  for (const auto& g : group.generators()) {
+    add(g.degree());
+    for (const Point p : g.images()) add(p);
+  }
+  return h;
+}
+}  // namespace
+
 // ---------------------------------------------------------------------------
 // The implicit colouring: per point orbit a shallow spanning tree and the
 // classes of G_a; colour(i, j) = offset(orbit) + class(t_i^-1(j)).
@@ -515,6 +533,7 @@ Orbitals Orbitals::compute(const PermGroup& group, const OrbitalOptions& options
   const std::size_t n = group.degree();
   Orbitals out;
   out.degree_ = n;
+  out.generators_hash_ = generators_hash(group);
   if (n == 0) return out;
   if (n > static_cast<std::size_t>(INT32_MAX)) throw LimitError("degree too large for orbitals");
   // The matrix alone decides a refusal: before the stabilizer chain (which
@@ -559,6 +578,7 @@ Orbitals Orbitals::compute(const PermGroup& group, const OrbitalOptions& options
     colors.resize(n * n);
     std::vector<std::uint64_t> size;
     for (std::size_t x = 0; x < n * n; ++x) {
+      if ((x & 0xFFFFU) == 0) throw_if_interrupted("the orbital computation");
       const std::uint32_t r = find(static_cast<std::uint32_t>(x));
       std::int32_t c;
       if (r == x) {
@@ -623,6 +643,7 @@ Orbitals Orbitals::compute(const PermGroup& group, const OrbitalOptions& options
       }
     std::int32_t offset = 0;
     for (const auto& members : orbits.members) {
+      throw_if_interrupted("the orbital computation");
       const Point a = members.front();
       if (members.size() == 1) {
         const std::int32_t next = checked_rank(offset, orbits.members.size());
@@ -690,6 +711,7 @@ Orbitals Orbitals::compute(const PermGroup& group, const OrbitalOptions& options
   std::int32_t offset = 0;
   std::int32_t shared_slot = -1;
   for (std::size_t o = 0; o < orbits.members.size(); ++o) {
+    throw_if_interrupted("the orbital computation");
     const auto& members = orbits.members[o];
     const Point a = members.front();
     im.offset[o] = offset;
@@ -737,6 +759,10 @@ Orbitals Orbitals::compute(const PermGroup& group, const OrbitalOptions& options
   out.implicit_ = implicit;
   finish_info(out.info_, [&](Point i, Point j) { return im.color(i, j); });
   return out;
+}
+
+bool Orbitals::computed_for(const PermGroup& group) const {
+  return degree_ == group.degree() && generators_hash_ == generators_hash(group);
 }
 
 std::int32_t Orbitals::color_no_checks(Point i, Point j) const {

@@ -625,18 +625,22 @@ PermGroup PermGroup::from_gap(std::string_view expression, std::optional<std::si
       "return Concatenation(String(n), \";\", size, \";\", "
       "String(List(GeneratorsOfGroup(ASEN_X), g -> ListPerm(g, n)))); end)()");
   } catch (const GapError& e) {
-    // A syntax error found past the expression (an unclosed bracket): GAP
-    // quotes the line it stopped at, which is asen's code, not the user's.
+    // A syntax error names its line: " in stream:N". Line 1 is asen's, the
+    // expression's lines follow; an error past them (an unclosed bracket, an
+    // unfinished expression) quotes asen's code, not the user's.
     const std::string text = e.what();
     const std::size_t stream = text.find(" in stream:");
     if (stream == std::string::npos) throw;
-    if (text.find("ASEN_") != std::string::npos)
-      throw GapError(text.substr(0, stream) + " at the end of the expression \"" +
-                     (expr.size() > 80 ? expr.substr(0, 77) + "..." : expr) + "\" (a bracket left open?)");
-    // Else GAP quotes the user's text after " in stream:N", N a line of
-    // asen's wrapper: the number goes.
     std::size_t end = stream + std::string(" in stream:").size();
-    while (end < text.size() && std::isdigit(static_cast<unsigned char>(text[end])) != 0) ++end;
+    std::size_t line = 0;
+    while (end < text.size() && std::isdigit(static_cast<unsigned char>(text[end])) != 0)
+      line = std::min<std::size_t>(line * 10 + static_cast<std::size_t>(text[end++] - '0'), 1U << 30U);
+    const auto expr_lines = static_cast<std::size_t>(std::count(expr.begin(), expr.end(), '\n')) + 1;
+    if (line > expr_lines + 1 || text.find("ASEN_") != std::string::npos)
+      throw GapError(text.substr(0, stream) + " at the end of the expression \"" +
+                     (expr.size() > 80 ? expr.substr(0, 77) + "..." : expr) +
+                     "\" (brackets unbalanced, or the expression unfinished?)");
+    // Else GAP quotes the user's text: the wrapper's line number goes.
     throw GapError(text.substr(0, stream) + ":" + text.substr(end));
   }
   const std::size_t first = answer.find(';');

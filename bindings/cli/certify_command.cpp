@@ -192,12 +192,13 @@ CLI::App* add_certify_command(CLI::App& app, CertifyOptions& options) {
   cmd->add_option("--max-witnesses", options.max_witnesses,
                   "the most witnesses in G^(2) \\ G to give when G is not 2-closed (default 3): closure "
                   "generators, their products and random closure elements outside G, a bounded search, so "
-                  "possibly fewer than K")
+                  "possibly fewer than K; from 1 to 1000)")
       ->type_name("K")
       ->check(integer_in(1, kMaxWitnessesLimit));
   cmd->add_option("--memory-limit-mb", options.memory_limit_mb,
-                  "largest memory for the colour matrix, the coloured digraph and its search graph, in MiB "
-                  "(default 4096): about 48 bytes per ordered pair, checked before any work")
+                  "largest memory for the colour matrix, the coloured digraph, the automorphism search and the "
+                  "canonical hash, in MiB (default 4096), each checked before it allocates: about 48 bytes per "
+                  "ordered pair before any work, then the search graph's and the hash's own estimates")
       ->type_name("M")
       ->check(digits_only())
       ->check([](const std::string& v) { return v.find_first_not_of('0') == std::string::npos ? std::string("the memory limit must be at least 1 MiB") : std::string(); });

@@ -32,8 +32,9 @@
 //                 (synthetic: true|false|null)}}}; a data folder's structure
 //                 has "data", "split" ("test"|"all"), "samples" instead
 //   equivariance  {"structures": [{"structure", "group", "inside_max_error",
-//                 "closure_max_error", "outside_max_error", "degree", "group_order",
-//                 "closure_order", "inside_checks", "outside_checks"}]}
+//                 "closure_max_error", "input_symmetry_max_error", "outside_max_error",
+//                 "degree", "group_order", "closure_order", "input_symmetry_order",
+//                 "inside_checks", "input_symmetry_checks", "outside_checks"}]}
 
 #include "commands.hpp"
 #include "nn_plugin.hpp"
@@ -230,6 +231,7 @@ std::string default_out_dir(const TrainOptions& o, const std::vector<std::string
     if (name.empty() || name == "." || name == "..") name = "data";
     if (!o.group.empty()) name += "-" + o.group;
     if (!o.breaking_mode.empty()) name += "-" + o.breaking_mode;
+    if (!o.head.empty()) name += "-" + o.head;
     return "runs/" + slug(name) + "-seed" + std::to_string(o.seed);
   }
   std::string name = join(tasks, "+");
@@ -348,10 +350,15 @@ std::string equivariance_line(const Json& s) {
                      " elements)";
   line += s["closure_max_error"].is_null() ? ", 2-closed"
                                            : ", on G^(2) \\ G " + general(s["closure_max_error"]);
+  const std::string all = asen::algebra::factorial(s["degree"].get<std::uint64_t>()).str();
+  if (!s["input_symmetry_max_error"].is_null())
+    line += "; the breaking input's own symmetry group (order " + s["input_symmetry_order"].get<std::string>() +
+            ") reaches beyond G^(2), max error " + general(s["input_symmetry_max_error"]) + " there (" +
+            std::to_string(s["input_symmetry_checks"].get<long long>()) + " elements)";
   if (s["outside_max_error"].is_null())
-    line += s["closure_order"].get<std::string>() == asen::algebra::factorial(s["degree"].get<std::uint64_t>()).str()
-                ? ", nothing outside (G^(2) = S_n)"
-                : ", nothing checked outside G^(2) (--random 0)";
+    line += s["closure_order"].get<std::string>() == all          ? ", nothing outside (G^(2) = S_n)"
+            : s["input_symmetry_order"].get<std::string>() == all ? ", nothing outside (the input's symmetry is S_n)"
+                                                                  : ", nothing checked outside G^(2) (--random 0)";
   else
     line += ", outside G^(2) " + general(s["outside_max_error"]) + " (" +
             std::to_string(s["outside_checks"].get<long long>()) + " permutations)";
@@ -439,7 +446,7 @@ CLI::App* add_train_command(CLI::App& app, TrainOptions& o) {
       ->check(digits_only());
   cmd->add_option("--out", o.out_dir,
                   "output folder (default runs/<tasks joined by +>[-to-<finetuned>][-<group>][-<groups>][-n<length>]-seed<S>, "
-                  "for --data runs/<DIR's name>[-<group>][-<mode>]-seed<S>; transfer: with pretrain/, finetune/ and "
+                  "for --data runs/<DIR's name>[-<group>][-<mode>][-<head>]-seed<S>; transfer: with pretrain/, finetune/ and "
                   "scratch/ inside)")
       ->type_name("DIR")
       ->check([](const std::string& value) { return value.empty() ? std::string("the output folder is empty") : std::string(); });
@@ -652,8 +659,11 @@ CLI::App* add_equivariance_command(CLI::App& app, EquivarianceOptions& o) {
       "the structure's group G (its generators and random elements), over witnesses in G^(2) \\ G, and "
       "over random permutations outside the 2-closure G^(2), on random inputs. With --json, for one "
       "structure: {\"structure\", \"group\", \"inside_max_error\", \"closure_max_error\" (null when G is "
-      "2-closed), \"outside_max_error\" (null when G^(2) is S_n or --random is 0), \"degree\", \"group_order\", \"closure_order\" "
-      "(decimal strings), \"inside_checks\", \"outside_checks\"}; for several: {\"structures\": [...]}.");
+      "2-closed), \"input_symmetry_max_error\" (over automorphisms of the breaking input outside G^(2), "
+      "which a sparse input may have; null when it has none), \"outside_max_error\" (outside both; null when "
+      "G^(2) is S_n or --random is 0), \"degree\", \"group_order\", \"closure_order\", \"input_symmetry_order\" "
+      "(decimal strings), \"inside_checks\", \"input_symmetry_checks\", \"outside_checks\"}; for several: "
+      "{\"structures\": [...]}.");
   cmd->add_option("CHECKPOINT", o.model_file, "model.pt or checkpoint.pt")->required()->type_name("");
   cmd->add_option("--structure", o.structure, "check only this structure (default: every one)")
       ->type_name("NAME");

@@ -488,11 +488,14 @@ Json run_equivariance(const Json& o) {
                           {"group", s.at("group").get<std::string>()},
                           {"inside_max_error", r.inside_max_error},
                           {"closure_max_error", optional_number(r.closure_max_error)},
+                          {"input_symmetry_max_error", optional_number(r.input_symmetry_max_error)},
                           {"outside_max_error", optional_number(r.outside_max_error)},
                           {"degree", group.degree()},
                           {"group_order", r.group_order.str()},
                           {"closure_order", r.closure_order.str()},
+                          {"input_symmetry_order", r.input_symmetry_order.str()},
                           {"inside_checks", r.inside_checks},
+                          {"input_symmetry_checks", r.input_symmetry_checks},
                           {"outside_checks", r.outside_checks}});
   }
   return {{"structures", std::move(structures)}};

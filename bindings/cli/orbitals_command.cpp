@@ -135,13 +135,15 @@ CLI::App* add_orbitals_command(CLI::App& app, OrbitalsOptions& options) {
       ->check(CLI::IsMember({"auto", "stabilizer-chain", "union-find"}))
       ->type_name("NAME");
   auto* out = cmd->add_option("--out", options.out_file,
-                              "write the int32 colour matrix to FILE: .npy, .csv or .json (atomically)")
+                              "write to FILE (atomically): the int32 colour matrix as .npy or .csv, or the whole JSON answer "
+                              "with the matrix as .json")
                   ->type_name("FILE")
                   ->check(CLI::Validator(
                       [](std::string& text) { return text.empty() ? std::string("the file name is empty") : ""; },
                       "", "non-empty"));
   cmd->add_option("--memory-limit-mb", options.memory_limit_mb,
-                  "largest memory for the colour matrix, in MiB (default 4096)")
+                  "largest memory for the colour matrix and the table of orbitals, in MiB (default 4096), "
+                  "checked before allocating")
       ->type_name("M")
       ->check(digits_only())
       ->check([](const std::string& v) { return v.find_first_not_of('0') == std::string::npos ? std::string("the memory limit must be at least 1 MiB") : std::string(); });

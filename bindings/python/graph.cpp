@@ -858,21 +858,27 @@ orbital graph is connected, i.e. the group is primitive.
 
 :param group: an asen.Group or a group spec string.
 :param orbitals: the group's orbitals, if already computed (otherwise they
-    are, within ``memory_limit_mb``).
+    are, within ``memory_limit_mb``); they must come from the same generators
+    (``asen.orbitals(group)``).
+:raises ValueError: (asen.InputError) for orbitals of another group, or of
+    other generators.
 )doc");
   m.def(
       "canonical_hash",
       [](py::handle obj, std::optional<std::int64_t> memory_limit_mb) {
         if (py::isinstance<BaseGraph>(obj)) {
           const auto& g = obj.cast<const BaseGraph&>();
-          return run_without_gil([&] { return graph::canonical_hash(g); });
+          const auto limit = orbital_options(memory_limit_mb).memory_limit_bytes;
+          return run_without_gil([&] { return graph::canonical_hash(g, limit); });
         }
         OrbitalsArgument arg(obj);
         if (arg.borrowed != nullptr && !arg.borrowed->is_dense())
           throw InputError("canonical_hash needs dense orbitals (computed with dense=True)");
         const auto options = orbital_options(memory_limit_mb);
-        return run_without_gil(
-            [&] { return graph::canonical_hash(graph::ColoredDigraph::from_orbitals(arg.get(options))); });
+        return run_without_gil([&] {
+          return graph::canonical_hash(graph::ColoredDigraph::from_orbitals(arg.get(options)),
+                                       graph::ColorNames::ignored, options.memory_limit_bytes);
+        });
       },
       "group"_a, "memory_limit_mb"_a = py::none(), R"doc(
 A canonical hash (32 hex digits) of a group's dense orbital colouring: equal
@@ -886,7 +892,9 @@ prove the colourings non-isomorphic.
     keeps every vertex colour, up to hash collisions; a colour read from a
     file is its name, "red" maps only to "red", a colour given as a number
     is that number).
-:param memory_limit_mb: the largest memory for the colour matrix, in MiB.
+:param memory_limit_mb: the largest memory for the colour matrix and for the
+    hash's search graph, in MiB (default 4096; checked before building them).
+:raises ValueError: (asen.LimitError) above the limit.
 )doc");
   m.def(
       "preserves",

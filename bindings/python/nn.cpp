@@ -84,9 +84,22 @@ void register_errors() {
 // ---------------------------------------------------------------------------
 // Helpers.
 
-std::uint64_t seed_argument(std::int64_t seed) {
-  if (seed < 0) throw InputError("seed must be non-negative, got " + std::to_string(seed));
-  return static_cast<std::uint64_t>(seed);
+// Any seed the CLI takes, 0 to 2^64 - 1: an int, or an integer that says so
+// through __index__ (numpy's); a bool is not a seed. `what` names it.
+std::uint64_t seed_argument(py::handle given, const std::string& what = "seed") {
+  py::object value;
+  if (PyBool_Check(given.ptr()) == 0) value = py::reinterpret_steal<py::object>(PyNumber_Index(given.ptr()));
+  if (!value) {
+    PyErr_Clear();
+    throw py::type_error(what + " must be an int, got " +
+                         std::string(py::str(py::type::handle_of(given).attr("__name__"))));
+  }
+  const unsigned long long seed = PyLong_AsUnsignedLongLong(value.ptr());
+  if (seed == static_cast<unsigned long long>(-1) && PyErr_Occurred() != nullptr) {
+    PyErr_Clear();
+    throw InputError(what + " must be in [0, 18446744073709551615], got " + std::string(py::str(value)));
+  }
+  return seed;
 }
 
 std::int64_t positive(std::int64_t value, const char* name) {
@@ -155,22 +168,7 @@ nn::TrainConfig train_config(const py::dict& settings) {
   get("epochs", c.epochs);
   get("batch", c.batch);
   if (settings.contains("seed") && !settings["seed"].is_none()) {
-    // Any seed the CLI takes, 0 to 2^64 - 1.
-    const py::object given = settings["seed"];
-    // An int, or an integer that says so through __index__ (numpy's).
-    py::object value;
-    if (PyBool_Check(given.ptr()) == 0) value = py::reinterpret_steal<py::object>(PyNumber_Index(given.ptr()));
-    if (!value) {
-      PyErr_Clear();
-      throw py::type_error("training setting 'seed' must be an int, got " +
-                           std::string(py::str(py::type::handle_of(given).attr("__name__"))));
-    }
-    const unsigned long long seed = PyLong_AsUnsignedLongLong(value.ptr());
-    if (seed == static_cast<unsigned long long>(-1) && PyErr_Occurred() != nullptr) {
-      PyErr_Clear();
-      throw InputError("training setting 'seed' must be in [0, 18446744073709551615], got " + std::string(py::str(value)));
-    }
-    c.seed = seed;
+    c.seed = seed_argument(settings["seed"], "training setting 'seed'");
   }
   get("lr_backbone", c.lr_backbone);
   get("lr_edges", c.lr_edges);
@@ -361,7 +359,7 @@ class WriterFirstMutex {
 class Model {
  public:
   Model(std::int64_t hidden, std::int64_t layers, std::int64_t heads, double dropout, double attention_dropout,
-        std::int64_t seed)
+        const py::object& seed)
       : seed_(seed_argument(seed)) {
     positive(hidden, "hidden");
     positive(layers, "layers");
@@ -611,7 +609,7 @@ class Model {
   }
 
   py::dict check_equivariance(const std::string& name, const std::optional<std::string>& group, std::int64_t random,
-                              std::int64_t seed) {
+                              const py::object& seed) {
     if (random < 0) throw InputError("random must be non-negative, got " + std::to_string(random));
     const std::uint64_t s = seed_argument(seed);
     std::string spec;
@@ -636,9 +634,11 @@ class Model {
     auto optional = [](const std::optional<double>& v) { return v ? py::cast(*v) : py::none(); };
     return py::dict("group"_a = spec, "inside_max_error"_a = r.inside_max_error,
                     "closure_max_error"_a = optional(r.closure_max_error),
+                    "input_symmetry_max_error"_a = optional(r.input_symmetry_max_error),
                     "outside_max_error"_a = optional(r.outside_max_error), "group_order"_a = big_int(r.group_order),
-                    "closure_order"_a = big_int(r.closure_order), "inside_checks"_a = r.inside_checks,
-                    "outside_checks"_a = r.outside_checks);
+                    "closure_order"_a = big_int(r.closure_order),
+                    "input_symmetry_order"_a = big_int(r.input_symmetry_order), "inside_checks"_a = r.inside_checks,
+                    "input_symmetry_checks"_a = r.input_symmetry_checks, "outside_checks"_a = r.outside_checks);
   }
 
   /// Symmetry discovery on a structure (nn::discover_symmetry); the keys
@@ -874,7 +874,7 @@ py::list tasks(std::int64_t length) {
   return out;
 }
 
-py::tuple generate_dataset(const std::string& task, std::int64_t samples, std::int64_t length, std::int64_t seed) {
+py::tuple generate_dataset(const std::string& task, std::int64_t samples, std::int64_t length, const py::object& seed) {
   if (samples < 0) throw InputError("samples must be non-negative, got " + std::to_string(samples));
   positive(length, "length");
   const std::uint64_t s = seed_argument(seed);
@@ -897,7 +897,7 @@ PYBIND11_MODULE(_nn, m) {
   asen::graph::register_graph_specs();
 
   py::class_<p::Model>(m, "Model", "An AsenModel and the description of its structures (use asen.nn.Model).")
-      .def(py::init<std::int64_t, std::int64_t, std::int64_t, double, double, std::int64_t>(), "hidden"_a, "layers"_a,
+      .def(py::init<std::int64_t, std::int64_t, std::int64_t, double, double, const py::object&>(), "hidden"_a, "layers"_a,
            "heads"_a, "dropout"_a, "attention_dropout"_a, "seed"_a)
       .def("add_structure", &p::Model::add_structure, "name"_a, "group"_a, "degree"_a, "out_dim"_a, "vocab"_a,
            "in_features"_a, "kind"_a, "mode"_a, "base_vertices"_a, "base_edges"_a, "base_directed"_a)

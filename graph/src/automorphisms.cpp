@@ -161,6 +161,17 @@ SearchGraph layered_encoding(const ColoredDigraph& dg, bool split) {
   return g;
 }
 
+// The vertices and edge entries (each undirected edge twice) of
+// layered_encoding(dg, split), counted without building it.
+std::pair<long double, long double> encoding_size(const ColoredDigraph& dg, bool split) {
+  const auto n = static_cast<long double>(dg.num_vertices());
+  const int layers = std::max(1, bits_needed(static_cast<std::uint64_t>(dg.num_arc_colors())));
+  long double bits = 0;
+  for (const Arc& a : dg.arcs()) bits += __builtin_popcountll(static_cast<unsigned long long>(a.color) + 1);
+  if (!split) return {n * layers, bits + 2.0L * n * (layers - 1)};
+  return {2.0L * n * layers + n, 2.0L * bits + 4.0L * n * (layers - 1) + 4.0L * n};
+}
+
 double log10_of(const BigInt& x) {
   const std::size_t bits = boost::multiprecision::msb(x) + 1;
   if (bits <= 60) return std::log10(static_cast<double>(x));
@@ -606,7 +617,7 @@ std::optional<ColoredDigraph> drop_implied_colors(const ColoredDigraph& dg) {
 
 AutomorphismGroup search_automorphisms(const ColoredDigraph& dg, const AutomorphismOptions& options);
 std::string canonical_hash_of(const ColoredDigraph& dg, ColorNames names, const std::vector<std::uint64_t>& codes,
-                              bool name_arc_colors);
+                              bool name_arc_colors, std::size_t memory_limit_bytes);
 
 // The exact order of the automorphism group of a digraph that falls apart
 // into several weakly connected components: every automorphism permutes
@@ -665,7 +676,7 @@ std::optional<BigInt> order_by_components(const ColoredDigraph& dg, const Automo
     std::map<std::string, std::pair<std::size_t, std::size_t>> classes;
     for (const std::size_t k : list) {
       const std::string hash =
-          list.size() == 1 ? std::string() : canonical_hash_of(parts[k], ColorNames::ignored, {}, true);
+          list.size() == 1 ? std::string() : canonical_hash_of(parts[k], ColorNames::ignored, {}, true, SIZE_MAX);
       auto& entry = classes.try_emplace(hash, 0, k).first->second;
       ++entry.first;
     }
@@ -713,6 +724,14 @@ AutomorphismGroup search_automorphisms(const ColoredDigraph& dg, const Automorph
   const std::optional<ColoredDigraph> reduced = drop_implied_colors(dg);
   const ColoredDigraph& searched = reduced ? *reduced : dg;
   const bool split = !use_nauty && !searched.is_symmetric();
+  if (options.memory_limit_bytes != SIZE_MAX) {
+    const long double bytes = search_bytes(searched, options.backend);
+    if (bytes > static_cast<long double>(options.memory_limit_bytes))
+      throw LimitError("the automorphism search on this coloured digraph (" + std::to_string(n) + " vertices, " +
+                       std::to_string(searched.num_arcs()) + " arcs, " + std::to_string(searched.num_arc_colors()) +
+                       " arc colours) needs about " + std::to_string(static_cast<unsigned long long>(bytes / (1 << 20)) + 1) +
+                       " MiB, above the memory left for it (" + std::to_string(options.memory_limit_bytes >> 20U) + " MiB)");
+  }
   const SearchGraph search = layered_encoding(searched, split);
   out.search_vertices = static_cast<std::size_t>(search.nv);
   const auto start = std::chrono::steady_clock::now();
@@ -790,12 +809,34 @@ struct Hasher {
 
 std::size_t canonical_hash_size(std::size_t n, std::size_t colors) { return n * (colors + 1) + colors; }
 
+long double search_bytes(const ColoredDigraph& digraph, AutomorphismBackend backend) {
+  const bool split = backend != AutomorphismBackend::nauty && !digraph.is_symmetric();
+  const auto [vertices, entries] = encoding_size(digraph, split);
+  // The encoding's edge array, the search's workspace and its copies: 13
+  // bytes per edge entry and 96 per vertex bound the peaks measured with
+  // /usr/bin/time on `asen certify 'C(3000)'` (directed: Traces splits it)
+  // and 'D(3000)' with either backend (1.35 GB, 0.55 GB; 0.70 GB, 0.53 GB,
+  // against 1.51, 0.86, 0.80 and 0.80 GB from this and the 24 bytes per pair
+  // certify holds meanwhile).
+  return 13.0L * entries + 96.0L * vertices;
+}
+
+long double canonical_hash_bytes(std::size_t n, std::size_t colors, std::size_t arcs) {
+  // Peak memory measured with /usr/bin/time on `asen certify 'trivial(n)'
+  // --hash` (n² colours): about 455, 620 and 790 bytes per search vertex at
+  // n = 60, 100, 140 (100 MB, 630 MB, 2.2 GB), growing with n; bounded here
+  // by 256 + 6 n bytes per vertex and 48 per edge.
+  const long double vertices = static_cast<long double>(canonical_hash_size(n, colors));
+  const long double edges = static_cast<long double>(arcs) + 4.0L * n * colors + 2.0L * n;
+  return (256.0L + 6.0L * n) * vertices + 48.0L * edges;
+}
+
 namespace {
 
 // `codes`, when not empty, stands for each vertex colour value's name (index:
 // the value) in the named mode; otherwise the value itself does.
 std::string canonical_hash_of(const ColoredDigraph& dg, ColorNames names, const std::vector<std::uint64_t>& codes,
-                              bool name_arc_colors) {
+                              bool name_arc_colors, std::size_t memory_limit_bytes) {
   // A colour-blind gadget: points P(v); for every colour c a layer of copies
   // C(v, c) and a layer vertex K(c). Arcs of colour c join copies in layer c;
   // every point joins its copies; every copy joins its layer vertex; every
@@ -839,6 +880,13 @@ std::string canonical_hash_of(const ColoredDigraph& dg, ColorNames names, const 
   std::size_t next = 0;
   for (auto& [key, layer] : layer_of) layer.index = next++;
   const std::size_t layers = next;
+  const long double bytes = canonical_hash_bytes(n, layers, arcs.size());
+  if (bytes > static_cast<long double>(memory_limit_bytes))
+    throw LimitError("the canonical hash of this colouring (" + std::to_string(n) + " points, " +
+                     std::to_string(layers) + " colours) needs a search graph of " +
+                     std::to_string(canonical_hash_size(n, layers)) + " vertices, about " +
+                     std::to_string(static_cast<unsigned long long>(bytes / (1 << 20)) + 1) +
+                     " MiB, above the memory limit of " + std::to_string(memory_limit_bytes >> 20U) + " MiB");
   std::vector<std::int64_t> layer_cell(layers);
   using Invariant = std::tuple<bool, std::int64_t, std::uint64_t, bool>;  // vertex colour, name, members, self-paired
   std::map<Invariant, std::int64_t> cell_of;
@@ -917,11 +965,11 @@ std::string canonical_hash_of(const ColoredDigraph& dg, ColorNames names, const 
 
 }  // namespace
 
-std::string canonical_hash(const ColoredDigraph& digraph, ColorNames names) {
-  return canonical_hash_of(digraph, names, {}, false);
+std::string canonical_hash(const ColoredDigraph& digraph, ColorNames names, std::size_t memory_limit_bytes) {
+  return canonical_hash_of(digraph, names, {}, false, memory_limit_bytes);
 }
 
-std::string canonical_hash(const BaseGraph& graph) {
+std::string canonical_hash(const BaseGraph& graph, std::size_t memory_limit_bytes) {
   // from_base_graph's vertex colour values are 2 id + (1 if a loop): a code
   // per value from the colour's name and the loop flag.
   std::vector<std::uint64_t> codes;
@@ -933,7 +981,8 @@ std::string canonical_hash(const BaseGraph& graph) {
       h.add(loop);
       codes.push_back(h.a >> 1U);  // non-negative as an int64
     }
-  return canonical_hash_of(ColoredDigraph::from_base_graph(graph), ColorNames::vertex_colors_named, codes, false);
+  return canonical_hash_of(ColoredDigraph::from_base_graph(graph), ColorNames::vertex_colors_named, codes, false,
+                           memory_limit_bytes);
 }
 
 void register_graph_specs() {

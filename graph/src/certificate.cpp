@@ -79,7 +79,98 @@ bool preserves(const algebra::Orbitals& orbitals, const Permutation& p) {
   return true;
 }
 
+namespace {
+
+// GAP's TwoClosure on a transitive G, compared with the certificate's order.
+std::optional<CrossCheck> cross_check(const PermGroup& group, const Certificate& cert, const CertifyOptions& options) {
+  if (!options.cross_check) return std::nullopt;
+  CrossCheck check;
+  if (!group.is_transitive()) {
+    check.reason = "GAP's TwoClosure accepts transitive groups only";
+  } else {
+    check.performed = true;
+    check.gap_two_closure_order = BigInt(algebra::gap::evaluate("String(Size(TwoClosure(" + group.to_gap() + ")))"));
+    check.agrees = check.gap_two_closure_order == cert.closure_order;
+  }
+  return check;
+}
+
+// The canonical hash when asked for, or by default where it is cheap (and
+// within the memory limit: never an error for a hash nobody asked for).
+bool hash_wanted(std::size_t n, std::size_t rank, std::size_t arcs, const CertifyOptions& options) {
+  return options.canonical_hash == HashPolicy::always ||
+         (options.canonical_hash == HashPolicy::automatic && n <= options.hash_max_degree &&
+          canonical_hash_size(n, rank) <= options.hash_max_size &&
+          canonical_hash_bytes(n, rank, arcs) <= static_cast<long double>(options.orbitals.memory_limit_bytes));
+}
+
+// A group that fixes some points and moves others is certified on its moved
+// points M. A fixed point f is alone in its diagonal orbital {(f, f)}, so
+// G^(2) fixes it; the pairs (m, f) and (f, m) form orbitals O x {f} and
+// {f} x O for the orbits O of G on M, kept by whatever keeps those orbits;
+// and G's orbitals inside M x M are those of G restricted to M. So G^(2) is
+// (G|M)^(2) on M and the identity on the fixed points: the work is on |M|²
+// pairs, not n² (a few moved points among thousands of fixed ones).
+std::optional<Certificate> certify_on_moved_points(const PermGroup& group, const CertifyOptions& options) {
+  const std::size_t n = group.degree();
+  std::vector<bool> moved(n, false);
+  for (const auto& g : group.generators())
+    for (std::size_t x = 0; x < n; ++x)
+      if (g[static_cast<Point>(x)] != x) moved[x] = true;
+  std::vector<Point> points;  // M, in order; index_of: point -> its place in M
+  std::vector<Point> index_of(n, 0);
+  for (std::size_t x = 0; x < n; ++x)
+    if (moved[x]) {
+      index_of[x] = static_cast<Point>(points.size());
+      points.push_back(static_cast<Point>(x));
+    }
+  const std::size_t m = points.size();
+  if (m == 0 || m == n) return std::nullopt;
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<Permutation> restricted;
+  for (const auto& g : group.generators()) {
+    std::vector<Point> images(m);
+    for (std::size_t k = 0; k < m; ++k) images[k] = index_of[g[points[k]]];
+    restricted.emplace_back(std::move(images));
+  }
+  const PermGroup on_moved(m, std::move(restricted), group.known_order_lazy());
+  CertifyOptions inner = options;
+  inner.canonical_hash = HashPolicy::never;
+  inner.cross_check = false;
+  const double restrict_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  Certificate cert = certify(on_moved, inner);
+  auto lift = [&](const Permutation& p) {
+    std::vector<Point> images(n);
+    std::iota(images.begin(), images.end(), Point{0});
+    for (std::size_t k = 0; k < m; ++k) images[points[k]] = points[p[static_cast<Point>(k)]];
+    return Permutation(std::move(images));
+  };
+  for (auto& g : cert.closure_generators) g = lift(g);
+  for (auto& w : cert.witnesses) w = lift(w);
+  const std::size_t fixed = n - m;
+  const std::size_t orbits_on_moved = on_moved.orbits().size();
+  cert.degree = n;
+  cert.rank += fixed * fixed + 2 * fixed * orbits_on_moved;
+  cert.timings_ms.insert(cert.timings_ms.begin(), {"moved_points", restrict_ms});
+  cert.cross_check = cross_check(group, cert, options);
+  if (hash_wanted(n, cert.rank, n * n - n, options)) {
+    // The hash is that of the whole colouring (so that it does not depend
+    // on how the group was given): computed on all n points.
+    const auto hash_start = std::chrono::steady_clock::now();
+    algebra::OrbitalOptions dense = options.orbitals;
+    dense.dense = true;
+    cert.canonical_hash = canonical_hash(ColoredDigraph::from_orbitals(algebra::Orbitals::compute(group, dense)),
+                                         ColorNames::ignored, options.orbitals.memory_limit_bytes);
+    cert.timings_ms.emplace_back(
+        "canonical_hash", std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - hash_start).count());
+  }
+  return cert;
+}
+
+}  // namespace
+
 Certificate certify(const PermGroup& group, const CertifyOptions& options) {
+  if (auto on_moved = certify_on_moved_points(group, options)) return std::move(*on_moved);
   Certificate cert;
   Stopwatch clock(cert.timings_ms);
   const std::size_t n = group.degree();
@@ -121,6 +212,12 @@ Certificate certify(const PermGroup& group, const CertifyOptions& options) {
   const bool known = chainless_order.has_value();
   AutomorphismOptions aut_options;
   aut_options.backend = options.backend;
+  // The colour matrix, the digraph and its arcs stay alive meanwhile.
+  const long double held = static_cast<long double>(n) * n * 24.0L;
+  aut_options.memory_limit_bytes =
+      held >= static_cast<long double>(options.orbitals.memory_limit_bytes)
+          ? 0
+          : options.orbitals.memory_limit_bytes - static_cast<std::size_t>(held);
   double waited_ms = 0;
   auto wait_for = [&waited_ms](std::shared_future<BigInt>& order) {
     const auto start = std::chrono::steady_clock::now();
@@ -295,22 +392,11 @@ Certificate certify(const PermGroup& group, const CertifyOptions& options) {
   cert.index = cert.closure_order / cert.order;
 
   if (options.cross_check) {
-    CrossCheck check;
-    if (!group.is_transitive()) {
-      check.reason = "GAP's TwoClosure accepts transitive groups only";
-    } else {
-      check.performed = true;
-      check.gap_two_closure_order =
-          BigInt(algebra::gap::evaluate("String(Size(TwoClosure(" + group.to_gap() + ")))"));
-      check.agrees = check.gap_two_closure_order == cert.closure_order;
-    }
-    cert.cross_check = check;
+    cert.cross_check = cross_check(group, cert, options);
     clock.lap("cross_check");
   }
-  if (options.canonical_hash == HashPolicy::always ||
-      (options.canonical_hash == HashPolicy::automatic && n <= options.hash_max_degree &&
-       canonical_hash_size(n, cert.rank) <= options.hash_max_size)) {
-    cert.canonical_hash = canonical_hash(digraph);
+  if (hash_wanted(n, cert.rank, digraph.num_arcs(), options)) {
+    cert.canonical_hash = canonical_hash(digraph, ColorNames::ignored, options.orbitals.memory_limit_bytes);
     clock.lap("canonical_hash");
   }
   return cert;

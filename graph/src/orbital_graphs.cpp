@@ -1,3 +1,4 @@
+#include <asen/error.hpp>
 #include <asen/graph/orbital_graphs.hpp>
 
 #include <boost/graph/adjacency_list.hpp>
@@ -26,6 +27,9 @@ std::vector<OrbitalGraphInfo> orbital_graphs(const algebra::Orbitals& orbitals) 
 }
 
 bool primitive_by_higman(const algebra::PermGroup& group, const algebra::Orbitals& orbitals) {
+  if (!orbitals.computed_for(group))
+    throw InputError("the orbitals were not computed for this group (another group, or other generators of "
+                     "it): the criterion needs the group's own orbitals");
   if (!group.is_transitive()) return false;
   for (const auto& info : orbital_graphs(orbitals))
     if (!info.diagonal && !info.connected) return false;

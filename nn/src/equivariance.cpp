@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <random>
 
 namespace asen::nn {
@@ -88,7 +89,59 @@ double max_error(AsenModel& model, const std::string& structure, const torch::Te
   return worst;
 }
 
+// Random permutations of `degree` points in none of `groups`: up to `count`,
+// from at most 1000 tries.
+std::vector<algebra::Permutation> random_outside(std::size_t degree, const std::vector<const algebra::PermGroup*>& groups,
+                                                 std::int64_t count, std::uint64_t seed) {
+  std::mt19937_64 rng(seed ^ 0x5eedULL);
+  std::vector<algebra::Permutation> outside;
+  for (int tries = 0; tries < 1000 && static_cast<std::int64_t>(outside.size()) < count; ++tries) {
+    std::vector<algebra::Point> images(degree);
+    for (std::size_t i = 0; i < images.size(); ++i) images[i] = static_cast<algebra::Point>(i);
+    std::shuffle(images.begin(), images.end(), rng);
+    algebra::Permutation p(images);
+    if (std::none_of(groups.begin(), groups.end(), [&](const algebra::PermGroup* g) { return g->contains(p); }))
+      outside.push_back(std::move(p));
+  }
+  return outside;
+}
+
 }  // namespace
+
+graph::ColoredDigraph seen_by_layers(const BreakingInput& input) {
+  const std::int64_t n = input.num_nodes();
+  const torch::Tensor index = input.edge_index().to(torch::kCPU).contiguous();
+  const torch::Tensor color = input.edge_color().to(torch::kCPU).contiguous();
+  const torch::Tensor degree = input.in_degree().to(torch::kCPU).to(torch::kLong).contiguous();
+  const std::int64_t edges = input.num_edges();
+  const auto* source = index.data_ptr<std::int64_t>();
+  const auto* target = source + edges;
+  const auto* colors = color.data_ptr<std::int64_t>();
+  const auto* in_degree = degree.data_ptr<std::int64_t>();
+  // The colours on each pair (several when an edge is repeated: a repeated
+  // edge weighs more in the softmax, so its colours count as a multiset).
+  std::map<std::pair<algebra::Point, algebra::Point>, std::vector<std::int64_t>> pairs;
+  for (std::int64_t e = 0; e < edges; ++e) {
+    // A target with one incoming edge gives it weight 1 whatever its colour.
+    const std::int64_t c = in_degree[target[e]] == 1 ? -1 : colors[e];
+    pairs[{static_cast<algebra::Point>(source[e]), static_cast<algebra::Point>(target[e])}].push_back(c);
+  }
+  std::map<std::vector<std::int64_t>, std::int32_t> ids;
+  auto id_of = [&ids](std::vector<std::int64_t> key) {
+    std::sort(key.begin(), key.end());
+    return ids.emplace(std::move(key), static_cast<std::int32_t>(ids.size())).first->second;
+  };
+  std::vector<std::int32_t> vertex_colors(static_cast<std::size_t>(n), id_of({-2}));  // no loop
+  std::vector<graph::Arc> arcs;
+  for (auto& [pair, list] : pairs) {
+    const std::int32_t id = id_of(std::move(list));
+    if (pair.first == pair.second)
+      vertex_colors[pair.first] = id;
+    else
+      arcs.push_back({pair.first, pair.second, id});
+  }
+  return graph::ColoredDigraph(static_cast<std::size_t>(n), std::move(vertex_colors), std::move(arcs));
+}
 
 EquivarianceReport check_equivariance(AsenModel& model, const std::string& structure, const algebra::PermGroup& group,
                                       std::int64_t random, std::uint64_t seed) {
@@ -128,18 +181,26 @@ EquivarianceReport check_equivariance(AsenModel& model, const std::string& struc
   report.inside_max_error = max_error(copy, structure, x, fx, inside);
   report.inside_checks = static_cast<std::int64_t>(inside.size());
   if (!cert.witnesses.empty()) report.closure_max_error = max_error(copy, structure, x, fx, cert.witnesses);
-  // Random permutations outside the closure (none exist when it is S_n).
+  // The symmetry of the breaking input itself, which the layers cannot
+  // break: G^(2) for the orbital colouring of every pair; a sparse input (or
+  // one given as tensors) may have more.
+  const graph::AutomorphismGroup seen = graph::automorphism_group(seen_by_layers(spec.input));
+  const algebra::PermGroup input_group = seen.group();
+  report.input_symmetry_order = seen.order;
   const algebra::PermGroup closure(group.degree(), cert.closure_generators, algebra::KnownOrder(cert.closure_order));
+  std::vector<algebra::Permutation> beyond;
+  for (const auto& g : seen.generators)
+    if (!closure.contains(g)) beyond.push_back(g);
+  if (!beyond.empty())
+    for (const auto& g : input_group.random_elements(static_cast<std::size_t>(random), seed ^ 0x1a2b3cULL))
+      if (!closure.contains(g)) beyond.push_back(g);
+  if (!beyond.empty()) {
+    report.input_symmetry_max_error = max_error(copy, structure, x, fx, beyond);
+    report.input_symmetry_checks = static_cast<std::int64_t>(beyond.size());
+  }
+  // Random permutations outside both (none exist when G^(2) is S_n).
   if (cert.closure_order < algebra::factorial(group.degree())) {
-    std::mt19937_64 rng(seed ^ 0x5eedULL);
-    std::vector<algebra::Permutation> outside;
-    for (int tries = 0; tries < 1000 && static_cast<std::int64_t>(outside.size()) < random; ++tries) {
-      std::vector<algebra::Point> images(group.degree());
-      for (std::size_t i = 0; i < images.size(); ++i) images[i] = static_cast<algebra::Point>(i);
-      std::shuffle(images.begin(), images.end(), rng);
-      algebra::Permutation p(images);
-      if (!closure.contains(p)) outside.push_back(std::move(p));
-    }
+    const auto outside = random_outside(group.degree(), {&closure, &input_group}, random, seed);
     if (!outside.empty()) {
       report.outside_max_error = max_error(copy, structure, x, fx, outside);
       report.outside_checks = static_cast<std::int64_t>(outside.size());

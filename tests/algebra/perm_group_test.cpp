@@ -323,6 +323,16 @@ TEST(PermGroupGap, GapErrorsCarryGapsTextAndTheSessionGoesOn) {
   }
   expect_input_error([] { (void)PermGroup::parse("gap:5"); }, "does not evaluate to a permutation group");
   expect_input_error([] { (void)PermGroup::parse("gap:Error(\"my message\")"); }, "my message");
+  // A missing method: which operation, not only GAP's pointer to its help.
+  expect_input_error([] { (void)PermGroup::parse("gap:SymmetricGroup(3) * 2"); },
+                     "no 1st choice method found for `*' on 2 arguments");
+  try {
+    (void)asen::algebra::gap::evaluate("String(Size(5))");
+    FAIL() << "expected a GapError";
+  } catch (const GapError& e) {
+    const std::string text = e.what();
+    EXPECT_EQ(text, "GAP: no 1st choice method found for `Size' on 1 arguments") << text;
+  }
   EXPECT_EQ(asen::algebra::gap::evaluate("String(Size(SymmetricGroup(4)))"), "24");
   EXPECT_EQ(PermGroup::parse("gap:AlternatingGroup(5)").order(Backend::gap), 60);
   // GAP goes on after a failing statement: a degree too large must stop the

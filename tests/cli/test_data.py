@@ -196,6 +196,13 @@ def test_integer_targets_train_a_classifier_per_node(skeleton, tmp_path):
     assert (answer["data"]["kind"], answer["data"]["out_dim"]) == ("node-classification", 2)
     assert "mae" not in answer["tasks"]["skeleton16"]
     assert 0 <= answer["tasks"]["skeleton16"]["node_accuracy"] <= 1
+    # the default output folder names a --head, so the two heads do not meet in one folder
+    for head in ("", "regression"):
+        result = run("train", "--data", str(data), *TINY, *(["--head", head] if head else []), "--json",
+                     cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        expected = "runs/classes-regression-seed0" if head else "runs/classes-seed0"
+        assert json.loads(result.stdout)["out"] == expected
 
 
 def test_reals_of_shape_samples_by_nodes_are_a_graph_target_and_a_note_says_so(skeleton, tmp_path):

@@ -111,8 +111,15 @@ def test_gap_specs_are_one_expression_as_typed_at_gap_s_prompt():
     assert_input_error(run("group", "gap:SymmetricGroup(3);; QUIT_GAP(0)"), "one GAP expression, without ';'")
     # An unclosed bracket: GAP's error, without the code asen wraps around the expression.
     result = run("group", "gap:Group((1,2),(1,2,3)")
-    assert_input_error(result, "Syntax error", "at the end of the expression", "(a bracket left open?)")
+    assert_input_error(result, "Syntax error", "at the end of the expression", "(brackets unbalanced")
     assert "ASEN_" not in result.stderr
+    # An expression cut short, on one line or several: the same, not asen's closing bracket quoted.
+    for spec in ("gap:Group((1,2),", "gap:Group((1,2),\n(1,2,3),", "gap:[1,2", "gap:Group((1,2)))"):
+        result = run("group", spec)
+        assert_input_error(result, "Syntax error", "at the end of the expression", "unfinished?)")
+        assert ") ^" not in result.stderr
+    # An error inside the expression still quotes the user's text.
+    assert_input_error(run("group", "gap:Group((1,2),,(1,3))"), "Syntax error", "Group((1,2),,(1,3))")
 
 
 @pytest.mark.parametrize("args, fragment", [

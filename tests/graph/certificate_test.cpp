@@ -255,6 +255,36 @@ TEST(Certify, FixedPointsMustStayFixed) {
   EXPECT_TRUE(c.two_closed);
 }
 
+TEST(Certify, GroupsWithFixedPointsAreCertifiedOnTheirMovedPoints) {
+  // Moved points spread among fixed ones: the certificate, made on the moved
+  // points and lifted, is checked against the whole colouring.
+  for (const auto& [spec, n] : std::vector<std::pair<std::string, std::size_t>>{
+           {"(2,9,5,11,7),(2,9),(3,12,8,14,4),(3,12)", 1000},  // S(5) x S(5): 2-closed
+           {"(2,4,6),(4,6,8)", 40},                             // A(4): closure S(4), witnesses
+           {"(1,3)(2,4),(5,6)", 12},
+           {"(3,4)", 4}}) {
+    SCOPED_TRACE(spec);
+    const PermGroup g = PermGroup::parse(spec, n);
+    const Certificate c = asen::graph::certify(g);
+    expect_consistent(g, c);
+    EXPECT_EQ(c.timings_ms.front().first, "moved_points");
+    // the closure, from the whole colouring without the reduction
+    const auto whole = asen::graph::automorphism_group(asen::graph::ColoredDigraph::from_orbitals(Orbitals::compute(g)));
+    EXPECT_EQ(c.closure_order, whole.order);
+  }
+  // The hash is the whole colouring's: the same for a conjugate group, whose
+  // moved points are elsewhere, and another for a different number of fixed points.
+  CertifyOptions options;
+  options.canonical_hash = asen::graph::HashPolicy::always;
+  const auto hash = [&](const std::string& spec, std::size_t n) {
+    return asen::graph::certify(PermGroup::parse(spec, n), options).canonical_hash;
+  };
+  EXPECT_EQ(hash("(1,2,3),(1,2)", 12), hash("(7,12,4),(7,12)", 12));
+  EXPECT_NE(hash("(1,2,3),(1,2)", 12), hash("(1,2,3),(1,2)", 11));
+  EXPECT_EQ(hash("(1,2,3),(1,2)", 12), asen::graph::canonical_hash(asen::graph::ColoredDigraph::from_orbitals(
+                                           Orbitals::compute(PermGroup::parse("(1,2,3),(1,2)", 12)))));
+}
+
 TEST(Certify, TimingsAndHashAreReported) {
   const Certificate c = asen::graph::certify(PermGroup::parse("D(10)"));
   std::vector<std::string> stages;
@@ -327,6 +357,14 @@ TEST(OrbitalGraphs, ConnectivityOfKnownOrbitalGraphs) {
   EXPECT_EQ(graphs[2].components, 1U);  // (0,3): across blocks
   EXPECT_FALSE(asen::graph::primitive_by_higman(g, o));
   EXPECT_FALSE(asen::graph::primitive_by_higman(PermGroup::parse("(1,2)", 3), Orbitals::compute(PermGroup::parse("(1,2)", 3))));
+  // Another group's orbitals (S(4)'s are coarser than C(4)'s and would make
+  // the imprimitive C(4) look primitive) are refused, not trusted.
+  const PermGroup c4 = PermGroup::parse("C(4)");
+  EXPECT_FALSE(asen::graph::primitive_by_higman(c4, Orbitals::compute(c4)));
+  EXPECT_THROW((void)asen::graph::primitive_by_higman(c4, Orbitals::compute(PermGroup::parse("S(4)"))),
+               asen::InputError);
+  EXPECT_TRUE(Orbitals::compute(c4).computed_for(PermGroup::parse("C(4)")));
+  EXPECT_FALSE(Orbitals::compute(c4).computed_for(PermGroup::parse("(1,2,3,4)(5,6)")));
 }
 
 TEST(BreakingInput, DenseKeepsEveryPairAndTheSelfLoops) {

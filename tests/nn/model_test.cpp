@@ -70,6 +70,9 @@ TEST_F(ModelTest, FreshModelIsEquivariantInsideItsGroupAndNotOutside) {
     ASSERT_TRUE(report.outside_max_error.has_value());
     EXPECT_GT(*report.outside_max_error, 1e-3);
     EXPECT_FALSE(report.closure_max_error.has_value());  // these groups are 2-closed
+    // the dense orbital colouring's own symmetry group is G^(2)
+    EXPECT_EQ(report.input_symmetry_order, report.closure_order);
+    EXPECT_FALSE(report.input_symmetry_max_error.has_value());
   }
 }
 

@@ -300,6 +300,42 @@ def test_check_equivariance_reports_errors_and_orders(d10_model):
         ann.check_equivariance(d10_model, "cyclicsum", "D(12)")
 
 
+def test_check_equivariance_measures_a_sparse_input_s_own_symmetry():
+    # The layers cannot break an automorphism of the breaking input itself.
+    # C(4) on the matching {0-2, 1-3}: the sparse input is kept by every
+    # permutation of the matching (order 8), not only by G^(2) = C(4).
+    reflection = [0, 3, 2, 1]
+    cases = [
+        ("C(4)", asen.Graph(4, [(0, 2), (1, 3)]), 4, 8),
+        # (1,2) on 4 points over the edge {0-1}: nodes 2 and 3 see only their
+        # self-loop, whose colour has weight 1 whatever it is, so (2,3) is kept too
+        ("(1,2)", asen.Graph(4, [(0, 1)]), 2, 4),
+        # no edges at all: every node sees only itself
+        ("trivial(4)", asen.Graph(4), 1, 24),
+    ]
+    for spec, base, closure, seen in cases:
+        model = small_model().add_structure("s", spec, vocab=3, mode="sparse", base=base, degree=4)
+        report = model.check_equivariance("s", random=6)
+        assert (report["closure_order"], report["input_symmetry_order"]) == (closure, seen), spec
+        assert report["inside_max_error"] <= 1e-5
+        assert report["input_symmetry_max_error"] is not None and report["input_symmetry_max_error"] <= 1e-5
+        assert report["input_symmetry_checks"] >= 1
+        if seen == 24:
+            assert report["outside_max_error"] is None and report["outside_checks"] == 0
+        else:
+            assert report["outside_max_error"] > 1e-3
+    # by hand: C(4)'s sparse model is equivariant to the reflection, its dense one is not
+    x = torch.randint(0, 3, (8, 4))
+    for mode, equivariant in (("sparse", True), ("dense", False)):
+        base = asen.Graph(4, [(0, 2), (1, 3)]) if mode == "sparse" else None
+        model = small_model().add_structure("s", "C(4)", vocab=3, mode=mode, base=base).eval()
+        with torch.no_grad():
+            error = (model("s", act(x, reflection)) - act(model("s", x), reflection)).abs().max()
+        assert (error <= 1e-5) == equivariant, mode
+        report = model.check_equivariance("s")
+        assert report["input_symmetry_order"] == (8 if mode == "sparse" else 4)
+
+
 def test_a_model_with_nan_weights_is_not_reported_equivariant():
     # max() over errors with a NaN among them can come out as 0: refused.
     model = small_model().add_structure("cyclicsum", "D(10)", num_classes=2, vocab=10).eval()
@@ -685,12 +721,30 @@ def test_load_state_dict_restores_a_saved_state_in_place():
     with torch.no_grad():
         assert torch.equal(model("cyclicsum", x), expected)
     partial = {k: v for k, v in best.items() if k.startswith("backbone.")}
-    with pytest.raises(asen.InputError, match="missing keys: edges_cyclicsum"):
+    # torch's own errors and result
+    with pytest.raises(RuntimeError, match='Missing key.*"edges_cyclicsum'):
         model.load_state_dict(partial)
-    assert model.load_state_dict({**partial, "extra": torch.zeros(1)}, strict=False).unexpected_keys == ["extra"]
+    with pytest.raises(RuntimeError, match='Unexpected key.*"extra"'):
+        model.load_state_dict({**best, "extra": torch.zeros(1)})
+    result = model.load_state_dict({**partial, "extra": torch.zeros(1)}, strict=False)
+    assert result.unexpected_keys == ["extra"] and "edges_cyclicsum.embedding.weight" in result.missing_keys
     key = next(iter(best))
-    with pytest.raises(asen.InputError, match=f"state_dict\\['{key}'\\] has shape"):
+    with pytest.raises(RuntimeError, match=f"size mismatch for {key}"):
         model.load_state_dict({**best, key: torch.zeros(3, 3, 3)})
+    with pytest.raises(TypeError):
+        model.load_state_dict([1, 2])
+    # a subclass's submodule registered from Python loads with the rest, and is not "unexpected"
+    class WithHead(ann.Model):
+        pass
+
+    sub = WithHead(hidden=8, layers=1, heads=2, seed=5).add_structure("cyclicsum", "D(10)", vocab=10)
+    sub.extra = torch.nn.Linear(2, 2)
+    state = sub.state_dict()
+    assert "extra.weight" in state
+    with torch.no_grad():
+        sub.extra.weight.zero_()
+    assert sub.load_state_dict(state).unexpected_keys == []
+    assert torch.equal(sub.extra.weight, state["extra.weight"])
 
 
 def test_to_device_and_device_property():
@@ -906,13 +960,27 @@ def test_share_memory_moves_every_tensor_and_a_child_process_updates_the_parents
     assert all(p.is_shared() for p in model.parameters())
     assert all(b.is_shared() for b in model.buffers())
     before = model.parameter_groups()["backbone"][0].detach().clone()
-    child = tmp.get_context("fork").Process(target=_add_one_to_the_parameters, args=(model,))
-    child.start()
-    child.join(60)
-    assert child.exitcode == 0
-    # Hogwild: the child's in-place update is the parent's, and the C++
+    # Hogwild: the child's in-place update is the parent's (as for torch's
+    # modules, whether the child is forked or spawned: a spawned child gets
+    # the model through torch's shared-memory reductions), and the C++
     # forward reads it too.
-    assert torch.equal(model.parameter_groups()["backbone"][0], before + 1)
+    expected = before
+    for method in ("fork", "spawn"):
+        child = tmp.get_context(method).Process(target=_add_one_to_the_parameters, args=(model,))
+        child.start()
+        child.join(120)
+        assert child.exitcode == 0, method
+        expected = expected + 1  # as the child rounds: one step at a time
+        assert torch.equal(model.parameter_groups()["backbone"][0], expected), method
+    # a subclass with a module of its own too
+    sub = _WithReadout().share_memory()
+    weights = (sub.parameter_groups()["edges"][0].detach().clone(), sub.readout.weight.detach().clone())
+    child = tmp.get_context("spawn").Process(target=_add_one_to_the_parameters, args=(sub,))
+    child.start()
+    child.join(120)
+    assert child.exitcode == 0
+    assert torch.equal(sub.parameter_groups()["edges"][0], weights[0] + 1)
+    assert torch.equal(sub.readout.weight, weights[1] + 1)
     x = torch.randint(0, 10, (2, 10))
     with torch.no_grad():
         out = model("cyclicsum", x)
@@ -958,6 +1026,36 @@ def test_copies_and_pickles_keep_what_was_added_from_python():
     with torch.no_grad():
         assert torch.equal(copy.deepcopy(sub)(x), sub(x))
         assert torch.equal(pickle.loads(pickle.dumps(sub))(x), sub(x))
+    # frozen parameters stay frozen (as torch's); a deepcopy keeps gradients too, a pickle does not
+    model.requires_grad_(False)
+    edges = model.parameter_groups()["edges"]
+    edges[0].requires_grad_(True)
+    model("cyclicsum", torch.randint(0, 10, (2, 10))).sum().backward()
+    assert edges[0].grad is not None
+    for copied in (copy.deepcopy(model), pickle.loads(pickle.dumps(model))):
+        flags = {k: p.requires_grad for k, p in copied.named_parameters()}
+        assert flags == {k: p.requires_grad for k, p in model.named_parameters()}
+        assert sum(flags.values()) == 1
+    grads = {k: p.grad for k, p in copy.deepcopy(model).named_parameters() if p.grad is not None}
+    assert list(grads) == [k for k, p in model.named_parameters() if p.grad is not None]
+    assert all(torch.equal(grads[k], p.grad) for k, p in model.named_parameters() if k in grads)
+    assert all(p.grad is None for p in pickle.loads(pickle.dumps(model)).parameters())
+
+
+def test_seeds_take_the_cli_s_range():
+    def weights(model):
+        return torch.cat([p.detach().flatten() for p in model.parameters()])
+
+    assert not torch.equal(weights(small_model(seed=2**64 - 1)), weights(small_model(seed=0)))
+    with pytest.raises(asen.InputError, match="seed must be in \\[0, 18446744073709551615\\]"):
+        small_model(seed=2**64)
+    with pytest.raises(asen.InputError, match="seed must be in"):
+        small_model(seed=-1)
+    with pytest.raises(TypeError, match="seed must be an int, got float"):
+        small_model(seed=1.5)
+    assert torch.equal(weights(small_model(seed=np.uint64(7))), weights(small_model(seed=7)))
+    assert torch.equal(ann.generate_dataset("cyclicsum", 4, seed=2**63).inputs,
+                       ann.generate_dataset("cyclicsum", 4, seed=np.uint64(2**63)).inputs)
 
 
 def test_a_structures_breaking_input_is_a_copy():

@@ -66,7 +66,8 @@ class BreakingInput(collections.abc.Mapping):
     - ``mode``: ``"dense"``, ``"sparse"`` or ``"weak-sparse"``.
     - ``color_in_base``: weak-sparse only, bool, shape [num_colors]: whether
       the colour holds an arc of the base graph (its own loops count: the
-      diagonal colour is flagged only when it has loops); None otherwise.
+      diagonal colour is flagged only when it has loops); None otherwise,
+      and then not among the mapping's keys.
 
     Self-loops are edges with the diagonal colour: build PyG layers with
     ``add_self_loops=False`` to keep them.
@@ -81,16 +82,19 @@ class BreakingInput(collections.abc.Mapping):
     color_in_base: Optional[Any] = None
 
     # -- mapping access --------------------------------------------------
+    # The mapping holds the fields that are set (``color_in_base`` only for
+    # weak-sparse), as a PyG ``Data``'s keys: torch's default_collate and
+    # ``Data(**bi)`` never meet a None.
     def __getitem__(self, key: str) -> Any:
-        if key not in _FIELDS:
+        if key not in _FIELDS or getattr(self, key) is None:
             raise KeyError(key)
         return getattr(self, key)
 
     def __iter__(self):
-        return iter(_FIELDS)
+        return (k for k in _FIELDS if getattr(self, k) is not None)
 
     def __len__(self) -> int:
-        return len(_FIELDS)
+        return sum(1 for _ in self)
 
     # -- conveniences ----------------------------------------------------
     @property
@@ -125,7 +129,7 @@ class BreakingInput(collections.abc.Mapping):
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, BreakingInput):
             return NotImplemented
-        return all(_same(self[k], other[k]) for k in _FIELDS)
+        return all(_same(getattr(self, k), getattr(other, k)) for k in _FIELDS)
 
     __hash__ = None  # the arrays are mutable
 

@@ -26,7 +26,9 @@ from __future__ import annotations
 
 import collections.abc
 import contextlib
+import copy
 import json
+import multiprocessing.reduction
 import operator
 import os
 import warnings
@@ -116,13 +118,6 @@ class Dataset(NamedTuple):
 
     inputs: torch.Tensor
     targets: torch.Tensor
-
-
-class IncompatibleKeys(NamedTuple):
-    """What :meth:`Model.load_state_dict` did not match (as torch's)."""
-
-    missing_keys: List[str]
-    unexpected_keys: List[str]
 
 
 def _input_tensor(x: Any, what: str) -> torch.Tensor:
@@ -374,41 +369,15 @@ class Model(torch.nn.Module):
                     out[prefix + name] = out[prefix + name].clone()
         return out
 
-    def load_state_dict(self, state_dict: Mapping[str, torch.Tensor], strict: bool = True) -> "IncompatibleKeys":
+    def load_state_dict(self, state_dict: Mapping[str, torch.Tensor], strict: bool = True) -> Any:
         """Copies parameters and buffers from ``state_dict`` (e.g. one from
-        :meth:`state_dict`) into this model's tensors in place, as torch's
-        ``Module.load_state_dict``: with ``strict`` every key must match;
-        otherwise the missing and unexpected keys are returned.
-        :raises asen.InputError: for a key mismatch (strict) or a tensor of
-            another shape."""
-        if not isinstance(state_dict, Mapping):
-            raise TypeError(f"state_dict must be a mapping of names to tensors, got {type(state_dict).__name__}")
-        # the C++ model's tensors and any registered from Python (a name
-        # registered as None holds no tensor, as in torch)
-        own = {k: v for k, v in {**self._parameters, **self._buffers}.items() if v is not None}
-        missing = sorted(k for k in own if k not in state_dict)
-        unexpected = sorted(k for k in state_dict if k not in own)
-        if strict and (missing or unexpected):
-            parts = []
-            if missing:
-                parts.append("missing keys: " + ", ".join(missing))
-            if unexpected:
-                parts.append("unexpected keys: " + ", ".join(unexpected))
-            raise _core.InputError("the state dict does not match the model (" + "; ".join(parts) + ")")
-        for name, value in state_dict.items():
-            if name not in own:
-                continue
-            if not isinstance(value, torch.Tensor):
-                raise TypeError(f"state_dict['{name}'] must be a tensor, got {type(value).__name__}")
-            if value.shape != own[name].shape:
-                raise _core.InputError(
-                    f"state_dict['{name}'] has shape {list(value.shape)} but the model's tensor has {list(own[name].shape)}"
-                )
-        with torch.no_grad():
-            for name, value in state_dict.items():
-                if name in own:
-                    own[name].copy_(value)
-        return IncompatibleKeys(missing, unexpected)
+        :meth:`state_dict`) into this model's tensors in place: torch's
+        ``Module.load_state_dict`` itself, so its errors and result are
+        torch's. :raises RuntimeError: for missing or unexpected keys
+        (``strict``) or a tensor of another shape.
+        :returns: torch's named tuple of ``missing_keys`` and
+            ``unexpected_keys``."""
+        return super().load_state_dict(state_dict, strict)
 
     def _load_from_state_dict(
         self,
@@ -420,9 +389,11 @@ class Model(torch.nn.Module):
         unexpected_keys: List[str],
         error_msgs: List[str],
     ) -> None:
-        # A parent module's load_state_dict: torch's own version takes the
-        # part of a key before its first dot for the tensor's name, and the
-        # names here hold dots. Copies in place, as torch's.
+        # torch's load_state_dict (this model's or a parent's) calls this:
+        # torch's own version takes the part of a key before its first dot
+        # for the tensor's name, and the names here hold dots. Copies in
+        # place, as torch's; submodules registered from Python are loaded by
+        # torch after this.
         own = {k: v for k, v in {**self._parameters, **self._buffers}.items() if v is not None}
         for name, tensor in own.items():
             key = prefix + name
@@ -441,7 +412,13 @@ class Model(torch.nn.Module):
                 with torch.no_grad():
                     tensor.copy_(value)
         if strict:
-            unexpected_keys.extend(k for k in state_dict if k.startswith(prefix) and k[len(prefix) :] not in own)
+            unexpected_keys.extend(
+                k
+                for k in state_dict
+                if k.startswith(prefix)
+                and k[len(prefix) :] not in own
+                and k[len(prefix) :].split(".", 1)[0] not in self._modules
+            )
 
     def to(self, *args: Any, **kwargs: Any) -> "Model":
         """Moves parameters and breaking inputs to a device ('cpu', 'cuda',
@@ -502,7 +479,14 @@ class Model(torch.nn.Module):
             (k, v) for k, v in self._parameters.items() if k not in names
         )
         python_state["_buffers"] = collections.OrderedDict((k, v) for k, v in self._buffers.items() if k not in names)
-        return {"model_file": data, "training": self.training, "device": str(self.device), "python_state": python_state}
+        frozen = sorted(k for k, v in self._parameters.items() if k in names and v is not None and not v.requires_grad)
+        return {
+            "model_file": data,
+            "training": self.training,
+            "device": str(self.device),
+            "python_state": python_state,
+            "frozen": frozen,
+        }
 
     def __setstate__(self, state: Dict[str, Any]) -> None:
         import tempfile
@@ -518,6 +502,25 @@ class Model(torch.nn.Module):
         self.train(state.get("training", False))
         if state.get("device", "cpu") != "cpu":
             self.to(state["device"])
+        for name in state.get("frozen", ()):
+            if self._parameters.get(name) is not None:
+                self._parameters[name].requires_grad_(False)
+
+    def __deepcopy__(self, memo: Dict[int, Any]) -> "Model":
+        # As torch's deepcopy of a module: the copy's parameters also keep
+        # their gradients (a pickle does not).
+        copy_ = type(self).__new__(type(self))
+        memo[id(self)] = copy_
+        copy_.__setstate__(copy.deepcopy(self.__getstate__(), memo))
+        names = self.__dict__.get("_asen_names", set())
+        for name, param in self._parameters.items():
+            if name in names and param is not None and param.grad is not None:
+                copy_._parameters[name].grad = param.grad.detach().clone()
+        return copy_
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        multiprocessing.reduction.ForkingPickler.register(cls, _reduce_for_process)
 
     def train(self, mode: bool = True) -> "Model":
         """Training mode (dropout on); ``eval()`` is ``train(False)``. Returns
@@ -552,6 +555,35 @@ class Model(torch.nn.Module):
             f"asen.nn.Model(hidden={o['hidden']}, layers={o['layers']}, heads={o['heads']}, "
             f"structures={self.structures})"
         )
+
+
+# Sent to another process (multiprocessing, with torch.multiprocessing's
+# reductions for tensors), a model shares its tensors with the sender, as a
+# torch module's parameters do: the receiver's model is rebuilt from the
+# model file and its tensors then point at the sender's storage (in shared
+# memory, where torch moves them if they are not there yet). A plain pickle or
+# deepcopy copies.
+def _reduce_for_process(model: Model) -> Tuple[Any, Tuple[Any, ...]]:
+    names = model.__dict__.get("_asen_names", set())
+    tensors = {
+        k: v.data for registry in (model._parameters, model._buffers) for k, v in registry.items()
+        if k in names and v is not None
+    }
+    return _rebuild_in_process, (type(model), model.__getstate__(), tensors)
+
+
+def _rebuild_in_process(cls: type, state: Dict[str, Any], tensors: Dict[str, torch.Tensor]) -> Model:
+    model = cls.__new__(cls)
+    model.__setstate__(state)
+    with torch.no_grad():
+        for registry in (model._parameters, model._buffers):
+            for name, tensor in registry.items():
+                if name in tensors and tensor is not None:
+                    tensor.data = tensors[name]
+    return model
+
+
+multiprocessing.reduction.ForkingPickler.register(Model, _reduce_for_process)
 
 
 def load(path: Union[str, os.PathLike]) -> Model:
@@ -825,9 +857,12 @@ def check_equivariance(
 ) -> Dict[str, Any]:
     """The largest |f(g.x) - g.f(x)| over the generators and ``random``
     random elements of the group (inside_max_error), over witnesses in
-    G^(2) \\ G (closure_max_error, None when G is 2-closed) and over random
-    permutations outside G^(2) (outside_max_error, None when G^(2) is S_n),
-    with group_order and closure_order (Python ints). ``group`` defaults to
+    G^(2) \\ G (closure_max_error, None when G is 2-closed), over
+    automorphisms of the breaking input itself outside G^(2)
+    (input_symmetry_max_error, None when there are none: a sparse input may
+    have them, and no model can break them) and over random permutations
+    outside both (outside_max_error, None when G^(2) is S_n), with
+    group_order, closure_order and input_symmetry_order (Python ints). ``group`` defaults to
     the structure's own group; another group (a spec or asen.Group on at most
     as many points as the structure has nodes, the rest fixed, as a spec's
     ``--degree`` pads) is checked as given, e.g. to measure

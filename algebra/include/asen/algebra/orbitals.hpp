@@ -123,6 +123,11 @@ class Orbitals {
   /// The colour of each diagonal pair (i, i): the orbit colouring A^(1).
   [[nodiscard]] std::vector<std::int32_t> diagonal_colors() const;
 
+  /// True if these are the orbitals computed for `group`'s degree and
+  /// generators (compared by a 64-bit hash of their images): what a function
+  /// given a group and "its" orbitals checks.
+  [[nodiscard]] bool computed_for(const PermGroup& group) const;
+
  private:
   struct Implicit;
   std::int32_t color_no_checks(Point i, Point j) const;
@@ -131,6 +136,7 @@ class Orbitals {
   std::vector<OrbitalInfo> info_;
   ColorMatrix colors_;
   std::shared_ptr<const Implicit> implicit_;
+  std::uint64_t generators_hash_ = 0;
 };
 
 }  // namespace asen::algebra

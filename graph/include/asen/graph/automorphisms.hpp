@@ -50,6 +50,9 @@ struct AutomorphismOptions {
   /// When order_divisor is empty: called once after the search, if the
   /// order needs a divisor, to get one (lets a caller compute it meanwhile).
   std::function<algebra::BigInt()> order_divisor_source;
+  /// The most memory the encoded search graph and the search may take
+  /// (search_bytes), checked before the graph is built; no limit by default.
+  std::size_t memory_limit_bytes = SIZE_MAX;
 };
 
 struct AutomorphismGroup {
@@ -74,6 +77,12 @@ struct AutomorphismGroup {
   [[nodiscard]] algebra::PermGroup group() const;
 };
 
+/// About the memory the search for the automorphisms of `digraph` takes with
+/// `backend`: its layered encoding (one layer per bit of the arc colours;
+/// Traces, for a digraph that is not symmetric, an in and an out copy) and
+/// the search's own copy of it.
+[[nodiscard]] long double search_bytes(const ColoredDigraph& digraph, AutomorphismBackend backend);
+
 /// The automorphism group of a coloured digraph (colour-preserving
 /// permutations of the vertices). \throws LimitError if the encoding is beyond
 /// nauty's limits (2^31 vertices or edges); asen::Error if the search fails.
@@ -94,19 +103,32 @@ enum class ColorNames {
   vertex_colors_named,
 };
 
+/// The memory canonical_hash is given by default, as the orbitals' (4 GiB).
+inline constexpr std::size_t kDefaultHashMemoryLimit = std::size_t{4} << 30U;
+
 /// A canonical hash of a coloured digraph: equal for isomorphic digraphs,
 /// whatever the names of their colours (as `names` says). 32 hexadecimal digits.
-[[nodiscard]] std::string canonical_hash(const ColoredDigraph& digraph, ColorNames names = ColorNames::ignored);
+/// \throws LimitError, before building it, when the search graph would take
+/// more than `memory_limit_bytes` (canonical_hash_bytes).
+[[nodiscard]] std::string canonical_hash(const ColoredDigraph& digraph, ColorNames names = ColorNames::ignored,
+                                         std::size_t memory_limit_bytes = kDefaultHashMemoryLimit);
 
 /// The canonical hash of a user's graph with its vertex colours and loops:
 /// equal for graphs isomorphic by a map that keeps every vertex colour, which
 /// for colours read from a file means its name ("red" only to "red"), for
 /// colours given as numbers its number.
-[[nodiscard]] std::string canonical_hash(const BaseGraph& graph);
+[[nodiscard]] std::string canonical_hash(const BaseGraph& graph,
+                                         std::size_t memory_limit_bytes = kDefaultHashMemoryLimit);
 
 /// The number of vertices of canonical_hash's search graph, n x (colours + 1):
 /// its cost grows with it (about 2 s at 2^17 here, minutes at 2^20).
 [[nodiscard]] std::size_t canonical_hash_size(std::size_t n, std::size_t colors);
+
+/// About the peak memory of canonical_hash on n vertices with `colors`
+/// colours (vertex and arc colours together) and `arcs` arcs: its search
+/// graph has canonical_hash_size(n, colors) vertices and arcs + 4 n colours
+/// edges, and nauty's canonical form is a second copy.
+[[nodiscard]] long double canonical_hash_bytes(std::size_t n, std::size_t colors, std::size_t arcs);
 
 /// Makes "graph:FILE" a group spec everywhere (PermGroup::parse): the
 /// automorphism group of the graph in FILE. Idempotent; the graph layer's

@@ -28,6 +28,8 @@ struct OrbitalGraphInfo {
 
 /// Higman's criterion: true iff the group is transitive and every
 /// non-diagonal orbital graph is connected (i.e. the group is primitive).
+/// \throws InputError if `orbitals` were not computed for `group` (its
+/// degree and generators: Orbitals::computed_for).
 [[nodiscard]] bool primitive_by_higman(const algebra::PermGroup& group, const algebra::Orbitals& orbitals);
 
 }  // namespace asen::graph

@@ -48,7 +48,9 @@ class GATv2ConvImpl : public torch::nn::Cloneable<GATv2ConvImpl> {
  public:
   explicit GATv2ConvImpl(const GATv2Options& options);
   void reset() override;
-  /// Glorot-uniform weights and attention vectors, zero biases (PyG's init).
+  /// Glorot-uniform weights and attention vectors, as PyG's; zero biases (PyG
+  /// zeroes the output bias too, but starts lin_l's and lin_r's uniform in
+  /// +-1/sqrt(in): a different starting point, the same model).
   void reset_parameters();
 
   /// x [B, N, in] -> [B, N, out]. `color_features` [K, D] holds one feature
