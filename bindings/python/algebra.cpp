@@ -664,7 +664,10 @@ Every element, sorted (lexicographically by image list).
                                  [&](const Permutation& g) { return b.contains(g); });
             }));
           },
-          py::is_operator(), "Equality as sets of permutations on the same points, as GAP's ``=`` (computes orders).")
+          py::is_operator(),
+          "Equality as sets of permutations, as GAP's ``=`` (computes orders), but on the same points: groups "
+          "of different degrees differ (GAP, whose permutations ignore fixed points, calls S(4) and S(4) "
+          "on 5 points equal).")
       .def(
           "__hash__",
           [](const PermGroup& g) {
