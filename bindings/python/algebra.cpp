@@ -701,7 +701,9 @@ py::array_t<bool> info_flag(const Orbitals& o, bool (*field)(const algebra::Orbi
 }
 
 void bind_orbitals(py::module_& m) {
-  py::class_<Orbitals> cls(m, "Orbitals", R"doc(
+  // dynamic_attr: asen.orbitals records what it was computed from (_source),
+  // for pickling.
+  py::class_<Orbitals> cls(m, "Orbitals", py::dynamic_attr(), R"doc(
 The orbitals of a permutation group: its orbits on ordered pairs (i, j) of
 points, made by :func:`asen.orbitals`.
 
@@ -709,6 +711,8 @@ Colours (orbital ids) are numbered canonically: by the first appearance of a
 pair in row-major order, so two computations for the same group give the same
 matrix whatever the generators. The per-orbital arrays (``representatives``,
 ``sizes``, ``paired``, ``diagonal``, ``self_paired``) are indexed by colour.
+They can be pickled and copied: a pickle holds the group and the options, and
+unpickling computes the same orbitals again.
 )doc");
   cls.attr("__module__") = "asen";
   cls.def_property_readonly("degree", &Orbitals::degree, "The number of points n.")
@@ -833,6 +837,14 @@ without the dense matrix (``dense=False``), computing each colour.
           "diagonal_colors", [](const Orbitals& o) { return to_numpy(o.diagonal_colors()); },
           "The colour of each diagonal pair (i, i), an int32 array of length n: the orbit colouring.")
       .def(
+          "__reduce__",
+          [](const py::object& self) {
+            if (!py::hasattr(self, "_source"))
+              throw py::type_error("these Orbitals do not record the group they were computed from");
+            return py::make_tuple(py::module_::import("asen").attr("orbitals"), self.attr("_source"));
+          },
+          "Pickle support: asen.orbitals(group, method, dense, memory_limit_mb), computed again.")
+      .def(
           "__repr__",
           [](const Orbitals& o) {
             return "<Orbitals of degree " + std::to_string(o.degree()) + ", rank " +
@@ -849,7 +861,9 @@ without the dense matrix (``dense=False``), computing each colour.
         options.dense = dense;
         if (memory_limit_mb) options.memory_limit_bytes = memory_limit_mb_bytes(*memory_limit_mb);
         const PermGroup g = group_argument(group, degree);
-        return run_without_gil([&] { return Orbitals::compute(g, options); });
+        py::object out = py::cast(run_without_gil([&] { return Orbitals::compute(g, options); }));
+        py::setattr(out, "_source", py::make_tuple(g, method, dense, memory_limit_mb));
+        return out;
       },
       "group"_a, "method"_a = "auto", "dense"_a = true, "memory_limit_mb"_a = py::none(), py::kw_only(),
       "degree"_a = py::none(), R"doc(

@@ -4,6 +4,7 @@ asen.Group, asen.orbitals / asen.Orbitals and the GAP session.
 Run with Debian's /usr/bin/python3 and PYTHONPATH=<build>/python (ctest does).
 """
 
+import copy
 import gc
 import itertools
 import math
@@ -592,6 +593,26 @@ class TestOrbitals:
             assert np.array_equal(implicit.diagonal_colors(), dense.diagonal_colors())
             with pytest.raises(ValueError, match="not built"):
                 implicit.colors
+
+    def test_orbitals_pickle_and_copy_as_the_same_computation(self):
+        cases = [
+            asen.orbitals("S(3)*C(4)", method="union-find", degree=9),
+            asen.orbitals("D(7)", dense=False),
+            asen.orbitals(asen.Group([[1, 0, 2, 3]], degree=6), memory_limit_mb=1),
+        ]
+        for o in cases:
+            for c in (pickle.loads(pickle.dumps(o)), copy.copy(o), copy.deepcopy(o)):
+                assert isinstance(c, asen.Orbitals) and c is not o
+                assert (c.degree, c.rank, c.is_dense) == (o.degree, o.rank, o.is_dense)
+                n = o.degree
+                pairs = np.array(list(itertools.product(range(n), repeat=2)), dtype=np.int64)
+                assert np.array_equal(c.colors_of(pairs), o.colors_of(pairs))
+                assert np.array_equal(c.representatives, o.representatives)
+                assert np.array_equal(c.paired, o.paired)
+        # The pickle holds the group, not the n x n matrix.
+        big = asen.orbitals("D(300)")
+        assert len(pickle.dumps(big)) < 300 * 300
+
 
     def test_colors_of_accepts_sequences_and_checks_points(self):
         o = asen.orbitals("D(10)", dense=False)
