@@ -54,6 +54,24 @@ algebra::PermGroup parse_spec(const std::string& spec, std::optional<std::size_t
 /// or below the group's own degree.
 algebra::PermGroup group_argument(py::handle obj, std::optional<std::int64_t> degree = std::nullopt);
 
+/// Pickle support that never needs a bare `T.__new__` (which the package
+/// refuses: it would leave the C++ object unconstructed). `__reduce__` gives
+/// the function `asen.<restore_name>`, which rebuilds the object from the
+/// state `get` returns (a tuple) with `set`. The package's __init__.py wraps
+/// the extension's function of that name (pickle cannot store the
+/// extension's own functions).
+template <typename T, typename Get, typename Set>
+void def_pickle(py::class_<T>& cls, py::module_& m, const char* restore_name, Get get, Set set) {
+  m.def(restore_name, [set](const py::tuple& state) { return set(state); });
+  cls.def(
+      "__reduce__",
+      [get, restore_name](const T& self) {
+        const py::object restore = py::module_::import("asen").attr(restore_name);
+        return py::make_tuple(restore, py::make_tuple(get(self)));
+      },
+      "Pickle support: rebuilt from its state by a function of the module.");
+}
+
 /// An exact integer as a Python int (any size), through its bytes: linear
 /// time (Boost's own decimal and hexadecimal strings take quadratic time, 13 s
 /// for 100000!), and Python (3.11 on) caps decimal conversions at 4300 digits.

@@ -432,8 +432,8 @@ Parses GraphViz dot text (Boost's reader).
       .def_property_readonly(
           "color_names", [](const BaseGraph& g) { return py::cast(g.color_names()); },
           "The names of the colour ids when colours were given as names (in a file or as str): a list "
-          "of str, id k being the k-th name in sorted order; an empty list when colours were numbers.")
-      .def(py::pickle(
+          "of str, id k being the k-th name in sorted order; an empty list when colours were numbers.");
+  def_pickle(cls, m, "_restore_graph",
           [](const BaseGraph& g) {
             return py::make_tuple(g.num_vertices(), pair_array(g.edges()), g.directed(),
                                   py::cast(g.vertex_colors()), py::cast(g.vertex_names()),
@@ -443,7 +443,8 @@ Parses GraphViz dot text (Boost's reader).
             if (t.size() != 6) throw InputError("not a pickled asen.Graph");
             const BaseGraph g = make_graph(t[0].cast<std::int64_t>(), t[1], t[2].cast<bool>(), t[3]);
             return g.with_names(t[4].cast<std::vector<std::string>>(), t[5].cast<std::vector<std::string>>());
-          }))
+          });
+  cls
       .def("__repr__", &graph_repr,
            "An expression that recreates a small graph (names are not shown), else a short description.");
 }
@@ -483,8 +484,8 @@ floating-point estimate).
           "The search time in milliseconds.")
       .def_property_readonly(
           "search_vertices", [](const AutomorphismGroup& a) { return a.search_vertices; },
-          "The number of vertices of the encoded graph given to the search.")
-      .def(py::pickle(
+          "The number of vertices of the encoded graph given to the search.");
+  def_pickle(cls, m, "_restore_automorphism_group",
           [](const AutomorphismGroup& a) {
             return py::make_tuple(a.degree, image_lists(a.generators), a.orbits, algebra::to_decimal(a.order),
                                   a.size_mantissa, a.size_exponent, a.backend, a.search_nodes, a.search_ms,
@@ -504,7 +505,8 @@ floating-point estimate).
             a.search_ms = t[8].cast<double>();
             a.search_vertices = t[9].cast<std::size_t>();
             return a;
-          }))
+          });
+  cls
       .def("group", &AutomorphismGroup::group,
            "The automorphism group as an asen.Group, with its exact order attached (``.order`` needs no "
            "stabilizer chain).")
@@ -618,8 +620,8 @@ two_closed, proven, closure_generators, witnesses,
 generators_preserve_coloring, closure_preserves_coloring, canonical_hash,
 cross_check, backend, search_nodes, timings_ms. Orders are decimal strings,
 permutations 0-based image lists, canonical_hash and cross_check may be None.
-)doc")
-      .def(py::pickle(
+)doc");
+  def_pickle(cls, m, "_restore_certificate",
           [](const Certificate& c) {
             py::object cross = py::none();
             if (c.cross_check)
@@ -661,7 +663,8 @@ permutations 0-based image lists, canonical_hash and cross_check may be None.
             c.search_nodes = t[15].cast<unsigned long>();
             c.timings_ms = t[16].cast<std::vector<std::pair<std::string, double>>>();
             return c;
-          }))
+          });
+  cls
       .def(
           "__repr__",
           [](const Certificate& c) {

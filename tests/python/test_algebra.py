@@ -217,6 +217,29 @@ class TestPermutation:
         assert pickle.loads(pickle.dumps(p)) == p
 
 
+
+@pytest.mark.parametrize(
+    "cls", [asen.Permutation, asen.Group, asen.Orbitals, asen.Graph, asen.AutomorphismGroup, asen.Certificate]
+)
+def test_new_without_init_is_refused_and_pickles_do_not_need_it(cls):
+    # pybind11's __new__ alone leaves the C++ value unconstructed (reading it
+    # crashed); asen refuses it with a TypeError that says how objects are made.
+    with pytest.raises(TypeError, match=r"are made by .*__new__ alone"):
+        cls.__new__(cls)
+    with pytest.raises(TypeError, match="are made by"):
+        cls()
+    made = {
+        asen.Permutation: lambda: asen.Permutation([2, 0, 1]),
+        asen.Group: lambda: asen.Group.parse("D(5)"),
+        asen.Orbitals: lambda: asen.orbitals("D(5)"),
+        asen.Graph: lambda: asen.Graph(3, [(0, 1)], vertex_colors=["a", "b", "a"]),
+        asen.AutomorphismGroup: lambda: asen.automorphisms(asen.Graph(3, [(0, 1), (1, 2)])),
+        asen.Certificate: lambda: asen.certify("A(4)"),
+    }[cls]()
+    for copied in (pickle.loads(pickle.dumps(made)), copy.copy(made), copy.deepcopy(made)):
+        assert type(copied) is cls and copied is not made
+        assert repr(copied) == repr(made)
+
 # ---------------------------------------------------------------------------
 # Group
 # ---------------------------------------------------------------------------

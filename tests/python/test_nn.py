@@ -1128,3 +1128,8 @@ def test_a_numpy_integer_is_a_seed():
     drop_time = lambda m: {k: v for k, v in m.items() if k != "seconds"}  # noqa: E731
     assert drop_time(a["test"]["cyclicsum"]) == drop_time(b["test"]["cyclicsum"])
     assert torch.equal(a["model"].state_dict()["backbone.projections.0.weight"], b["model"].state_dict()["backbone.projections.0.weight"])
+
+
+def test_the_extension_model_refuses_new_without_init():
+    with pytest.raises(TypeError, match="are made by asen.nn.Model"):
+        asen._nn.Model.__new__(asen._nn.Model)

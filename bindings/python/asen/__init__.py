@@ -59,6 +59,7 @@ from ._core import (
     preserves,
     primitive_by_higman,
 )
+from . import _core
 from .breaking import BreakingInput, breaking_input
 
 __all__ = [
@@ -103,6 +104,43 @@ def _picklable(function):
     wrapper.__qualname__ = function.__name__
     return wrapper
 
+
+# What pickles of Graph, AutomorphismGroup and Certificate call (their
+# __reduce__ names these).
+_restore_graph = _picklable(_core._restore_graph)
+_restore_automorphism_group = _picklable(_core._restore_automorphism_group)
+_restore_certificate = _picklable(_core._restore_certificate)
+
+
+def _refuse_bare_new(cls, name, made_by):
+    """Replaces cls.__new__ so that an object is never left without its C++
+    value: pybind11's own __new__ alone (``cls.__new__(cls)``, with no
+    __init__ after it) gives an object whose methods read unconstructed memory.
+    Calls with arguments (``cls(...)``) pass on to it, and so do calls from a
+    subclass that defines its own __init__ (which must call the base's)."""
+    base_new = cls.__new__
+    base_init = cls.__init__
+
+    def __new__(subtype, *args, **kwargs):
+        if not args and not kwargs and subtype.__init__ is base_init:
+            raise TypeError(f"{name} objects are made by {made_by}; {name}.__new__ alone would "
+                            "leave one without its value")
+        return base_new(subtype)
+
+    __new__.__qualname__ = f"{cls.__name__}.__new__"
+    cls.__new__ = staticmethod(__new__)
+
+
+for _cls, _made_by in [
+    (Permutation, "asen.Permutation(images) or asen.Permutation.parse(text)"),
+    (Group, "asen.Group(generators) or asen.Group.parse(spec)"),
+    (Orbitals, "asen.orbitals(group)"),
+    (Graph, "asen.Graph(num_vertices, edges) or asen.Graph.read(path)"),
+    (AutomorphismGroup, "asen.automorphisms(graph)"),
+    (Certificate, "asen.certify(group)"),
+]:
+    _refuse_bare_new(_cls, f"asen.{_cls.__name__}", _made_by)
+del _cls, _made_by
 
 automorphisms = _picklable(automorphisms)
 canonical_hash = _picklable(canonical_hash)

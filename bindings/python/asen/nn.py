@@ -47,6 +47,10 @@ except ImportError as error:  # built without LibTorch, or torch of another buil
         f"(it is built only when CMake finds LibTorch and a matching Python torch): {error}"
     ) from error
 
+from . import _refuse_bare_new
+
+_refuse_bare_new(_nn.Model, "asen._nn.Model", "asen.nn.Model(...)")
+
 __all__ = [
     "Dataset",
     "Model",
