@@ -293,7 +293,18 @@ PermGroup parse_named(Scanner& in) {
 
 PermGroup parse_factor(Scanner& in) {
   const char c = in.peek();
-  if (c == '(') return parse_cycles_factor(in);
+  if (c == '(') {
+    // '(' opens a cycle, never a group: say so for '(S(3)*S(2))*...'.
+    const std::size_t open = in.pos();
+    in.expect('(');
+    const char next = in.peek();
+    if (std::isalpha(static_cast<unsigned char>(next)) || next == '(' || next == '[')
+      in.fail("parentheses hold GAP cycles of points, and specs are not grouped with them: " +
+              in.describe_here() + " after '(' at position " + std::to_string(open) +
+              " (products need no grouping: X*Y*Z)");
+    in.set_pos(open);
+    return parse_cycles_factor(in);
+  }
   if (c == '[') return parse_json_factor(in);
   if (std::isalpha(static_cast<unsigned char>(c))) return parse_named(in);
   if (c == '\0') in.fail("truncated: expected a group at the end");

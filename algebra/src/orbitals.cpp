@@ -692,7 +692,32 @@ Orbitals Orbitals::compute(const PermGroup& group, const OrbitalOptions& options
     return out;
   }
 
-  // Implicit: no n² matrix.
+  // Implicit: no n² matrix. Refused at once, before the random elements and
+  // the rows are made, when what is sure to be needed does not fit: every
+  // ordered pair of point orbits holds an orbital, every non-trivial orbit
+  // keeps a row (the fixed points share one), and the tree generators and
+  // samples are rows of n points.
+  const auto extra = static_cast<std::size_t>(2.0 * std::log2(static_cast<double>(n) + 1.0));
+  {
+    const std::size_t num_orbits = orbits.members.size();
+    std::size_t rows = 0;
+    bool fixed = false;
+    for (const auto& members : orbits.members) {
+      if (members.size() == 1)
+        fixed = true;
+      else
+        ++rows;
+    }
+    if (fixed) ++rows;
+    const long double least_rank = static_cast<long double>(num_orbits) * num_orbits;
+    if (least_rank > static_cast<long double>(INT32_MAX))
+      throw LimitError("the group has " + std::to_string(num_orbits) + " point orbits, so " +
+                       std::to_string(static_cast<unsigned long long>(least_rank)) +
+                       " orbitals on pairs or more: colour ids are 32-bit integers");
+    // Rows of n points in RandomElements: a generator, an inverse, each both ways.
+    const std::size_t random_rows = 4 * (gens.size() + extra) + kSamples;
+    check_implicit_memory(n, static_cast<std::size_t>(least_rank), rows + random_rows, options.memory_limit_bytes);
+  }
   auto implicit = std::make_shared<Implicit>();
   Implicit& im = *implicit;
   im.orbit_of = orbits.of;
@@ -702,7 +727,6 @@ Orbitals Orbitals::compute(const PermGroup& group, const OrbitalOptions& options
   im.local_slot.resize(orbits.members.size());
   // Tree generators: the generators, their inverses, and random elements so
   // the trees stay shallow (a colour lookup walks the tree).
-  const auto extra = static_cast<std::size_t>(2.0 * std::log2(static_cast<double>(n) + 1.0));
   const RandomElements random = random_elements(n, gens, extra, kSamples);
   im.tree_gens = random.tree_gens;
   std::vector<Point> tparent(n);
@@ -740,6 +764,11 @@ Orbitals Orbitals::compute(const PermGroup& group, const OrbitalOptions& options
       random_stabilizer_classes(n, a, random, uf, tparent, tlabel);
     std::size_t classes = 0;
     std::vector<std::int32_t> local = ids_by_smallest_point(uf, n, classes);
+    // The orbits of G_a refine {a}, the rest of a's orbit, and every other
+    // point orbit of G; candidates that are already this coarse are exact
+    // (a 2-transitive action on a's orbit, S(n) and A(n) among them): no
+    // O(r n²) checks.
+    if (classes == orbits.members.size() + 1) proven = true;
     if (!proven) {
       detail::UnionFind merged(classes);
       exact_classes_streaming(n, a, gens, local, merged, options.memory_limit_bytes,

@@ -54,6 +54,15 @@ algebra::PermGroup parse_spec(const std::string& spec, std::optional<std::size_t
 /// or below the group's own degree.
 algebra::PermGroup group_argument(py::handle obj, std::optional<std::int64_t> degree = std::nullopt);
 
+/// `path`, refused when it holds a NUL character (C's file functions would
+/// read it cut short there: another file). `what` names it in the message.
+inline const std::string& checked_path(const std::string& path, const std::string& what) {
+  const std::size_t nul = path.find('\0');
+  if (nul != std::string::npos)
+    throw InputError(what + " holds a NUL character at offset " + std::to_string(nul) + ": no file has such a name");
+  return path;
+}
+
 /// Pickle support that never needs a bare `T.__new__` (which the package
 /// refuses: it would leave the C++ object unconstructed). `__reduce__` gives
 /// the function `asen.<restore_name>`, which rebuilds the object from the

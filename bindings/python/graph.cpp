@@ -73,10 +73,10 @@ algebra::OrbitalOptions orbital_options(std::optional<std::int64_t> memory_limit
 // A file-system path: a str, or an os.PathLike / bytes (through os.fspath and
 // os.fsdecode). std::nullopt for anything else.
 std::optional<std::string> path_argument(py::handle obj) {
-  if (py::isinstance<py::str>(obj)) return obj.cast<std::string>();
+  if (py::isinstance<py::str>(obj)) return checked_path(obj.cast<std::string>(), "the path");
   if (py::isinstance<py::bytes>(obj) || py::hasattr(obj, "__fspath__")) {
     const py::module_ os = py::module_::import("os");
-    return os.attr("fsdecode")(os.attr("fspath")(obj)).cast<std::string>();
+    return checked_path(os.attr("fsdecode")(os.attr("fspath")(obj)).cast<std::string>(), "the path");
   }
   return std::nullopt;
 }

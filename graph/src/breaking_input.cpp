@@ -15,7 +15,8 @@ void check_group_preserves_base(const algebra::PermGroup& group, const BaseGraph
   keys.reserve(arcs.size());
   for (const auto& [u, v] : arcs) keys.push_back(static_cast<std::uint64_t>(u) * n + v);
   std::sort(keys.begin(), keys.end());
-  for (const auto& g : group.generators()) {
+  for (std::size_t k = 0; k < group.generators().size(); ++k) {
+    const algebra::Permutation& g = group.generators()[k];
     for (const auto& [u, v] : arcs) {
       if (u == v) continue;  // a sparse input has every self-loop anyway
       const algebra::Point gu = g[u];
@@ -24,9 +25,15 @@ void check_group_preserves_base(const algebra::PermGroup& group, const BaseGraph
       const auto pair = [](algebra::Point a, algebra::Point b) {
         return "(" + std::to_string(a) + "," + std::to_string(b) + ")";
       };
+      // The generator in a line of readable length (one long cycle of a
+      // large group would fill pages).
+      constexpr std::size_t kShown = 120;
+      std::string cycles = g.to_cycle_string();
+      if (cycles.size() > kShown) cycles = cycles.substr(0, kShown) + "...";
       throw InputError("the group does not preserve the base graph, so a sparse breaking input would not be "
                        "invariant under it (a model fed it would not be equivariant): its generator " +
-                       g.to_cycle_string() + " (cycle notation, 1-based) maps the " + (base.directed() ? "arc " : "edge ") + pair(u, v) +
+                       std::to_string(k + 1) + ", " + cycles + " (cycle notation, 1-based), maps the " +
+                       (base.directed() ? "arc " : "edge ") + pair(u, v) +
                        " to " + pair(gu, gv) + ", which is not in the graph (0-based vertices); use a "
                        "subgroup of the graph's automorphisms, or the dense or weak-sparse mode");
     }

@@ -690,6 +690,31 @@ class TestOrbitals:
         assert "orbitals or more" in str(e.value) and "above the memory limit of 10 MiB" in str(e.value)
         assert asen.orbitals("trivial(300)", dense=False, memory_limit_mb=10).rank == 90000
 
+    def test_implicit_orbitals_refuse_at_once_what_is_sure_not_to_fit(self):
+        # mirror(n) has n/2 point orbits, so at least n²/4 orbitals and a row
+        # of n ids per orbit: refused from the point orbits alone.
+        with pytest.raises(asen.LimitError, match=r"\(100000000 orbitals or more, and 10128 rows of 20000"):
+            asen.orbitals("mirror(20000)", dense=False, memory_limit_mb=1000)
+        with pytest.raises(asen.LimitError, match=r"100000 point orbits, so 10000000000 orbitals on pairs or more"):
+            asen.orbitals("mirror(200000)", dense=False)
+        assert asen.orbitals("mirror(200)", dense=False, memory_limit_mb=10).rank == 200 * 200 // 2
+
+    @pytest.mark.parametrize(
+        "spec",
+        ["S(70)", "A(66)*C(3)", "S(64)*S(65)", "wreath(S(8),S(9))", "gap:PGL(2,67)", "gap:PrimitiveGroup(81,5)",
+         "D(80)*trivial(2)"],
+    )
+    def test_implicit_orbitals_of_large_orbits_agree_with_union_find(self, spec):
+        # Point orbits of 64 points or more get candidate classes from random
+        # elements; where those are as coarse as can be (a 2-transitive
+        # action) no check follows, else the checks repair them.
+        dense = asen.orbitals(spec, method="union-find")
+        implicit = asen.orbitals(spec, dense=False)
+        n = dense.degree
+        pairs = np.array(list(itertools.product(range(n), repeat=2)), dtype=np.int64)
+        assert np.array_equal(implicit.colors_of(pairs).reshape(n, n), dense.colors)
+        assert np.array_equal(implicit.sizes, dense.sizes)
+
     def test_thread_pool_of_four_gives_the_same_results(self):
         specs = ["D(300)", "wreath(S(20),S(10))", "S(5)*D(150)", "A(200)", "C(250)", "D(301)"] * 2
         expected = [asen.orbitals(s).colors.copy() for s in specs]

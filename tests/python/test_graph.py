@@ -792,3 +792,21 @@ def test_ctrl_c_stops_a_long_native_computation_with_keyboard_interrupt(what):
     # stopped soon after the signal (0.3 s in), not at the end of the work
     assert 0.2 <= seconds < (1.5 if what == "fixed-points" else 10), out
     assert "again 12 6" in out, out
+
+
+def test_parentheses_around_a_spec_a_nul_in_a_path_and_a_huge_generator_get_short_clear_errors(tmp_path):
+    with pytest.raises(asen.InputError, match=r"parentheses hold GAP cycles of points, and specs are not grouped"):
+        asen.Group.parse("(S(3)*S(2))*S(2)")
+    assert asen.Group.parse("(1,2)(3,4),(1,3)(2,4)").order == 4
+    (tmp_path / "g.txt").write_text("0 1\n")
+    for path in (str(tmp_path / "g.txt") + "\0junk", tmp_path / "g.txt\0junk"):
+        with pytest.raises(asen.InputError, match="holds a NUL character at offset"):
+            asen.Graph.read(path)
+        with pytest.raises(asen.InputError, match="holds a NUL character"):
+            asen.breaking_input("S(2)", base=path, mode="sparse")
+    # A generator of 100000 points that moves an edge out of the graph: named
+    # by its number and cut short, not spelled out over half a megabyte.
+    with pytest.raises(asen.InputError) as e:
+        asen.breaking_input("C(100000)", base=asen.Graph(100000, [(0, 1)]), mode="sparse")
+    assert "its generator 1, (1,2,3,4," in str(e.value) and "maps the edge (0,1) to (1,2)" in str(e.value)
+    assert len(str(e.value)) < 600
