@@ -8,6 +8,7 @@
 #include <asen/nn/discover.hpp>
 #include <asen/nn/training.hpp>
 
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -76,7 +77,9 @@ Json run_discover_in_plugin(const Json& o) {
   Json structures = Json::array();
   for (const auto& t : loaded.tasks) {
     if (!wanted.empty() && t.name != wanted) continue;
-    structures.push_back(discovery_json(nn::discover_symmetry(loaded.model, t.name, options), t.group));
+    const nn::Discovery d = nn::discover_symmetry(loaded.model, t.name, options);
+    for (const auto& note : d.notes) std::cerr << "asen: note: " << note << std::endl;
+    structures.push_back(discovery_json(d, t.group));
   }
   return {{"structures", std::move(structures)}};
 }

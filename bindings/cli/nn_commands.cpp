@@ -667,7 +667,10 @@ CLI::App* add_equivariance_command(CLI::App& app, EquivarianceOptions& o) {
   cmd->add_option("CHECKPOINT", o.model_file, "model.pt or checkpoint.pt")->required()->type_name("");
   cmd->add_option("--structure", o.structure, "check only this structure (default: every one)")
       ->type_name("NAME");
-  add_size(cmd, "--random", o.random, "random elements of G, and permutations outside G^(2) (default 8)", 0);
+  add_size(cmd, "--random", o.random,
+           "random elements of G, and permutations outside G^(2) (up to this many, from at most max(1000, 2N) "
+           "draws; default 8)",
+           0);
   cmd->add_option("--seed", o.seed, "seed of the inputs and permutations (default 0)")
       ->type_name("S")
       ->check(digits_only());

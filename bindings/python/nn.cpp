@@ -190,6 +190,7 @@ nn::TrainConfig train_config(const py::dict& settings) {
   get("attention_dropout", attention_dropout);
   c.backbone.hidden(hidden).layers(layers).heads(heads).dropout(dropout).attention_dropout(attention_dropout);
   get("out", c.out_dir);
+  checked_path(c.out_dir, "the output folder");
   get("progress", c.progress);
   get("resume", c.resume);
   get("device", c.device);
@@ -550,6 +551,7 @@ class Model {
   }
 
   void save(const std::string& path) const {
+    checked_path(path, "the model path");
     const std::filesystem::path parent = std::filesystem::absolute(path).parent_path();
     if (!std::filesystem::is_directory(parent))
       throw InputError("cannot save the model to " + path + ": the folder " + parent.string() + " does not exist");
@@ -622,6 +624,7 @@ class Model {
     }
     nn::EquivarianceReport r;
     {
+      InterruptScope interruptible;  // Ctrl-C stops it, as KeyboardInterrupt
       py::gil_scoped_release release;
       const std::shared_lock<WriterFirstMutex> lock(*mutex_);
       const std::int64_t n = model_->structure(name).input.num_nodes();
@@ -662,6 +665,8 @@ class Model {
             algebra::PermGroup::parse(spec, static_cast<std::size_t>(model_->structure(name).input.num_nodes()));
       d = nn::discover_symmetry(model_, name, options);
     }
+    for (const auto& note : d.notes)
+      if (PyErr_WarnEx(PyExc_UserWarning, note.c_str(), 1) != 0) throw py::error_already_set();
     py::list generators;
     for (const auto& g : d.discovered.generators) generators.append(py::cast(g.images()));
     py::list representatives;
@@ -805,6 +810,7 @@ py::dict train(const std::vector<std::string>& names, const std::map<std::string
 /// optional "group", "mode", "head" and "name" (None or absent: the folder's
 /// asen.json or the defaults). The split is seeded by settings["seed"].
 py::dict train_data(const std::string& dir, const py::dict& data, const py::dict& settings) {
+  checked_path(dir, "the data folder");
   nn::TrainConfig config = train_config(settings);
   nn::GraphDataOptions options;
   options.seed = config.seed;
@@ -853,6 +859,7 @@ py::dict train_data(const std::string& dir, const py::dict& data, const py::dict
 }
 
 Model load(const std::string& path) {
+  checked_path(path, "the model path");
   nn::LoadedModel loaded;
   {
     py::gil_scoped_release release;

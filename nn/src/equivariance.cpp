@@ -1,4 +1,5 @@
 #include <asen/error.hpp>
+#include <asen/interrupt.hpp>
 #include <asen/graph/certificate.hpp>
 #include <asen/nn/equivariance.hpp>
 #include <asen/nn/seeded_generator.hpp>
@@ -72,6 +73,7 @@ double max_error(AsenModel& model, const std::string& structure, const torch::Te
   const auto per_pass = static_cast<std::size_t>(std::max<std::int64_t>(1, (std::int64_t{1} << 18) / per_perm));
   double worst = 0;
   for (std::size_t begin = 0; begin < perms.size(); begin += per_pass) {
+    throw_if_interrupted("the equivariance check");
     const std::size_t end = std::min(perms.size(), begin + per_pass);
     std::vector<torch::Tensor> inputs;
     std::vector<torch::Tensor> expected;
@@ -90,12 +92,15 @@ double max_error(AsenModel& model, const std::string& structure, const torch::Te
 }
 
 // Random permutations of `degree` points in none of `groups`: up to `count`,
-// from at most 1000 tries.
+// from at most max(1000, 2 count) tries (fewer when the groups hold most
+// permutations).
 std::vector<algebra::Permutation> random_outside(std::size_t degree, const std::vector<const algebra::PermGroup*>& groups,
                                                  std::int64_t count, std::uint64_t seed) {
   std::mt19937_64 rng(seed ^ 0x5eedULL);
   std::vector<algebra::Permutation> outside;
-  for (int tries = 0; tries < 1000 && static_cast<std::int64_t>(outside.size()) < count; ++tries) {
+  const std::int64_t max_tries = std::max<std::int64_t>(1000, 2 * count);
+  for (std::int64_t tries = 0; tries < max_tries && static_cast<std::int64_t>(outside.size()) < count; ++tries) {
+    if ((tries & 63) == 0) throw_if_interrupted("the equivariance check");
     std::vector<algebra::Point> images(degree);
     for (std::size_t i = 0; i < images.size(); ++i) images[i] = static_cast<algebra::Point>(i);
     std::shuffle(images.begin(), images.end(), rng);

@@ -285,6 +285,13 @@ TaskData load_graph_data(const std::string& dir_text, const GraphDataOptions& op
   TaskData t;
   std::string from;
   t.name = setting(options.name, config, "name", default_name(dir), from);
+  // Checked again when the structure is added; here, to name the file.
+  if (from == "from asen.json" &&
+      (t.name.empty() || !std::all_of(t.name.begin(), t.name.end(), [](unsigned char c) {
+        return std::isalnum(c) != 0 || c == '_' || c == '-';
+      })))
+    throw InputError(config_path + ": \"name\" '" + t.name +
+                     "' is not a structure name (one or more letters, digits, '_' and '-')");
   t.data_dir = dir_text;
 
   // Inputs: [S, N, F] features, [S, N] floats (one feature) or [S, N] tokens.

@@ -9,6 +9,7 @@
 #include "memory.hpp"
 #include "zip_check.hpp"
 
+#include <caffe2/serialize/inline_container.h>
 #include <fcntl.h>
 #include <nlohmann/json.hpp>
 #include <sys/file.h>
@@ -1049,6 +1050,23 @@ void save_model(const AsenModel& model, const std::vector<TaskData>& tasks, cons
   });
 }
 
+namespace {
+
+// A hint for a file that Python's torch.save wrote (a pickle in a zip, with
+// none of the TorchScript records an asen model has).
+std::string torch_save_hint(const std::string& path) {
+  try {
+    caffe2::serialize::PyTorchStreamReader reader(path);
+    if (reader.hasRecord("data.pkl") && !reader.hasRecord("constants.pkl"))
+      return "; it looks like a file of Python's torch.save: load it there with torch.load, then write "
+             "the model with model.save(path)";
+  } catch (const std::exception&) {
+  }
+  return "";
+}
+
+}  // namespace
+
 LoadedModel load_model(const std::string& path) {
   if (!fs::exists(path)) throw InputError("the model file " + path + " does not exist");
   if (fs::is_directory(path)) throw InputError("the model file " + path + " is a directory");
@@ -1061,7 +1079,8 @@ LoadedModel load_model(const std::string& path) {
     archive.read("asen_meta", value);
     meta = json::parse(value.toStringRef());
   } catch (const std::exception& e) {
-    throw InputError("the model file " + path + " is corrupt or not an asen model (" + reason_of(e) + ")");
+    throw InputError("the model file " + path + " is corrupt or not an asen model (" + reason_of(e) + ")" +
+                     torch_save_hint(path));
   }
   if (!meta.is_object() || meta.value("format", json()) != kFormat || meta.value("version", json()) != kFormatVersion)
     throw InputError("the model file " + path + " has an unknown format");

@@ -1133,3 +1133,128 @@ def test_a_numpy_integer_is_a_seed():
 def test_the_extension_model_refuses_new_without_init():
     with pytest.raises(TypeError, match="are made by asen.nn.Model"):
         asen._nn.Model.__new__(asen._nn.Model)
+
+
+def test_a_tasks_group_given_both_by_group_and_by_groups_is_refused():
+    # as the CLI's "the group of task 'cyclicsum' is given twice"; refused before any training
+    tiny = dict(samples=20, epochs=1, hidden=8, layers=1, heads=2)
+    with pytest.raises(asen.InputError, match="the group of task 'cyclicsum' is given twice"):
+        ann.train("cyclicsum", group="C(10)", groups={"cyclicsum": "S(10)"}, **tiny)
+    with pytest.raises(ValueError, match="'cyclicsum'"):
+        ann.train("cyclicsum", group="C(10)", groups={"cyclicsum": "C(10)"}, **tiny)
+    once = ann.train("cyclicsum", groups={"cyclicsum": "C(10)"}, **dict(tiny, epochs=0))
+    assert once["model"].structure("cyclicsum")["group"] == "C(10)"
+
+
+def test_state_dict_entries_of_a_model_inside_a_parent_are_copies():
+    net = _Wrapper(small_model(seed=8).add_structure("cyclicsum", "D(10)", vocab=10))
+    state = net.state_dict()
+    before = {k: v.clone() for k, v in state.items()}
+    with torch.no_grad():
+        for p in net.parameters():
+            p.add_(1.0)
+    asen_keys = [k for k in state if k.startswith("asen.")]
+    assert asen_keys and all(torch.equal(state[k], before[k]) for k in asen_keys)  # copies
+    assert torch.equal(state["head.weight"], before["head.weight"] + 1.0)  # torch's own: a view
+    doc = ann.Model.state_dict.__doc__
+    assert "parent" in doc and "copies too" in doc
+
+
+def test_parameter_groups_hold_each_structures_input_mlp_as_documented():
+    model = small_model(seed=9).add_structure("t", "C(4)", vocab=3).add_structure("f", "C(4)", in_features=2)
+    names = {id(p): n for n, p in model.named_parameters()}
+    groups = {k: {names[id(p)] for p in v} for k, v in model.parameter_groups().items()}
+    assert {n for n in groups["tokens"] if n.startswith("tokens_t.mlp.")}  # a token structure's MLP: 'tokens'
+    assert all(n.startswith("tokens_t.") for n in groups["tokens"])
+    assert {n for n in groups["heads"] if n.startswith("features_f.mlp.")}  # a feature structure's: 'heads'
+    assert all(n.startswith(("head_t.", "head_f.", "features_f.")) for n in groups["heads"])
+    assert all(n.startswith("edges_") for n in groups["edges"])
+    doc = ann.Model.parameter_groups.__doc__
+    assert "features_X.mlp" in doc and "tokens_X" in doc
+
+
+def test_parameter_groups_go_to_an_optimiser_as_dicts_with_their_own_rates():
+    model = small_model(seed=10).add_structure("cyclicsum", "D(10)", vocab=10)
+    groups = model.parameter_groups()
+    with pytest.raises(TypeError):  # the lists themselves are not parameter groups
+        torch.optim.Adam(list(groups.values()))
+    lr = {"backbone": 0.01, "heads": 0.01, "edges": 0.0, "tokens": 0.02}
+    opt = torch.optim.Adam([{"params": v, "lr": lr[k]} for k, v in groups.items()])
+    assert [g["lr"] for g in opt.param_groups] == [lr[k] for k in groups]
+    before = {k: [p.detach().clone() for p in v] for k, v in groups.items()}
+    x, y = ann.generate_dataset("cyclicsum", 16, seed=3)
+    loss = torch.nn.functional.cross_entropy(model("cyclicsum", x).reshape(-1, 2), y.reshape(-1))
+    loss.backward()
+    assert all(p.grad is not None for v in groups.values() for p in v)
+    opt.step()
+    for k, v in groups.items():
+        changed = any(not torch.equal(p, q) for p, q in zip(v, before[k]))
+        assert changed == (lr[k] > 0), k
+    assert '"params"' in ann.Model.parameter_groups.__doc__
+
+
+def test_parameters_are_plain_tensors_and_an_nn_parameter_alias_gets_no_gradient():
+    model = small_model(seed=11).add_structure("cyclicsum", "D(10)", vocab=10)
+    params = list(model.parameters())
+    assert params and all(type(p) is torch.Tensor and p.requires_grad for p in params)
+    assert not any(isinstance(p, torch.nn.Parameter) for p in params)
+    weight = model.get_parameter("backbone.projections.0.weight")
+    alias = torch.nn.Parameter(weight)  # the same storage, but not the tensor the C++ forward uses
+    assert alias.data_ptr() == weight.data_ptr()
+    model("cyclicsum", torch.randint(0, 10, (2, N))).sum().backward()
+    assert weight.grad is not None and alias.grad is None
+    doc = ann.Model.parameters.__doc__
+    assert "plain" in doc and "torch.nn.Parameter" in doc
+
+
+def test_a_degree_other_than_the_breaking_inputs_node_count_is_refused():
+    model = small_model(seed=12)
+    with pytest.raises(ValueError, match="degree=5, but the breaking input has 3 nodes"):
+        model.add_structure("bd", asen.breaking_input("C(3)"), vocab=3, degree=5)
+    assert model.structures == []
+    model.add_structure("bd", asen.breaking_input("C(3)"), vocab=3, degree=3)  # its own node count
+    assert model.structure("bd")["num_nodes"] == 3
+
+
+def test_torch_jit_script_is_refused_with_asens_message(d10_model):
+    message = r"forward pass in C\+\+, which torch.jit.script cannot compile.*model.save"
+    for obj in (d10_model, _Wrapper(d10_model)):  # also as a submodule
+        with pytest.raises(RuntimeError, match=message):
+            torch.jit.script(obj)
+    assert d10_model.structures == ["cyclicsum"]  # left as it was
+
+
+def test_a_file_of_torch_save_is_refused_with_a_hint_and_paths_with_nul_are_refused(tmp_path):
+    m = asen.nn.Model(hidden=16, heads=2, layers=1).add_structure("c", "C(4)", num_classes=2, vocab=3)
+    torch.save(m, tmp_path / "f.pt")
+    with pytest.raises(asen.InputError, match="torch.save: load it there with torch.load"):
+        asen.nn.load(tmp_path / "f.pt")
+    m.save(tmp_path / "m.pt")
+    with pytest.raises(asen.InputError, match="the model path holds a NUL character at offset"):
+        asen.nn.load(str(tmp_path / "m.pt") + "\0.txt")
+    with pytest.raises(asen.InputError, match="the model path holds a NUL character"):
+        m.save(str(tmp_path / "n.pt") + "\0")
+    assert not list(tmp_path.glob("n.pt*"))
+
+
+def test_a_deep_backbone_is_refused_for_its_layers_own_memory():
+    # 10^7 layers of width 1 hold few weights (176 MB to train) but each layer's
+    # modules take about 20 KiB: some 250 GB, refused before anything is built.
+    with pytest.raises(asen.InputError, match="each layer's modules"):
+        asen.nn.Model(hidden=1, heads=1, layers=10**7)
+
+
+def test_outside_checks_reach_the_number_asked_beyond_a_thousand():
+    m = asen.nn.Model(hidden=8, heads=1, layers=1, seed=1).add_structure("c", "C(6)", num_classes=2, vocab=3)
+    r = asen.nn.check_equivariance(m, "c", random=1500, seed=3)
+    # C(6) is 2-closed: 714 of the 720 permutations of 6 points are outside it,
+    # and 3000 draws (twice the number asked) find 1500 of them.
+    assert r["outside_checks"] == 1500
+    assert r["outside_max_error"] > 1e-3
+
+
+def test_discover_notes_a_true_group_on_fewer_points():
+    m = asen.nn.Model(hidden=8, heads=1, layers=1, seed=1).add_structure("c", "C(6)", num_classes=2, vocab=3)
+    with pytest.warns(UserWarning, match=r"the true group 'S\(3\)' acts on 3 points and the structure has 6 nodes"):
+        d = asen.nn.discover(m, "c", true_group="S(3)")
+    assert d["true_group"]["order"] == 6

@@ -123,3 +123,16 @@ def test_a_bad_folder_or_bad_arguments_are_clear_errors(skeleton, tmp_path):
         ann.train(data=skeleton, samples=10, **TINY)
     with pytest.raises(TypeError, match="for train\\(data=...\\)"):
         ann.train("cyclicsum", mode="sparse")
+
+
+def test_a_bad_name_in_asen_json_or_a_nul_in_a_path_names_what_was_wrong(skeleton, tmp_path):
+    import shutil
+
+    folder = tmp_path / "data"
+    shutil.copytree(skeleton, folder)
+    (folder / "asen.json").write_text('{"name": "bad name!"}')
+    with pytest.raises(asen.InputError, match=r"asen\.json: \"name\" 'bad name!' is not a structure name"):
+        ann.train(data=folder, **TINY)
+    # C's file functions would stop at the NUL and read another folder.
+    with pytest.raises(asen.InputError, match="the data folder holds a NUL character at offset 4"):
+        ann.train(data=str(skeleton)[:4] + "\0" + str(skeleton)[4:], **TINY)

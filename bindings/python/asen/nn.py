@@ -32,7 +32,7 @@ import multiprocessing.reduction
 import operator
 import os
 import warnings
-from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
 import numpy
 import torch  # noqa: F401  (loads libtorch_python, which asen._nn needs)
@@ -207,9 +207,10 @@ class Model(torch.nn.Module):
             if name not in names and buf is not None:
                 self._buffers[name] = fn(buf)
 
-    def get_parameter(self, target: str) -> torch.nn.Parameter:
+    def get_parameter(self, target: str) -> torch.Tensor:
         """The parameter named ``target`` (a name from named_parameters();
-        the C++ model's names hold dots)."""
+        the C++ model's names hold dots; a plain tensor, see
+        :meth:`parameters`)."""
         if target in self._parameters:
             return self._parameters[target]
         return super().get_parameter(target)
@@ -253,7 +254,9 @@ class Model(torch.nn.Module):
             (invariant, mean-pooled, output [B, out]).
         :param mode, base: 'dense' (all pairs), or 'sparse' / 'weak-sparse' on
             a base graph (an asen.Graph or a graph file).
-        :param degree: the number of points for cycle-notation specs.
+        :param degree: the number of points for cycle-notation specs; with
+            an asen.BreakingInput it may be left out (it is the input's
+            num_nodes; another value is refused with a ValueError).
         :returns: the model.
         """
         _check_str(name, "name")
@@ -267,6 +270,11 @@ class Model(torch.nn.Module):
             if mode != "dense" or base is not None:
                 raise ValueError("mode and base are taken from the breaking input; leave them at their defaults")
             bi = group.to_torch()
+            if degree is not None and degree != bi.num_nodes:
+                raise ValueError(
+                    f"degree={degree}, but the breaking input has {bi.num_nodes} nodes, which is the "
+                    "structure's number of nodes; leave degree out"
+                )
             self._impl.add_structure_raw(
                 name, bi.num_nodes, bi.edge_index, bi.edge_attr, bi.num_colors, bi.node_color, size, vocab, in_features,
                 kind, bi.mode
@@ -320,7 +328,8 @@ class Model(torch.nn.Module):
         also inside ``torch.autocast``. The forward pass runs in C++, so
         torch.jit.trace and torch.onnx.export cannot record it (refused), and
         reparametrisations (torch.nn.utils.prune, weight_norm) do not reach
-        it; save with :meth:`save`, ``torch.save`` or the state dict."""
+        it; nor can torch.jit.script compile the model (refused too); save
+        with :meth:`save`, ``torch.save`` or the state dict."""
         if torch.jit.is_tracing() or torch.jit.is_scripting():
             raise RuntimeError(
                 "asen.nn.Model runs its forward pass in C++, which torch.jit.trace and torch.onnx.export cannot "
@@ -346,14 +355,36 @@ class Model(torch.nn.Module):
         return self._impl.forward_mixed(list(structure), [_input_tensor(v, f"x[{k}]") for k, v in enumerate(x)])
 
     # -- parameters --------------------------------------------------------
-    # parameters(), named_parameters(), buffers(), zero_grad(), requires_grad_()
-    # are torch.nn.Module's, over the registries _sync fills.
+    # named_parameters(), buffers(), zero_grad(), requires_grad_() are
+    # torch.nn.Module's, over the registries _sync fills; parameters() too,
+    # only documented here.
+    def parameters(self, recurse: bool = True) -> Iterator[torch.Tensor]:
+        """The parameters, as torch's ``Module.parameters``: the C++ model's
+        own LibTorch tensors (requires_grad set), which its forward uses and
+        autograd fills ``.grad`` of. They are plain ``torch.Tensor``, not
+        ``torch.nn.Parameter`` (``isinstance(p, torch.nn.Parameter)`` is
+        False): wrapping one in ``torch.nn.Parameter(p)`` makes an alias of
+        its storage that the forward does not use, so it gets no gradient.
+        Hand these tensors themselves to an optimiser."""
+        return super().parameters(recurse)
+
     def parameter_groups(self) -> Dict[str, List[torch.Tensor]]:
-        """The four groups the C++ training gives their own learning rates:
-        'backbone' (the shared GATv2 layers), 'heads' (each structure's input
-        MLP and output head; the backbone's rate, never scaled down when
-        finetuning), 'edges' (colour embeddings) and 'tokens' (token
-        embeddings)."""
+        """The four groups the C++ training gives their own learning rates, as
+        {name: [tensors]}: 'backbone' (the shared GATv2 layers,
+        ``backbone.*``), 'heads' (each structure's output head ``head_X.*``
+        and, for a structure on real-valued features, its input MLP
+        ``features_X.mlp.*``; the backbone's rate, never scaled down when
+        finetuning), 'edges' (colour embeddings, ``edges_X.*``) and 'tokens'
+        (for a structure on tokens, its token embedding and the MLP after it,
+        ``tokens_X.*``). The C++ training's weight decay applies to
+        'backbone' and 'heads' only.
+
+        A torch.optim optimiser takes them as parameter groups (dicts), not
+        as the lists themselves::
+
+            lr = {"backbone": 2e-3, "heads": 2e-3, "edges": 2e-3, "tokens": 2e-3}
+            opt = torch.optim.Adam([{"params": v, "lr": lr[k]} for k, v in model.parameter_groups().items()])
+        """
         return {
             "backbone": self._impl.backbone_parameters(),
             "heads": self._impl.head_parameters(),
@@ -365,7 +396,9 @@ class Model(torch.nn.Module):
         """The parameters and buffers by name, as torch's, but copies (not
         views of the live tensors), so a saved "best" state is never changed
         by further training; with ``keep_vars`` the live tensors themselves.
-        (Within a parent module's state_dict they are torch's usual views.)"""
+        Within a parent module's state_dict (which calls this method) this
+        model's entries are copies too, while the parent's other modules'
+        entries are torch's usual views."""
         out = super().state_dict(destination=destination, prefix=prefix, keep_vars=keep_vars)
         if not keep_vars:
             for name in list(self._parameters) + list(self._buffers):
@@ -522,6 +555,15 @@ class Model(torch.nn.Module):
                 copy_._parameters[name].grad = param.grad.detach().clone()
         return copy_
 
+    def __prepare_scriptable__(self) -> "Model":
+        # torch.jit.script calls this first (on this model or on it as a
+        # submodule); without it the error is one about converting _impl.
+        raise RuntimeError(
+            "asen.nn.Model runs its forward pass in C++, which torch.jit.script cannot compile (nor "
+            "torch.jit.trace and torch.onnx.export record); save the model with model.save(path) (loaded "
+            "by asen.nn.load) or torch.save (loaded by torch.load)"
+        )
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         multiprocessing.reduction.ForkingPickler.register(cls, _reduce_for_process)
@@ -634,7 +676,9 @@ def _groups_argument(names: List[str], group: Any, groups: Optional[Mapping[str,
             raise ValueError("group= is for one task; give groups={task: spec} for several")
         out[names[0]] = _group_spec(group, length)
     for name, g in (groups or {}).items():
-        out[_check_str(name, "a key of groups")] = _group_spec(g, length)
+        if _check_str(name, "a key of groups") in out:  # as the CLI's --group with --groups
+            raise _core.InputError(f"the group of task '{name}' is given twice (group= and groups=)")
+        out[name] = _group_spec(g, length)
     return out
 
 
@@ -864,14 +908,17 @@ def check_equivariance(
     G^(2) \\ G (closure_max_error, None when G is 2-closed), over
     automorphisms of the breaking input itself outside G^(2)
     (input_symmetry_max_error, None when there are none: a sparse input may
-    have them, and no model can break them) and over random permutations
-    outside both (outside_max_error, None when G^(2) is S_n), with
+    have them, and no model can break them) and over up to ``random``
+    random permutations outside both (outside_max_error, None when G^(2) is
+    S_n; drawn from at most max(1000, 2 random) uniform permutations, so
+    fewer when G^(2) holds most of them: outside_checks counts them), with
     group_order, closure_order and input_symmetry_order (Python ints). ``group`` defaults to
     the structure's own group; another group (a spec or asen.Group on at most
     as many points as the structure has nodes, the rest fixed, as a spec's
     ``--degree`` pads) is checked as given, e.g. to measure
     how far the model is from equivariance to it. The model runs in
-    evaluation mode (its mode is restored)."""
+    evaluation mode (its mode is restored); Ctrl-C stops the check between
+    forward passes (KeyboardInterrupt)."""
     if not isinstance(model, Model):
         raise TypeError(f"model must be an asen.nn.Model, got {type(model).__name__}")
     _check_str(structure, "structure")

@@ -150,6 +150,9 @@ struct Discovery {
   std::optional<bool> equals_true_group;
   /// discovered == the true group's 2-closure (the most the model can show).
   std::optional<bool> equals_true_closure;
+  /// What was noticed on the way (a true group on fewer points than the
+  /// structure's, its other points fixed), for the faces to show.
+  std::vector<std::string> notes;
 };
 
 /// Discovery from given colour features [K, D] (one row per colour of
