@@ -294,11 +294,18 @@ PermGroup parse_named(Scanner& in) {
 PermGroup parse_factor(Scanner& in) {
   const char c = in.peek();
   if (c == '(') {
-    // '(' opens a cycle, never a group: say so for '(S(3)*S(2))*...'.
+    // '(' opens a cycle, never a group: say so for '(S(3)*S(2))*...', a
+    // name followed by '(' (or a '(' or '[') right after the '('.
     const std::size_t open = in.pos();
     in.expect('(');
-    const char next = in.peek();
-    if (std::isalpha(static_cast<unsigned char>(next)) || next == '(' || next == '[')
+    const std::size_t at = (in.skip_space(), in.pos());
+    const std::string_view text = in.text();
+    std::size_t end = at;
+    while (end < text.size() && std::isalpha(static_cast<unsigned char>(text[end]))) ++end;
+    while (end < text.size() && std::isspace(static_cast<unsigned char>(text[end]))) ++end;
+    const bool group_inside = (end < text.size() && text[end] == '(') || (end == at && end < text.size() &&
+                                                                           text[end] == '[');
+    if (group_inside)
       in.fail("parentheses hold GAP cycles of points, and specs are not grouped with them: " +
               in.describe_here() + " after '(' at position " + std::to_string(open) +
               " (products need no grouping: X*Y*Z)");

@@ -26,14 +26,16 @@ void check_group_preserves_base(const algebra::PermGroup& group, const BaseGraph
         return "(" + std::to_string(a) + "," + std::to_string(b) + ")";
       };
       // The generator in a line of readable length (one long cycle of a
-      // large group would fill pages).
+      // large group would fill pages): cut short, and then named by number.
       constexpr std::size_t kShown = 120;
       std::string cycles = g.to_cycle_string();
-      if (cycles.size() > kShown) cycles = cycles.substr(0, kShown) + "...";
+      if (cycles.size() > kShown)
+        cycles = "number " + std::to_string(k + 1) + ", " + cycles.substr(0, kShown) + "... (cut short; ";
+      else
+        cycles += " (";
       throw InputError("the group does not preserve the base graph, so a sparse breaking input would not be "
-                       "invariant under it (a model fed it would not be equivariant): its generator " +
-                       std::to_string(k + 1) + ", " + cycles + " (cycle notation, 1-based), maps the " +
-                       (base.directed() ? "arc " : "edge ") + pair(u, v) +
+                       "invariant under it (a model fed it would not be equivariant): its generator " + cycles +
+                       "cycle notation, 1-based) maps the " + (base.directed() ? "arc " : "edge ") + pair(u, v) +
                        " to " + pair(gu, gv) + ", which is not in the graph (0-based vertices); use a "
                        "subgroup of the graph's automorphisms, or the dense or weak-sparse mode");
     }

@@ -241,12 +241,13 @@ TEST(Orbitals, ImplicitColouringRefusesItsSchreierRowsAboveTheLimitUpFront) {
   // wreath(S(30),S(30)) has no short base: its stabilizers' orbits are checked
   // by streaming rows of a Schreier tree, three BFS layers at a time. Their
   // peak is known before any row is computed, and refused above the limit;
-  // the advice names the group's order only when it is not known.
+  // the advice names the group's order only when it is not known. (512 KiB
+  // holds what is sure to be needed: a row per orbit, the random elements.)
   const PermGroup named = PermGroup::parse("wreath(S(30),S(30))");
   const PermGroup given(named.degree(), named.generators());
   OrbitalOptions options;
   options.dense = false;
-  options.memory_limit_bytes = std::size_t{16} << 10U;
+  options.memory_limit_bytes = std::size_t{512} << 10U;
   for (const PermGroup* g : {&named, &given}) {
     try {
       (void)Orbitals::compute(*g, options);

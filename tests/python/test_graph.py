@@ -808,5 +808,5 @@ def test_parentheses_around_a_spec_a_nul_in_a_path_and_a_huge_generator_get_shor
     # by its number and cut short, not spelled out over half a megabyte.
     with pytest.raises(asen.InputError) as e:
         asen.breaking_input("C(100000)", base=asen.Graph(100000, [(0, 1)]), mode="sparse")
-    assert "its generator 1, (1,2,3,4," in str(e.value) and "maps the edge (0,1) to (1,2)" in str(e.value)
+    assert "its generator number 1, (1,2,3,4," in str(e.value) and "maps the edge (0,1) to (1,2)" in str(e.value)
     assert len(str(e.value)) < 600
