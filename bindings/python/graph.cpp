@@ -243,8 +243,14 @@ std::string graph_repr(const BaseGraph& g) {
   out += "]";
   if (g.directed()) out += ", directed=True";
   if (g.has_vertex_colors()) {
+    // Colours given as names are shown as names (ids would recreate another
+    // graph: one whose colour_names are empty).
+    const auto& names = g.color_names();
     out += ", vertex_colors=[";
-    for (std::size_t v = 0; v < colors.size(); ++v) out += (v ? ", " : "") + std::to_string(colors[v]);
+    for (std::size_t v = 0; v < colors.size(); ++v) {
+      const auto c = static_cast<std::size_t>(colors[v]);
+      out += (v ? ", " : "") + (c < names.size() ? std::string(py::repr(py::str(names[c]))) : std::to_string(c));
+    }
     out += "]";
   }
   return out + ")";

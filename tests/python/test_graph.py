@@ -365,7 +365,7 @@ class TestGraph:
         assert g.vertex_colors.tolist() == [1, 0, 1]  # names numbered in sorted order
         assert g.has_vertex_colors
         assert g.color_names == ["blue", "red"]
-        assert "directed=True" in repr(g) and "vertex_colors=[1, 0, 1]" in repr(g)
+        assert "directed=True" in repr(g) and "vertex_colors=['red', 'blue', 'red']" in repr(g)
         assert asen.Graph(3).num_edges == 0
         assert asen.Graph(3, ((i, i + 1) for i in range(2))).edges.tolist() == [[0, 1], [1, 2]]
         assert asen.Graph(3, np.zeros((0, 2), dtype=np.int64)).num_edges == 0
@@ -810,3 +810,13 @@ def test_parentheses_around_a_spec_a_nul_in_a_path_and_a_huge_generator_get_shor
         asen.breaking_input("C(100000)", base=asen.Graph(100000, [(0, 1)]), mode="sparse")
     assert "its generator number 1, (1,2,3,4," in str(e.value) and "maps the edge (0,1) to (1,2)" in str(e.value)
     assert len(str(e.value)) < 600
+
+
+def test_the_repr_of_a_small_graph_recreates_it_colour_names_included():
+    for g in (asen.Graph(3, [(0, 1)], vertex_colors=["a", "b'", "a"]), asen.Graph(3, [(0, 1), (1, 2)], directed=True,
+                                                                               vertex_colors=[1, 0, 1])):
+        again = eval(repr(g), {"Graph": asen.Graph})
+        assert repr(again) == repr(g)
+        assert again.color_names == g.color_names and list(again.vertex_colors) == list(g.vertex_colors)
+        assert asen.canonical_hash(again) == asen.canonical_hash(g)
+    assert repr(asen.Graph(2, [], vertex_colors=["x", "y"])) == "Graph(2, [], vertex_colors=['x', 'y'])"
