@@ -61,6 +61,41 @@ struct PermGroup::Cache {
   std::once_flag natural_once;  ///< natural(), decided once per group
   Natural natural = Natural::none;
   bool natural_by_jordan = false;  ///< decided by Jordan's theorem, not by a known order
+  // The group restricted to its moved points, when they are few among many
+  // (a chain on millions of points for a transposition costs gigabytes:
+  // every transversal row and random element is a full permutation).
+  std::once_flag support_once;
+  std::vector<Point> support;               ///< moved points, ascending
+  std::unique_ptr<PermGroup> on_support;    ///< null when not worth it
+
+  const PermGroup* support_group(std::size_t degree, const std::vector<Permutation>& generators,
+                                 const std::optional<KnownOrder>& known_order) {
+    std::call_once(support_once, [&] {
+      constexpr std::size_t kFrom = 4096;  // smaller degrees: the chain is cheap anyway
+      if (degree < kFrom) return;
+      std::vector<std::uint8_t> moved(degree, 0);
+      for (const auto& g : generators)
+        for (std::size_t x = 0; x < degree; ++x)
+          if (g[static_cast<Point>(x)] != x) moved[x] = 1;
+      for (std::size_t x = 0; x < degree; ++x)
+        if (moved[x] != 0) support.push_back(static_cast<Point>(x));
+      if (support.size() * 4 > degree) {
+        support.clear();
+        return;
+      }
+      std::vector<Point> index(degree, 0);
+      for (std::size_t k = 0; k < support.size(); ++k) index[support[k]] = static_cast<Point>(k);
+      std::vector<Permutation> restricted;
+      restricted.reserve(generators.size());
+      for (const auto& g : generators) {
+        std::vector<Point> images(support.size());
+        for (std::size_t k = 0; k < support.size(); ++k) images[k] = index[g[support[k]]];
+        restricted.push_back(Permutation::from_images_no_checks(std::move(images)));
+      }
+      on_support = std::make_unique<PermGroup>(support.size(), std::move(restricted), known_order);
+    });
+    return on_support.get();
+  }
 };
 
 PermGroup::PermGroup(std::size_t degree, std::vector<Permutation> generators,
@@ -285,14 +320,17 @@ BigInt PermGroup::order(Backend backend) const {
   // A trusted known order needs no chain (S(3000)'s would take minutes), nor
   // does a group that contains A_n (S_1000 from 999 transpositions: 2 GB).
   if (std::optional<BigInt> cheap = order_without_chain()) return std::move(*cheap);
+  if (const PermGroup* s = cache_ ? cache_->support_group(degree_, generators_, known_order_) : nullptr) return s->order();
   return chain().order();
 }
 
 ChainProof PermGroup::order_proof() const {
   if (known_order_ && known_order_->trusted()) return ChainProof::known_order;
   if (natural() != Natural::none && cache_->natural_by_jordan) return ChainProof::jordan;
+  if (const PermGroup* s = cache_ ? cache_->support_group(degree_, generators_, known_order_) : nullptr) return s->order_proof();
   return chain().proof();
 }
+
 
 bool PermGroup::contains(const Permutation& p, Backend backend) const {
   if (p.degree() != degree_)
@@ -307,6 +345,19 @@ bool PermGroup::contains(const Permutation& p, Backend backend) const {
       return p.sign() == 1;
     case Natural::none:
       break;
+  }
+  if (const PermGroup* s = cache_ ? cache_->support_group(degree_, generators_, known_order_) : nullptr) {
+    // In the group iff it fixes every other point and its restriction to
+    // the moved points is in the restricted group.
+    const std::vector<Point>& support = cache_->support;
+    std::vector<std::uint8_t> moved(degree_, 0);
+    for (const Point x : support) moved[x] = 1;
+    for (std::size_t x = 0; x < degree_; ++x)
+      if (moved[x] == 0 && p[static_cast<Point>(x)] != x) return false;
+    std::vector<Point> images(support.size());
+    for (std::size_t k = 0; k < support.size(); ++k)
+      images[k] = static_cast<Point>(std::lower_bound(support.begin(), support.end(), p[support[k]]) - support.begin());
+    return s->contains(Permutation::from_images_no_checks(std::move(images)));
   }
   return chain().contains(p);
 }

@@ -396,3 +396,33 @@ TEST(PermGroupGap, CallsFromEightThreadsAreSerialisedAndCorrect) {
   for (auto& th : threads) th.join();
   EXPECT_EQ(wrong.load(), 0);
 }
+
+TEST(PermGroupNative, FewMovedPointsAmongManyAreWorkedOnAlone) {
+  // Points 7, 100, 4000 and 9000..9002 of 20000 move (wreath-like and cyclic
+  // parts, interleaved with fixed points): order and membership come from the
+  // group on those six points, and agree with a chain on all of them.
+  const std::size_t n = 20000;
+  auto perm = [n](const std::vector<std::vector<Point>>& cycles) {
+    std::vector<Point> images(n);
+    std::iota(images.begin(), images.end(), Point{0});
+    for (const auto& c : cycles)
+      for (std::size_t k = 0; k < c.size(); ++k) images[c[k]] = c[(k + 1) % c.size()];
+    return Permutation(images);
+  };
+  const PermGroup g(n, {perm({{7, 100}}), perm({{7, 4000, 100}}), perm({{9000, 9001, 9002}})});
+  EXPECT_EQ(g.order(), BigInt(18));
+  EXPECT_EQ(g.order_proof(), asen::algebra::ChainProof::deterministic);
+  EXPECT_EQ(g.order(), g.chain().order());  // the chain on all 20000 points
+  const std::vector<Permutation> probes = {
+      perm({{4000, 7}}), perm({{9000, 9002, 9001}}), perm({{7, 100}, {9000, 9001, 9002}}),
+      perm({{9000, 9001}}),      // moves only moved points, not in the group
+      perm({{7, 8}}),            // moves a fixed point
+      perm({{5, 6}}), perm({})};
+  for (const auto& p : probes) EXPECT_EQ(g.contains(p), g.chain().contains(p)) << p.to_cycle_string();
+  EXPECT_TRUE(g.contains(perm({{7, 100}, {9000, 9001, 9002}})));
+  EXPECT_FALSE(g.contains(perm({{9000, 9001}})));
+  EXPECT_FALSE(g.contains(perm({{7, 8}})));
+  // A wrong claimed order is still caught on the moved points.
+  const PermGroup claimed(n, g.generators(), BigInt(36));
+  EXPECT_THROW((void)claimed.order(), asen::Error);
+}
