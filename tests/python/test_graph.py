@@ -820,3 +820,41 @@ def test_the_repr_of_a_small_graph_recreates_it_colour_names_included():
         assert again.color_names == g.color_names and list(again.vertex_colors) == list(g.vertex_colors)
         assert asen.canonical_hash(again) == asen.canonical_hash(g)
     assert repr(asen.Graph(2, [], vertex_colors=["x", "y"])) == "Graph(2, [], vertex_colors=['x', 'y'])"
+
+
+def test_automorphisms_of_large_trees_and_forests_are_exact():
+    # Traces finds their groups at once, but a chain on its generators would
+    # have hundreds of levels: the order is read off the trees' shapes. Checked
+    # against known orders, and against nauty's search (exact) where it is fast.
+    import math
+    import random
+
+    def binary_tree(depth, offset=0):
+        return [(offset + (v - 1) // 2, offset + v) for v in range(1, 2 ** depth - 1)]
+
+    assert asen.automorphisms(asen.Graph(2 ** 14 - 1, binary_tree(14))).order == 2 ** (2 ** 13 - 1)
+    # Two binary trees joined at their roots: bicentral, the halves swapped;
+    # not when one leaf is coloured apart (its path to the root is fixed too).
+    joined = binary_tree(13) + binary_tree(13, 2 ** 13 - 1) + [(0, 2 ** 13 - 1)]
+    n = 2 * (2 ** 13 - 1)
+    assert asen.automorphisms(asen.Graph(n, joined)).order == 2 ** (2 * (2 ** 12 - 1) + 1)
+    apart = asen.Graph(n, joined, vertex_colors=["x"] * (n - 1) + ["y"])
+    assert asen.automorphisms(apart).order == 2 ** (2 ** 12 - 1 - 12) * 2 ** (2 ** 12 - 1)
+
+    rng = random.Random(5)
+    cases = []
+    for copies, size in ((400, 7), (150, 12)):
+        # A root with many copies of one random tree, a few of them coloured
+        # apart: Sym(copies) acts, and more than 200 levels would be needed.
+        piece = [(rng.randrange(v), v) for v in range(1, size)]
+        edges = []
+        for c in range(copies):
+            edges += [(1 + c * size + u, 1 + c * size + v) for u, v in piece] + [(0, 1 + c * size)]
+        colors = ["x"] * (1 + copies * size)
+        for c in rng.sample(range(copies), 5):
+            colors[1 + c * size + size - 1] = "y"
+        cases.append(asen.Graph(1 + copies * size, edges, vertex_colors=colors))
+        cases.append(asen.Graph(1 + copies * size + 11, edges + [(0, 1 + copies * size)] + [
+            (1 + copies * size + k, 2 + copies * size + k) for k in range(10)]))  # and a path off the root
+    for g in cases:
+        assert asen.automorphisms(g).order == asen.automorphisms(g, backend="nauty").order
