@@ -716,7 +716,8 @@ Orbitals Orbitals::compute(const PermGroup& group, const OrbitalOptions& options
                        " orbitals on pairs or more: colour ids are 32-bit integers");
     // Rows of n points in RandomElements: a generator, an inverse, each both ways.
     const std::size_t random_rows = 4 * (gens.size() + extra) + kSamples;
-    check_implicit_memory(n, static_cast<std::size_t>(least_rank), rows + random_rows, options.memory_limit_bytes);
+    check_implicit_memory(n, static_cast<std::size_t>(least_rank), rows + random_rows,
+                          options.memory_limit_bytes);
   }
   auto implicit = std::make_shared<Implicit>();
   Implicit& im = *implicit;

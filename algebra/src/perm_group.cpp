@@ -320,17 +320,18 @@ BigInt PermGroup::order(Backend backend) const {
   // A trusted known order needs no chain (S(3000)'s would take minutes), nor
   // does a group that contains A_n (S_1000 from 999 transpositions: 2 GB).
   if (std::optional<BigInt> cheap = order_without_chain()) return std::move(*cheap);
-  if (const PermGroup* s = cache_ ? cache_->support_group(degree_, generators_, known_order_) : nullptr) return s->order();
+  if (const PermGroup* s = cache_ ? cache_->support_group(degree_, generators_, known_order_) : nullptr)
+    return s->order();
   return chain().order();
 }
 
 ChainProof PermGroup::order_proof() const {
   if (known_order_ && known_order_->trusted()) return ChainProof::known_order;
   if (natural() != Natural::none && cache_->natural_by_jordan) return ChainProof::jordan;
-  if (const PermGroup* s = cache_ ? cache_->support_group(degree_, generators_, known_order_) : nullptr) return s->order_proof();
+  if (const PermGroup* s = cache_ ? cache_->support_group(degree_, generators_, known_order_) : nullptr)
+    return s->order_proof();
   return chain().proof();
 }
-
 
 bool PermGroup::contains(const Permutation& p, Backend backend) const {
   if (p.degree() != degree_)
@@ -356,7 +357,8 @@ bool PermGroup::contains(const Permutation& p, Backend backend) const {
       if (moved[x] == 0 && p[static_cast<Point>(x)] != x) return false;
     std::vector<Point> images(support.size());
     for (std::size_t k = 0; k < support.size(); ++k)
-      images[k] = static_cast<Point>(std::lower_bound(support.begin(), support.end(), p[support[k]]) - support.begin());
+      images[k] =
+          static_cast<Point>(std::lower_bound(support.begin(), support.end(), p[support[k]]) - support.begin());
     return s->contains(Permutation::from_images_no_checks(std::move(images)));
   }
   return chain().contains(p);

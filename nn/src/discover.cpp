@@ -233,9 +233,9 @@ Discovery discover_symmetry(const BreakingInput& input, const torch::Tensor& col
     // training, more likely a slip ('S(3)' for 'S(10)') when written by name,
     // so said in a note.
     if (static_cast<std::int64_t>(truth.degree()) < n) {
-      out.notes.push_back("the true group '" + *options.true_group + "' acts on " + std::to_string(truth.degree()) +
-                          " points and the structure has " + std::to_string(n) + " nodes: the other " +
-                          std::to_string(n - static_cast<std::int64_t>(truth.degree())) +
+      out.notes.push_back("the true group '" + *options.true_group + "' acts on " +
+                          std::to_string(truth.degree()) + " points and the structure has " + std::to_string(n) +
+                          " nodes: the other " + std::to_string(n - static_cast<std::int64_t>(truth.degree())) +
                           " points are fixed (give a group on " + std::to_string(n) +
                           " points unless that is meant)");
       truth = truth.extended(static_cast<std::size_t>(n));
