@@ -1238,7 +1238,7 @@ def test_a_file_of_torch_save_is_refused_with_a_hint_and_paths_with_nul_are_refu
 
 
 def test_a_deep_backbone_is_refused_for_its_layers_own_memory():
-    # 10^7 layers of width 1 hold few weights (176 MB to train) but each layer's
+    # 10^7 layers of width 1 hold few weights (1.8 GB to train) but each layer's
     # modules take about 20 KiB: some 250 GB, refused before anything is built.
     with pytest.raises(asen.InputError, match="each layer's modules"):
         asen.nn.Model(hidden=1, heads=1, layers=10**7)
