@@ -65,38 +65,46 @@ struct PermGroup::Cache {
   // (a chain on millions of points for a transposition costs gigabytes:
   // every transversal row and random element is a full permutation).
   std::once_flag support_once;
-  std::vector<Point> support;               ///< moved points, ascending
-  std::unique_ptr<PermGroup> on_support;    ///< null when not worth it
+  std::unique_ptr<MovedPoints> on_support;  ///< null when not worth it
+  std::vector<std::uint8_t> moved;           ///< per point, 1 if moved (with on_support)
 
-  const PermGroup* support_group(std::size_t degree, const std::vector<Permutation>& generators,
-                                 const std::optional<KnownOrder>& known_order) {
+  const PermGroup* support_group(const PermGroup& group) {
     std::call_once(support_once, [&] {
       constexpr std::size_t kFrom = 4096;  // smaller degrees: the chain is cheap anyway
-      if (degree < kFrom) return;
-      std::vector<std::uint8_t> moved(degree, 0);
-      for (const auto& g : generators)
-        for (std::size_t x = 0; x < degree; ++x)
-          if (g[static_cast<Point>(x)] != x) moved[x] = 1;
-      for (std::size_t x = 0; x < degree; ++x)
-        if (moved[x] != 0) support.push_back(static_cast<Point>(x));
-      if (support.size() * 4 > degree) {
-        support.clear();
-        return;
-      }
-      std::vector<Point> index(degree, 0);
-      for (std::size_t k = 0; k < support.size(); ++k) index[support[k]] = static_cast<Point>(k);
-      std::vector<Permutation> restricted;
-      restricted.reserve(generators.size());
-      for (const auto& g : generators) {
-        std::vector<Point> images(support.size());
-        for (std::size_t k = 0; k < support.size(); ++k) images[k] = index[g[support[k]]];
-        restricted.push_back(Permutation::from_images_no_checks(std::move(images)));
-      }
-      on_support = std::make_unique<PermGroup>(support.size(), std::move(restricted), known_order);
+      const std::size_t n = group.degree();
+      if (n < kFrom) return;
+      MovedPoints m = group.on_moved_points();
+      if (m.points.size() * 4 > n) return;
+      moved.assign(n, 0);
+      for (const Point x : m.points) moved[x] = 1;
+      on_support = std::make_unique<MovedPoints>(std::move(m));
     });
-    return on_support.get();
+    return on_support ? &on_support->group : nullptr;
   }
 };
+
+MovedPoints PermGroup::on_moved_points() const {
+  std::vector<std::uint8_t> moved(degree_, 0);
+  for (const auto& g : generators_)
+    for (std::size_t x = 0; x < degree_; ++x)
+      if (g[static_cast<Point>(x)] != x) moved[x] = 1;
+  std::vector<Point> points;
+  std::vector<Point> index(degree_, 0);  // point -> its place in points
+  for (std::size_t x = 0; x < degree_; ++x)
+    if (moved[x] != 0) {
+      index[x] = static_cast<Point>(points.size());
+      points.push_back(static_cast<Point>(x));
+    }
+  std::vector<Permutation> restricted;
+  restricted.reserve(generators_.size());
+  for (const auto& g : generators_) {
+    std::vector<Point> images(points.size());
+    for (std::size_t k = 0; k < points.size(); ++k) images[k] = index[g[points[k]]];
+    restricted.push_back(Permutation::from_images_no_checks(std::move(images)));
+  }
+  PermGroup group(points.size(), std::move(restricted), known_order_);
+  return MovedPoints{std::move(points), std::move(group)};
+}
 
 PermGroup::PermGroup(std::size_t degree, std::vector<Permutation> generators,
                      std::optional<BigInt> known_order)
@@ -320,7 +328,7 @@ BigInt PermGroup::order(Backend backend) const {
   // A trusted known order needs no chain (S(3000)'s would take minutes), nor
   // does a group that contains A_n (S_1000 from 999 transpositions: 2 GB).
   if (std::optional<BigInt> cheap = order_without_chain()) return std::move(*cheap);
-  if (const PermGroup* s = cache_ ? cache_->support_group(degree_, generators_, known_order_) : nullptr)
+  if (const PermGroup* s = cache_ ? cache_->support_group(*this) : nullptr)
     return s->order();
   return chain().order();
 }
@@ -328,7 +336,7 @@ BigInt PermGroup::order(Backend backend) const {
 ChainProof PermGroup::order_proof() const {
   if (known_order_ && known_order_->trusted()) return ChainProof::known_order;
   if (natural() != Natural::none && cache_->natural_by_jordan) return ChainProof::jordan;
-  if (const PermGroup* s = cache_ ? cache_->support_group(degree_, generators_, known_order_) : nullptr)
+  if (const PermGroup* s = cache_ ? cache_->support_group(*this) : nullptr)
     return s->order_proof();
   return chain().proof();
 }
@@ -347,12 +355,11 @@ bool PermGroup::contains(const Permutation& p, Backend backend) const {
     case Natural::none:
       break;
   }
-  if (const PermGroup* s = cache_ ? cache_->support_group(degree_, generators_, known_order_) : nullptr) {
+  if (const PermGroup* s = cache_ ? cache_->support_group(*this) : nullptr) {
     // In the group iff it fixes every other point and its restriction to
     // the moved points is in the restricted group.
-    const std::vector<Point>& support = cache_->support;
-    std::vector<std::uint8_t> moved(degree_, 0);
-    for (const Point x : support) moved[x] = 1;
+    const std::vector<Point>& support = cache_->on_support->points;
+    const std::vector<std::uint8_t>& moved = cache_->moved;
     for (std::size_t x = 0; x < degree_; ++x)
       if (moved[x] == 0 && p[static_cast<Point>(x)] != x) return false;
     std::vector<Point> images(support.size());

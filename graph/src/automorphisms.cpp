@@ -225,26 +225,18 @@ std::optional<BigInt> forest_order(const ColoredDigraph& dg) {
   for (Point u = 0; u < n; ++u)
     for (const auto& [v, c] : out[u])
       if (colour(v, u) < 0) return std::nullopt;  // an arc without its reverse
-  // Components, and acyclicity: edges = vertices - components.
-  std::vector<std::int64_t> component(n, -1);
-  std::vector<std::vector<Point>> members;
-  for (Point s = 0; s < n; ++s) {
-    if (component[s] >= 0) continue;
-    members.emplace_back();
-    std::vector<Point> stack{s};
-    component[s] = static_cast<std::int64_t>(members.size() - 1);
-    while (!stack.empty()) {
-      const Point u = stack.back();
-      stack.pop_back();
-      members.back().push_back(u);
-      for (const auto& [v, c] : out[u])
-        if (component[v] < 0) {
-          component[v] = component[s];
-          stack.push_back(v);
-        }
-    }
-  }
-  if (arcs / 2 != n - members.size()) return std::nullopt;
+  // Components (Boost's, as order_by_components), and acyclicity: edges =
+  // vertices - components.
+  std::vector<std::pair<Point, Point>> ends;
+  for (Point u = 0; u < n; ++u)
+    for (const auto& [v, c] : out[u])
+      if (u < v) ends.emplace_back(u, v);
+  const boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS> undirected(ends.begin(), ends.end(), n);
+  std::vector<int> which(n);
+  const auto count = static_cast<std::size_t>(boost::connected_components(undirected, which.data()));
+  if (arcs / 2 != n - count) return std::nullopt;
+  std::vector<std::vector<Point>> members(count);
+  for (std::size_t v = 0; v < n; ++v) members[static_cast<std::size_t>(which[v])].push_back(static_cast<Point>(v));
 
   BigInt order = 1;
   std::map<std::vector<std::int64_t>, std::int64_t> ids;  // shape and colours -> label
@@ -319,8 +311,8 @@ std::optional<BigInt> forest_order(const ColoredDigraph& dg) {
     }
     ++trees[whole];
   }
-  for (const auto& [l, count] : trees)
-    if (count > 1) order *= algebra::factorial(count);
+  for (const auto& [l, copies] : trees)
+    if (copies > 1) order *= algebra::factorial(copies);
   return order;
 }
 

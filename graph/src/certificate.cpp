@@ -113,27 +113,12 @@ bool hash_wanted(std::size_t n, std::size_t rank, std::size_t arcs, const Certif
 // pairs, not n² (a few moved points among thousands of fixed ones).
 std::optional<Certificate> certify_on_moved_points(const PermGroup& group, const CertifyOptions& options) {
   const std::size_t n = group.degree();
-  std::vector<bool> moved(n, false);
-  for (const auto& g : group.generators())
-    for (std::size_t x = 0; x < n; ++x)
-      if (g[static_cast<Point>(x)] != x) moved[x] = true;
-  std::vector<Point> points;  // M, in order; index_of: point -> its place in M
-  std::vector<Point> index_of(n, 0);
-  for (std::size_t x = 0; x < n; ++x)
-    if (moved[x]) {
-      index_of[x] = static_cast<Point>(points.size());
-      points.push_back(static_cast<Point>(x));
-    }
+  const auto start = std::chrono::steady_clock::now();
+  const algebra::MovedPoints restricted = group.on_moved_points();
+  const std::vector<Point>& points = restricted.points;  // M, in order
   const std::size_t m = points.size();
   if (m == 0 || m == n) return std::nullopt;
-  const auto start = std::chrono::steady_clock::now();
-  std::vector<Permutation> restricted;
-  for (const auto& g : group.generators()) {
-    std::vector<Point> images(m);
-    for (std::size_t k = 0; k < m; ++k) images[k] = index_of[g[points[k]]];
-    restricted.emplace_back(std::move(images));
-  }
-  const PermGroup on_moved(m, std::move(restricted), group.known_order_lazy());
+  const PermGroup& on_moved = restricted.group;
   CertifyOptions inner = options;
   inner.canonical_hash = HashPolicy::never;
   inner.cross_check = false;

@@ -58,6 +58,8 @@ enum class Backend {
   gap,     ///< libgap, the reference
 };
 
+struct MovedPoints;
+
 class PermGroup {
  public:
   /// The trivial group of degree 0.
@@ -104,6 +106,9 @@ class PermGroup {
   [[nodiscard]] const std::optional<KnownOrder>& known_order_lazy() const { return known_order_; }
   /// The same group on `n >= degree()` points. \throws InputError if n < degree().
   [[nodiscard]] PermGroup extended(std::size_t n) const;
+  /// The moved points and the group restricted to them (see MovedPoints):
+  /// what a computation that can leave the fixed points aside works on.
+  [[nodiscard]] MovedPoints on_moved_points() const;
 
   /// The exact order. Native: a trusted known order when there is one
   /// (named groups, GAP, nauty: no chain is built), n! or n!/2 when Jordan's
@@ -181,6 +186,14 @@ class PermGroup {
   std::optional<KnownOrder> known_order_;
   struct Cache;
   std::shared_ptr<Cache> cache_;
+};
+
+/// A group's moved points M (ascending) and the group restricted to them, on
+/// the points 0..|M|-1 (point k standing for points[k]), with the group's
+/// known order.
+struct MovedPoints {
+  std::vector<Point> points;
+  PermGroup group;
 };
 
 }  // namespace asen::algebra
